@@ -1,0 +1,1 @@
+"""ETL Portal: the web app, the runner and the local stack launcher."""
