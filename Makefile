@@ -8,7 +8,7 @@ LOCK := backend/requirements.lock
 STAMP := $(VENV)/.installed-$(shell sha1sum $(LOCK) 2>/dev/null | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup frontend run run-celery test lint bench lock clean
+.PHONY: help setup tools frontend run run-celery test lint bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,3 +28,31 @@ lock: ## Re-resolve backend/requirements.lock from backend/pyproject.toml
 
 clean: ## Remove local state (.local/: app database, Airflow home, warehouse)
 	rm -rf .local
+
+tools: ## Install the Debian packages the tests drive (Chromium, docker-compose) when missing
+	@command -v chromium >/dev/null && command -v docker-compose >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose >/dev/null; }
+
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
+frontend: frontend/node_modules/.installed ## Build the SPA into frontend/dist
+	cd frontend && npm run build
+
+run: setup frontend ## Start the portal on its embedded defaults (SQLite, embedded Airflow, DuckDB)
+	$(PY) -m portal.devstack
+
+run-celery: setup frontend ## Start the portal with CeleryExecutor on this machine's PostgreSQL and Redis
+	$(PY) -m portal.devstack --executor celery
+
+lint: setup frontend/node_modules/.installed ## ruff, mypy, eslint, tsc
+	cd backend && $(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy portal etl_engine
+	cd frontend && npm run lint && npm run typecheck
+
+test: setup tools frontend lint ## Set up and run every test (backend, Airflow end to end, frontend, browser)
+	cd backend && $(VENV)/bin/pytest -q -p no:cacheprovider
+	cd frontend && npm test
+	cd frontend && npm run e2e
+
+bench: setup ## Benchmarks: engine vs psql \copy, pandas, dlt (writes bench/results/latest.json)
+	bash bench/run.sh
