@@ -1,0 +1,5 @@
+"""/api/v1/sources/csv."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/sources/csv", tags=["uploads"])

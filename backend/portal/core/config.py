@@ -1,0 +1,91 @@
+"""Settings from the environment or `.env` at the repo root (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# backend/portal/core/config.py -> repo root (editable install keeps the package in the repo).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+# A fixed development key so a fresh checkout works without set-up; refused in production.
+DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # "dev-only-credentials-key-32bytes"
+_PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "changeme", "change-me", "changethis", "admin", ""}
+
+
+class Settings(BaseSettings):
+    """Every knob the portal reads; one instance per process through `get_settings()`."""
+
+    model_config = SettingsConfigDict(
+        env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{REPO_ROOT / '.local' / 'portal.db'}"
+    credentials_key: SecretStr = SecretStr(DEV_CREDENTIALS_KEY)
+    # Retired keys, still accepted for decryption so stored passwords survive a key rotation.
+    credentials_old_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    upload_dir: Path = REPO_ROOT / "uploads"
+    max_upload_bytes: int = Field(default=5 * 1024**3, gt=0)
+    warehouse_path: Path = REPO_ROOT / ".local" / "warehouse.duckdb"
+    airflow_api_url: str = "http://127.0.0.1:8080"
+    airflow_ui_url: str = ""
+    airflow_username: str = "admin"
+    airflow_password: SecretStr = SecretStr("admin")
+    log_format: Literal["console", "json"] | None = None
+    log_level: str = "INFO"
+    frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://localhost:5173"])
+
+    @field_validator("credentials_old_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _derive_and_check(self) -> Self:
+        if not self.airflow_ui_url:
+            self.airflow_ui_url = self.airflow_api_url
+        if self.log_format is None:
+            self.log_format = "json" if self.environment == "production" else "console"
+        if self.environment == "production":
+            placeholders = [
+                name
+                for name, secret in (
+                    ("CREDENTIALS_KEY", self.credentials_key),
+                    ("AIRFLOW_PASSWORD", self.airflow_password),
+                )
+                if secret.get_secret_value() in _PLACEHOLDER_SECRETS
+            ]
+            if placeholders:
+                raise ValueError(
+                    f"placeholder secret(s) {', '.join(placeholders)} refused when ENVIRONMENT=production"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database for synchronous code (the runner, Alembic on SQLite)."""
+        return self.database_url.replace("+asyncpg", "+psycopg").replace("+aiosqlite", "")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

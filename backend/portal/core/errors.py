@@ -1,0 +1,115 @@
+"""Domain errors and the one set of handlers that renders every error as
+`{"error", "message", "details", "timestamp"}`.
+
+Services raise these (never HTTPException); routes stay thin.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class PortalError(Exception):
+    """Base of every domain error; `error` names it in the response body."""
+
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, error: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error or type(self).__name__
+        self.details: dict[str, Any] = details
+
+
+class EntityNotFoundError(PortalError):
+    status_code = 404
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found", entity=entity, id=entity_id)
+
+
+class ConflictError(PortalError):
+    status_code = 409
+
+
+class ValidationFailedError(PortalError):
+    status_code = 422
+
+
+class PayloadTooLargeError(PortalError):
+    status_code = 413
+
+
+class UnsupportedFileError(PortalError):
+    status_code = 415
+
+
+class AirflowUnavailableError(PortalError):
+    status_code = 503
+
+
+def error_body(error: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {
+        "error": error,
+        "message": message,
+        "details": jsonable_encoder(details if details is not None else {}),
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
+
+
+async def _portal_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PortalError)
+    return JSONResponse(error_body(exc.error, exc.message, exc.details), status_code=exc.status_code)
+
+
+async def _request_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {
+            "field": ".".join(str(part) for part in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return JSONResponse(
+        error_body("RequestValidationError", f"Invalid request: {summary}", {"errors": fields}),
+        status_code=422,
+    )
+
+
+async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+    return JSONResponse(
+        error_body(names.get(exc.status_code, "HTTPError"), str(exc.detail)),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to the log; the client gets no internals.
+    log.exception("unhandled_error", error_type=type(exc).__name__)
+    return JSONResponse(
+        error_body("InternalServerError", "An unexpected error occurred; see the server log."),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PortalError, _portal_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unexpected)

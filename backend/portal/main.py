@@ -1,0 +1,94 @@
+"""The FastAPI application: `create_app()` (uvicorn: `portal.main:create_app --factory`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+
+from portal.api.routes import (
+    config,
+    credentials,
+    dashboard,
+    destinations,
+    health,
+    job_runs,
+    jobs,
+    schedules,
+    uploads,
+)
+from portal.core.config import Settings, get_settings
+from portal.core.errors import EntityNotFoundError, install_error_handlers
+from portal.core.logging import RequestIdMiddleware, configure_logging
+from portal.db.session import create_engine_from_settings, create_session_factory
+
+API_PREFIX = "/api/v1"
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    engine = create_engine_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="ETL Portal",
+        version=version("etl-portal"),
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["x-request-id"],
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    for module in (uploads, credentials, destinations, jobs, job_runs, schedules, dashboard, config):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    if settings.frontend_dist.is_dir():
+        _serve_spa(app, settings.frontend_dist)
+    return app
+
+
+def _serve_spa(app: FastAPI, dist: Path) -> None:
+    """Serve the built SPA: real files as they are, any other page path as index.html so the
+    client-side router can handle deep links. Unknown API paths stay JSON 404s."""
+    root = dist.resolve()
+    index = root / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        if path.startswith(API_PREFIX.lstrip("/") + "/") or path == API_PREFIX.lstrip("/"):
+            raise EntityNotFoundError("Route", f"/{path}")
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return FileResponse(candidate)
+        if not index.is_file():
+            raise EntityNotFoundError("Page", f"/{path}")
+        return FileResponse(index)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db.base import Base, utcnow
+
+
+class CredentialKind(StrEnum):
+    POSTGRES = "postgres"
+    REDSHIFT = "redshift"
+    DUCKDB = "duckdb"
+
+
+class Credential(Base):
+    """A destination connection; the password is stored AES-256-GCM encrypted (core/crypto.py)."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str | None] = mapped_column(String(255))
+    port: Mapped[int | None]
+    database: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(255))
+    password_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # duckdb: {"path": ...}; postgres/redshift: {"sslmode": ...}
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_builtin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

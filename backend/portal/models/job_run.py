@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.job import Job
+
+
+class JobRunStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    COMPLETED_WITH_REJECTS = "COMPLETED_WITH_REJECTS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (JobRunStatus.PENDING, JobRunStatus.RUNNING)
+
+
+class RunTrigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+
+
+class JobRun(Base):
+    """One execution of a job inside Airflow, with the live counters the runner writes."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32), default=JobRunStatus.PENDING.value, index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL.value)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    dag_run_id: Mapped[str | None] = mapped_column(String(250), unique=True)
+    attempt: Mapped[int] = mapped_column(default=0)  # Airflow try number
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_filtered: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_per_second: Mapped[float] = mapped_column(default=0.0)
+    eta_seconds: Mapped[float | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # Joined: every view of a run shows its job's name.
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
