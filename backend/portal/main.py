@@ -23,6 +23,7 @@ from portal.api.routes import (
     schedules,
     uploads,
 )
+from portal.clients.airflow import AirflowClient
 from portal.core.config import Settings, get_settings
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
+        await app.state.airflow.aclose()
         await engine.dispose()
 
     app = FastAPI(
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.airflow = AirflowClient.from_settings(settings)
 
     app.add_middleware(
         CORSMiddleware,

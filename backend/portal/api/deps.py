@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.clients.airflow import AirflowClient
 from portal.core.config import Settings
 
 
@@ -17,6 +18,12 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_airflow(request: Request) -> AirflowClient:
+    """The app's Airflow client (built from the app's settings, closed with the app)."""
+    client: AirflowClient = request.app.state.airflow
+    return client
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         yield session
@@ -24,3 +31,4 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+AirflowDep = Annotated[AirflowClient, Depends(get_airflow)]
