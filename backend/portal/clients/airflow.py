@@ -2,7 +2,7 @@
 
 Usage::
 
-    client = AirflowClient.from_settings(get_settings())
+    client = AirflowClient.from_settings(settings)
     created = await client.trigger_dag_run("etl_job_executor", "job_1_run_7", {"job_id": 1, "job_run_id": 7})
     run = await client.get_dag_run("etl_job_executor", "job_1_run_7")   # None when Airflow has no such run
 
@@ -22,7 +22,7 @@ import httpx
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from portal.core.config import Settings, get_settings
+from portal.core.config import Settings
 from portal.core.errors import AirflowUnavailableError, PortalError
 
 log = structlog.get_logger(__name__)
@@ -314,21 +314,3 @@ class AirflowClient:
 
 def _describe(exc: httpx.HTTPError) -> str:
     return str(exc) or type(exc).__name__
-
-
-_client: AirflowClient | None = None
-
-
-def get_airflow_client() -> AirflowClient:
-    """The process-wide client built from the settings (a FastAPI dependency, too)."""
-    global _client
-    if _client is None:
-        _client = AirflowClient.from_settings(get_settings())
-    return _client
-
-
-async def close_airflow_client() -> None:
-    global _client
-    if _client is not None:
-        await _client.aclose()
-        _client = None

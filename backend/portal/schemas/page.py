@@ -1,0 +1,14 @@
+"""The shape every list endpoint returns: `{"items": [...], "total": n}`."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
