@@ -65,14 +65,18 @@ async def make_run(session: AsyncSession, job: Job, **values: Any) -> JobRun:
     return run
 
 
-async def add_event(session: AsyncSession, run: JobRun, kind: str, message: str = "", **data: Any) -> JobRunEvent:
+async def add_event(
+    session: AsyncSession, run: JobRun, kind: str, message: str = "", **data: Any
+) -> JobRunEvent:
     event = JobRunEvent(job_run_id=run.id, kind=kind, message=message, data=data or None)
     session.add(event)
     await session.commit()
     return event
 
 
-async def add_rejected(session: AsyncSession, run: JobRun, line: int, raw: str, column: str, reason: str) -> None:
+async def add_rejected(
+    session: AsyncSession, run: JobRun, line: int, raw: str, column: str, reason: str
+) -> None:
     session.add(RejectedRow(job_run_id=run.id, line_number=line, raw=raw, column=column, reason=reason))
     await session.commit()
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from run_factories import add_event, add_rejected, make_job, make_run, utc
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import JobRun
-from run_factories import add_event, add_rejected, make_job, make_run, utc
 
 
 def parse_sse(body: str) -> list[dict[str, Any]]:
@@ -79,7 +79,9 @@ async def test_get_run_derives_job_name_progress_and_duration(
     assert body["status"] == "RUNNING"
 
 
-async def test_list_filters_by_job_and_status_and_pages(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_list_filters_by_job_and_status_and_pages(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     first = await make_job(session, name="first")
     second = await make_job(session, name="second")
     for status in ("COMPLETED", "FAILED", "COMPLETED"):
@@ -87,7 +89,9 @@ async def test_list_filters_by_job_and_status_and_pages(client: httpx.AsyncClien
     await make_run(session, second, status="COMPLETED")
 
     by_job = (await client.get("/api/v1/job-runs", params={"job_id": first.id})).json()
-    by_both = (await client.get("/api/v1/job-runs", params={"job_id": first.id, "status": "COMPLETED"})).json()
+    by_both = (
+        await client.get("/api/v1/job-runs", params={"job_id": first.id, "status": "COMPLETED"})
+    ).json()
     paged = (await client.get("/api/v1/job-runs", params={"limit": 2, "offset": 3})).json()
 
     assert by_job["total"] == 3
@@ -173,7 +177,9 @@ async def test_cancel_a_finished_run_is_409(client: httpx.AsyncClient, session: 
     assert response.json()["details"]["status"] == "COMPLETED"
 
 
-async def test_rejected_rows_page_and_csv_escape_formulas(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_rejected_rows_page_and_csv_escape_formulas(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     run = await make_run(session, await make_job(session), status="COMPLETED_WITH_REJECTS")
     await add_rejected(session, run, 3, '=HYPERLINK("http://x"),1', "id", "not an integer: '=HYPERLINK'")
     await add_rejected(session, run, 5, "+1,-2", "name", "@ bad")
@@ -189,7 +195,7 @@ async def test_rejected_rows_page_and_csv_escape_formulas(client: httpx.AsyncCli
     assert "attachment" in download.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(download.text)))
     assert rows[0] == ["line_number", "column", "reason", "raw"]
-    assert rows[1] == ["3", "id", "not an integer: '=HYPERLINK'", "'=HYPERLINK(\"http://x\"),1"]
+    assert rows[1] == ["3", "id", "not an integer: '=HYPERLINK'", '\'=HYPERLINK("http://x"),1']
     assert rows[2] == ["5", "name", "'@ bad", "'+1,-2"]
     assert rows[3] == ["7", "id", "too long", 'plain,"quoted, text"']
 
