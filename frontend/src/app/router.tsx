@@ -1,0 +1,76 @@
+import { createBrowserRouter, type RouteObject } from "react-router";
+
+import { AppLayout } from "@/app/layout";
+import { NotFound, RouteError } from "@/app/route-error";
+
+// Pages are loaded on demand so the first screen does not pay for the chart library or the wizard.
+export const routes: RouteObject[] = [
+  {
+    element: <AppLayout />,
+    errorElement: <RouteError />,
+    children: [
+      {
+        errorElement: <RouteError />,
+        children: [
+          {
+            index: true,
+            lazy: async () => ({
+              Component: (await import("@/features/dashboard/components/dashboard-page")).DashboardPage,
+            }),
+          },
+          {
+            path: "upload",
+            lazy: async () => ({ Component: (await import("@/features/upload/components/upload-page")).UploadPage }),
+          },
+          {
+            path: "files/:fileId",
+            lazy: async () => ({
+              Component: (await import("@/features/preview/components/preview-page")).PreviewPage,
+            }),
+          },
+          {
+            path: "jobs/new",
+            lazy: async () => ({
+              Component: (await import("@/features/job-wizard/components/job-wizard-page")).JobWizardPage,
+            }),
+          },
+          {
+            path: "jobs",
+            lazy: async () => ({ Component: (await import("@/features/jobs/components/jobs-page")).JobsPage }),
+          },
+          {
+            path: "jobs/:jobId",
+            lazy: async () => ({
+              Component: (await import("@/features/jobs/components/job-detail-page")).JobDetailPage,
+            }),
+          },
+          {
+            path: "runs",
+            lazy: async () => ({ Component: (await import("@/features/job-runs/components/runs-page")).RunsPage }),
+          },
+          {
+            path: "runs/:runId",
+            lazy: async () => ({
+              Component: (await import("@/features/job-runs/components/run-detail-page")).RunDetailPage,
+            }),
+          },
+          {
+            path: "credentials",
+            lazy: async () => ({
+              Component: (await import("@/features/credentials/components/credentials-page")).CredentialsPage,
+            }),
+          },
+          {
+            path: "schedules",
+            lazy: async () => ({
+              Component: (await import("@/features/schedules/components/schedules-page")).SchedulesPage,
+            }),
+          },
+          { path: "*", element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+];
+
+export const router = createBrowserRouter(routes);
