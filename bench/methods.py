@@ -1,0 +1,218 @@
+"""One load method per call, run in its own process by the harness so its peak RSS is its own.
+
+`python -m bench.methods '<task json>'` loads one file into one table and prints one JSON line:
+{"seconds", "detail", "peak_rss_mb"}. `seconds` covers the load itself, not the
+interpreter start and imports (those do count in the peak RSS).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+PG_USER = "postgres"
+PG_DATABASE = "etl_bench"
+PG_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
+WORK_DIR = Path(__file__).resolve().parent / "data" / "work"
+BATCH_ROWS = 100_000
+
+
+@dataclass
+class Task:
+    method: str
+    path: str
+    table: str
+    schema: str = "public"
+    key: str | None = None
+    transform_columns: list[str] = field(default_factory=list)
+    expression: str = ""
+    variant: str = ""
+
+
+@dataclass
+class Outcome:
+    seconds: float
+    detail: str = ""
+
+
+class BenchReporter:
+    """The engine's Reporter: keeps the counts, prints nothing (progress I/O is the runner's job)."""
+
+    def __init__(self) -> None:
+        self.rejected_rows: list[Any] = []
+        self.last: Any = None
+
+    def progress(self, p: Any) -> None:
+        self.last = p
+
+    def rejected(self, rows: list[Any]) -> None:
+        self.rejected_rows.extend(rows[: 20 - len(self.rejected_rows)])
+
+    def log(self, event: str, **kv: object) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+
+def run_engine(task: Task) -> Outcome:
+    import etl_engine as e
+
+    profile = e.profile_csv(task.path)
+    columns = [
+        e.ColumnSpec(source=c.sql_name, target=c.sql_name, type=c.type, transforms=[], expression=None)
+        for c in profile.columns
+    ]
+    if task.method == "engine_transforms":
+        for spec, kind in zip(
+            (c for c in columns if c.source in task.transform_columns),
+            ("upper", "lower", "trim"),
+            strict=True,
+        ):
+            spec.transforms = [e.Transform(type=kind, args={})]
+        check = e.validate_expression(task.expression, profile.columns)
+        if not check.valid:
+            raise RuntimeError(f"expression {task.expression!r} rejected: {check.error}")
+        columns.append(
+            e.ColumnSpec(
+                source=None, target="calculated", type=check.type, transforms=[], expression=task.expression
+            )
+        )
+    strategy = "UPSERT" if task.method == "engine_upsert" else "INSERT"
+    spec = e.JobSpec(
+        run_id=f"bench-{uuid.uuid4().hex[:12]}",
+        source_path=task.path,
+        csv=profile.options,
+        source_columns=profile.columns,
+        columns=columns,
+        destination=e.DestinationConfig(
+            kind="postgres",
+            host=PG_HOST,
+            port=PG_PORT,
+            database=PG_DATABASE,
+            user=PG_USER,
+            password=None,
+            path=None,
+            options={},
+        ),
+        load=e.LoadSpec(
+            schema=task.schema,
+            table=task.table,
+            create_table=strategy == "INSERT",
+            strategy=strategy,
+            upsert_keys=[task.key] if strategy == "UPSERT" and task.key else [],
+            batch_size=BATCH_ROWS,
+            reject_threshold_count=0,
+            reject_threshold_percent=None,
+        ),
+    )
+    reporter = BenchReporter()
+    started = time.perf_counter()
+    result = e.run_job(spec, reporter)
+    seconds = time.perf_counter() - started
+    detail = f"{result.status}, {result.rows_loaded} loaded"
+    if result.rows_rejected:
+        detail += f", {result.rows_rejected} rejected e.g. {reporter.rejected_rows[:3]}"
+    return Outcome(seconds, detail)
+
+
+def _copy_rows(table: Any, conn: Any, keys: list[str], data_iter: Iterable[Any]) -> int:
+    """to_sql(method=...) callable: COPY ... FROM STDIN (CSV) instead of INSERTs, as pandas documents."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    count = 0
+    for row in data_iter:
+        writer.writerow(row)
+        count += 1
+    buffer.seek(0)
+    name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+    columns = ", ".join(f'"{key}"' for key in keys)
+    with conn.connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {name} ({columns}) FROM STDIN WITH CSV", buffer)
+    return count
+
+
+def run_pandas(task: Task) -> Outcome:
+    import pandas as pd
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg2://"))
+    started = time.perf_counter()
+    loaded = 0
+    for index, chunk in enumerate(pd.read_csv(task.path, chunksize=BATCH_ROWS)):
+        chunk.to_sql(
+            task.table,
+            engine,
+            schema=task.schema,
+            if_exists="replace" if index == 0 else "append",
+            index=False,
+            method=_copy_rows,
+        )
+        loaded += len(chunk)
+    engine.dispose()
+    return Outcome(
+        time.perf_counter() - started, f"{loaded} rows, read_csv chunks of {BATCH_ROWS} + COPY callable"
+    )
+
+
+def run_dlt(task: Task) -> Outcome:
+    import shutil
+
+    import dlt
+    import pyarrow.csv as pacsv
+
+    def batches() -> Iterator[Any]:
+        reader = pacsv.open_csv(task.path, read_options=pacsv.ReadOptions(block_size=8 << 20))
+        yield from reader
+
+    pipelines_dir = WORK_DIR / f"dlt_{task.variant}"
+    shutil.rmtree(pipelines_dir, ignore_errors=True)
+    pipeline = dlt.pipeline(
+        pipeline_name=f"bench_{task.variant}",
+        pipelines_dir=str(pipelines_dir),
+        # dlt insists on a password; the server trusts local connections and ignores it.
+        destination=dlt.destinations.postgres(credentials=PG_URL.replace("//postgres@", "//postgres:unused@")),
+        dataset_name=task.schema,
+    )
+    started = time.perf_counter()
+    pipeline.run(
+        dlt.resource(batches(), name=task.table),
+        table_name=task.table,
+        loader_file_format=task.variant,
+        write_disposition="append",
+    )
+    seconds = time.perf_counter() - started
+    shutil.rmtree(pipelines_dir, ignore_errors=True)
+    return Outcome(seconds, f"pyarrow batches, {task.variant} loader")
+
+
+RUNNERS: dict[str, Callable[[Task], Outcome]] = {
+    "engine_insert": run_engine,
+    "engine_upsert": run_engine,
+    "engine_transforms": run_engine,
+    "pandas_to_sql": run_pandas,
+    "dlt": run_dlt,
+}
+
+
+def main() -> None:
+    task = Task(**json.loads(sys.argv[1]))
+    outcome = RUNNERS[task.method](task)
+    # ru_maxrss is in KiB on Linux: the exact high-water mark, which polling could miss.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({**asdict(outcome), "peak_rss_mb": peak_mb}))
+
+
+if __name__ == "__main__":
+    main()
