@@ -175,13 +175,28 @@ class AirflowClient:
         response = await self._request("GET", f"/api/v2/dags/{dag_id}", accept=(200, 404))
         if response.status_code == 404:
             return None
-        data = response.json()
-        return DagInfo(
-            dag_id=data["dag_id"],
-            is_paused=bool(data["is_paused"]),
-            is_stale=bool(data.get("is_stale", False)),
-            file_token=data["file_token"],
-        )
+        return _dag_info(response.json())
+
+    async def list_dags(self, dag_id_pattern: str) -> list[DagInfo]:
+        """Every DAG whose id contains `dag_id_pattern` (SQL LIKE wildcards apply), stale ones too:
+        a stale DAG still names its file, so its file token can still ask for a re-parse."""
+        dags: list[DagInfo] = []
+        while True:
+            response = await self._request(
+                "GET",
+                "/api/v2/dags",
+                params={
+                    "dag_id_pattern": dag_id_pattern,
+                    "exclude_stale": "false",
+                    "limit": "100",
+                    "offset": str(len(dags)),
+                },
+                accept=(200,),
+            )
+            page = response.json()["dags"]
+            dags.extend(_dag_info(item) for item in page)
+            if len(page) < 100:
+                return dags
 
     async def set_paused(self, dag_id: str, paused: bool) -> bool:
         """Returns False when Airflow does not know the DAG (yet)."""
@@ -310,6 +325,15 @@ class AirflowClient:
                 airflow_url=self.base_url,
             )
         return str(response.json()["access_token"])
+
+
+def _dag_info(data: Mapping[str, Any]) -> DagInfo:
+    return DagInfo(
+        dag_id=data["dag_id"],
+        is_paused=bool(data["is_paused"]),
+        is_stale=bool(data.get("is_stale", False)),
+        file_token=data["file_token"],
+    )
 
 
 def _describe(exc: httpx.HTTPError) -> str:
