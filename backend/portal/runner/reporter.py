@@ -1,0 +1,120 @@
+"""The engine's Reporter, backed by the portal's database: what the live progress view reads."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from etl_engine import Progress, RejectedRow
+from portal.models import EventKind, JobRun, JobRunEvent, JobRunStatus
+from portal.models import RejectedRow as RejectedRowModel
+
+log = structlog.get_logger(__name__)
+
+# Progress reaches the database at most this often (and always at the end): often enough for a live
+# view, rare enough that a fast load does not spend its time writing counters.
+PROGRESS_INTERVAL_SECONDS = 0.5
+# The same pace for asking the database whether the run was cancelled.
+CANCEL_CHECK_INTERVAL_SECONDS = 0.5
+
+
+def progress_values(p: Progress) -> dict[str, Any]:
+    return {
+        "rows_read": p.rows_read,
+        "rows_loaded": p.rows_loaded,
+        "rows_rejected": p.rows_rejected,
+        "rows_filtered": p.rows_filtered,
+        "bytes_read": p.bytes_read,
+        "bytes_total": p.bytes_total,
+        "rows_per_second": p.rows_per_second,
+        "eta_seconds": p.eta_seconds,
+    }
+
+
+def _json_safe(values: dict[str, object]) -> dict[str, Any]:
+    """Log key-values as JSON-compatible data (paths, decimals, enums become strings)."""
+    return dict(json.loads(json.dumps(values, default=str)))
+
+
+class DatabaseReporter:
+    """Writes progress, rejected rows and log lines of one run; tells the engine when it was cancelled."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        job_run_id: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._job_run_id = job_run_id
+        self._clock = clock
+        self._pending: Progress | None = None
+        self._last_write = float("-inf")
+        self._last_cancel_check = float("-inf")
+        self._cancelled = False
+
+    def progress(self, p: Progress) -> None:
+        self._pending = p
+        if self._clock() - self._last_write >= PROGRESS_INTERVAL_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the latest progress now, if any is unwritten."""
+        if self._pending is None:
+            return
+        values = progress_values(self._pending)
+        with self._sessions.begin() as session:
+            session.execute(update(JobRun).where(JobRun.id == self._job_run_id).values(**values))
+            session.add(
+                JobRunEvent(
+                    job_run_id=self._job_run_id, kind=EventKind.PROGRESS.value, message="", data=values
+                )
+            )
+        self._pending = None
+        self._last_write = self._clock()
+
+    def rejected(self, rows: list[RejectedRow]) -> None:
+        if not rows:
+            return
+        values = [
+            {
+                "job_run_id": self._job_run_id,
+                "line_number": row.line_number,
+                "raw": row.raw,
+                "column": row.column,
+                "reason": row.reason,
+            }
+            for row in rows
+        ]
+        with self._sessions.begin() as session:
+            session.execute(insert(RejectedRowModel), values)
+
+    def log(self, event: str, **kv: object) -> None:
+        log.info(event, **kv)
+        self.event(EventKind.LOG, event, level="info", data=_json_safe(kv))
+
+    def event(
+        self, kind: EventKind, message: str, *, level: str = "info", data: dict[str, Any] | None = None
+    ) -> None:
+        with self._sessions.begin() as session:
+            session.add(
+                JobRunEvent(
+                    job_run_id=self._job_run_id, kind=kind.value, level=level, message=message, data=data
+                )
+            )
+
+    def cancelled(self) -> bool:
+        """True once the API has set the run to CANCELLED (checked at most every half second)."""
+        if self._cancelled or self._clock() - self._last_cancel_check < CANCEL_CHECK_INTERVAL_SECONDS:
+            return self._cancelled
+        self._last_cancel_check = self._clock()
+        with self._sessions() as session:
+            status = session.scalar(select(JobRun.status).where(JobRun.id == self._job_run_id))
+        self._cancelled = status == JobRunStatus.CANCELLED.value
+        return self._cancelled
