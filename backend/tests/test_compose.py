@@ -307,3 +307,14 @@ def test_nginx_proxies_the_api_to_the_backend_and_streams_sse_unbuffered() -> No
     assert "proxy_pass $backend;" in stream.group(1)
     assert re.search(r"location /api/ \{\s*proxy_pass \$backend;", conf)
     assert "try_files $uri $uri/ /index.html;" in conf
+
+
+def test_python_healthchecks_are_valid_python() -> None:
+    snippets = {
+        name: service["healthcheck"]["test"][3]
+        for name, service in _services().items()
+        if service.get("healthcheck", {}).get("test", [])[:3] == ["CMD", "python", "-c"]
+    }
+    assert {"backend", "airflow-apiserver", "airflow-scheduler"} <= set(snippets)
+    for name, code in snippets.items():
+        compile(code, f"{name} healthcheck", "exec")
