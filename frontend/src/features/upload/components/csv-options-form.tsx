@@ -1,0 +1,165 @@
+import { zodResolver } from "@hookform/resolvers/zod";
+import { RefreshCwIcon } from "lucide-react";
+import { Controller, useForm } from "react-hook-form";
+import { toast } from "sonner";
+import { z } from "zod";
+
+import { Button } from "@/components/ui/button";
+import { ErrorMessage } from "@/components/ui/error-message";
+import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Switch } from "@/components/ui/switch";
+import { useUpdateFileOptions } from "@/features/upload/api/update-file-options";
+import type { CsvOptionsUpdate, UploadedFileRead } from "@/types/api";
+
+const ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "iso-8859-15", "ascii"];
+const DELIMITERS: Record<string, string> = { ",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab", "|": "Pipe ( | )" };
+const QUOTES: Record<string, string> = { '"': 'Double quote ( " )', "'": "Single quote ( ' )" };
+const DECIMALS: Record<string, string> = { ".": "Point ( 1.5 )", ",": "Comma ( 1,5 )" };
+
+const optionsSchema = z.object({
+  encoding: z.string().min(1),
+  delimiter: z.string().length(1, "One character"),
+  quotechar: z.string().length(1, "One character"),
+  has_header: z.boolean(),
+  decimal: z.enum([".", ","]),
+});
+
+type OptionsForm = z.infer<typeof optionsSchema>;
+
+/** Labels for a choice list, keeping the file's detected value selectable even when unusual. */
+function withCurrent(choices: Record<string, string>, current: string): Record<string, string> {
+  return current in choices ? choices : { [current]: JSON.stringify(current), ...choices };
+}
+
+function OptionSelect({
+  id,
+  label,
+  value,
+  onChange,
+  choices,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  choices: Record<string, string>;
+}) {
+  return (
+    <div className="flex flex-col gap-2">
+      <Label htmlFor={id}>{label}</Label>
+      <Select value={value} onValueChange={onChange}>
+        <SelectTrigger id={id} data-testid={id}>
+          <SelectValue />
+        </SelectTrigger>
+        <SelectContent>
+          {Object.entries(choices).map(([choice, text]) => (
+            <SelectItem key={choice} value={choice}>
+              {text}
+            </SelectItem>
+          ))}
+        </SelectContent>
+      </Select>
+    </div>
+  );
+}
+
+/** The detected CSV dialect, editable; applying it re-profiles the file on the server. */
+export function CsvOptionsForm({ file }: { file: UploadedFileRead }) {
+  const update = useUpdateFileOptions(file.id);
+  const defaults: OptionsForm = {
+    encoding: file.encoding,
+    delimiter: file.delimiter,
+    quotechar: file.quotechar,
+    has_header: file.has_header,
+    decimal: file.decimal,
+  };
+  const form = useForm<OptionsForm>({ resolver: zodResolver(optionsSchema), values: defaults });
+
+  const onSubmit = form.handleSubmit((values) => {
+    const changed: CsvOptionsUpdate = {};
+    for (const key of Object.keys(values) as (keyof OptionsForm)[]) {
+      if (values[key] !== defaults[key]) Object.assign(changed, { [key]: values[key] });
+    }
+    update.mutate(changed, {
+      onSuccess: (updated) =>
+        toast.success(`Re-profiled: ${updated.columns.length} columns, ~${updated.row_estimate ?? "?"} rows`),
+    });
+  });
+
+  const encodingChoices = Object.fromEntries(
+    [...new Set([file.encoding, ...ENCODINGS])].map((encoding) => [encoding, encoding]),
+  );
+
+  return (
+    <form onSubmit={onSubmit} className="flex flex-col gap-4" aria-label="CSV options">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        <Controller
+          control={form.control}
+          name="encoding"
+          render={({ field }) => (
+            <OptionSelect id="csv-option-encoding" label="Encoding" value={field.value} onChange={field.onChange} choices={encodingChoices} />
+          )}
+        />
+        <Controller
+          control={form.control}
+          name="delimiter"
+          render={({ field }) => (
+            <OptionSelect
+              id="csv-option-delimiter"
+              label="Delimiter"
+              value={field.value}
+              onChange={field.onChange}
+              choices={withCurrent(DELIMITERS, file.delimiter)}
+            />
+          )}
+        />
+        <Controller
+          control={form.control}
+          name="quotechar"
+          render={({ field }) => (
+            <OptionSelect
+              id="csv-option-quotechar"
+              label="Quote character"
+              value={field.value}
+              onChange={field.onChange}
+              choices={withCurrent(QUOTES, file.quotechar)}
+            />
+          )}
+        />
+        <Controller
+          control={form.control}
+          name="decimal"
+          render={({ field }) => (
+            <OptionSelect id="csv-option-decimal" label="Decimal separator" value={field.value} onChange={field.onChange} choices={DECIMALS} />
+          )}
+        />
+        <Controller
+          control={form.control}
+          name="has_header"
+          render={({ field }) => (
+            <div className="flex flex-col gap-2">
+              <Label htmlFor="csv-option-header">First row is a header</Label>
+              <div className="flex h-9 items-center gap-2">
+                <Switch
+                  id="csv-option-header"
+                  data-testid="csv-option-header"
+                  checked={field.value}
+                  onCheckedChange={field.onChange}
+                />
+                <span className="text-sm text-muted-foreground">{field.value ? "Yes" : "No"}</span>
+              </div>
+            </div>
+          )}
+        />
+      </div>
+      {update.isError && <ErrorMessage error={update.error} title="Could not re-profile the file" />}
+      <div>
+        <Button type="submit" variant="outline" disabled={!form.formState.isDirty || update.isPending} data-testid="reprofile-button">
+          <RefreshCwIcon className={update.isPending ? "animate-spin" : undefined} />
+          {update.isPending ? "Re-profiling…" : "Apply and re-profile"}
+        </Button>
+      </div>
+    </form>
+  );
+}

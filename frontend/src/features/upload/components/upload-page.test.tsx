@@ -1,0 +1,103 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+
+import { UploadPage } from "@/features/upload/components/upload-page";
+import { renderWithApp } from "@/testing/render";
+import { uploadedFile } from "@/testing/fixtures";
+import { apiPath, server } from "@/testing/server";
+
+const config = { airflow_ui_url: "http://airflow", max_upload_bytes: 1024 * 1024, version: "1.0.0" };
+
+function csv(name = "sales.csv", content = "id,name\n1,Ann\n") {
+  return new File([content], name, { type: "text/csv" });
+}
+
+beforeEach(() => {
+  server.use(http.get(apiPath("/config"), () => HttpResponse.json(config)));
+});
+
+describe("UploadPage", () => {
+  it("uploads a picked file as multipart and shows what was detected with links onward", async () => {
+    const file = uploadedFile();
+    let sent = "";
+    server.use(
+      http.post(apiPath("/sources/csv/upload"), async ({ request }) => {
+        sent = await request.text();
+        return HttpResponse.json(file, { status: 201 });
+      }),
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+    );
+    const { user, router } = renderWithApp(<UploadPage />, { path: "/upload" });
+
+    await user.upload(screen.getByTestId("upload-input"), csv());
+
+    const overview = await screen.findByTestId("file-overview");
+    expect(sent).toMatch(/name="file"/);
+    expect(sent).toContain("id,name\n1,Ann");
+    expect(router.state.location.search).toBe(`?fileId=${file.id}`);
+    expect(within(overview).getByText("Customer Name")).toBeInTheDocument();
+    expect(within(overview).getByText("NUMERIC")).toBeInTheDocument();
+    expect(screen.getByTestId("preview-link")).toHaveAttribute("href", `/files/${file.id}`);
+    expect(screen.getByTestId("create-job-link")).toHaveAttribute("href", `/jobs/new?fileId=${file.id}`);
+  });
+
+  it("refuses a file with the wrong extension without sending it", async () => {
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+    await screen.findByText(/up to 1\.0 MB/);
+
+    // applyAccept off: the browser's picker filter is a hint, the check must hold on its own.
+    await user.upload(screen.getByTestId("upload-input"), csv("report.xlsx"), { applyAccept: false });
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("“report.xlsx” is not a CSV file");
+  });
+
+  it("refuses a file over the server's limit before uploading", async () => {
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+    await screen.findByText(/up to 1\.0 MB/);
+
+    await user.upload(screen.getByTestId("upload-input"), csv("big.csv", "x".repeat(2 * 1024 * 1024)));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("the limit is 1.0 MB");
+  });
+
+  it("shows the server's reason when it rejects the upload", async () => {
+    server.use(
+      http.post(apiPath("/sources/csv/upload"), () =>
+        HttpResponse.json(
+          { error: "UnsupportedFileError", message: "The file looks binary, not text", details: {} },
+          { status: 415 },
+        ),
+      ),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+
+    await user.upload(screen.getByTestId("upload-input"), csv("data.csv"));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Upload failed");
+    expect(alert).toHaveTextContent("The file looks binary, not text");
+  });
+
+  it("re-profiles the file with only the options the user changed", async () => {
+    const file = uploadedFile();
+    const reprofiled = uploadedFile({ has_header: false, columns: [{ name: "column_1", sql_name: "column_1", type: "TEXT" }] });
+    let body: unknown = null;
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+      http.put(apiPath(`/sources/csv/${file.id}/options`), async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(reprofiled);
+      }),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload", url: `/upload?fileId=${file.id}` });
+
+    const reprofile = await screen.findByTestId("reprofile-button");
+    expect(reprofile).toBeDisabled();
+    await user.click(screen.getByRole("switch", { name: "First row is a header" }));
+    await user.click(reprofile);
+
+    await waitFor(() => expect(body).toEqual({ has_header: false }));
+    expect(await within(screen.getByTestId("detected-columns")).findByText("column_1")).toBeInTheDocument();
+    expect(screen.getByRole("switch", { name: "First row is a header" })).not.toBeChecked();
+  });
+});

@@ -1,0 +1,117 @@
+// Plain factories for API resources; each test overrides only what it is about.
+import type { CredentialRead, FilePreview, JobRead, JobRunRead, UploadedFileRead } from "@/types/api";
+
+export function uploadedFile(overrides: Partial<UploadedFileRead> = {}): UploadedFileRead {
+  return {
+    id: "f1e2d3c4b5a6",
+    filename: "sales.csv",
+    size_bytes: 2048,
+    encoding: "utf-8",
+    delimiter: ",",
+    quotechar: '"',
+    has_header: true,
+    decimal: ".",
+    compression: null,
+    row_estimate: 120,
+    columns: [
+      { name: "id", sql_name: "id", type: "INTEGER" },
+      { name: "Customer Name", sql_name: "customer_name", type: "TEXT" },
+      { name: "amount", sql_name: "amount", type: "NUMERIC" },
+      { name: "sold_on", sql_name: "sold_on", type: "DATE" },
+    ],
+    created_at: "2026-11-23T12:00:00Z",
+    ...overrides,
+  };
+}
+
+export function filePreview(overrides: Partial<FilePreview> = {}): FilePreview {
+  return {
+    columns: [
+      { name: "id", sql_name: "id", type: "INTEGER", null_count: 0, min: 1, max: 120, samples: [1, 2] },
+      { name: "Customer Name", sql_name: "customer_name", type: "TEXT", null_count: 3, min: "Ann", max: "Zoe", samples: [] },
+      { name: "amount", sql_name: "amount", type: "NUMERIC", null_count: 1, min: "0.50", max: "990.00", samples: [] },
+      { name: "sold_on", sql_name: "sold_on", type: "DATE", null_count: 0, min: "2024-01-01", max: "2024-12-31", samples: [] },
+    ],
+    rows: [
+      [1, "Ann", "10.50", "2024-01-01"],
+      [2, null, "abc", "2024-01-02"],
+    ],
+    offset: 0,
+    limit: 50,
+    total_rows: 120,
+    invalid_cells: [{ row: 1, column: "amount", value: "abc", reason: "not a number" }],
+    ...overrides,
+  };
+}
+
+export function credential(overrides: Partial<CredentialRead> = {}): CredentialRead {
+  return {
+    id: 1,
+    name: "Local warehouse",
+    kind: "duckdb",
+    host: null,
+    port: null,
+    database: null,
+    username: null,
+    has_password: false,
+    options: { path: "/tmp/warehouse.duckdb" },
+    is_builtin: true,
+    created_at: "2026-11-23T12:00:00Z",
+    updated_at: "2026-11-23T12:00:00Z",
+    ...overrides,
+  };
+}
+
+export function job(overrides: Partial<JobRead> = {}): JobRead {
+  return {
+    id: 7,
+    name: "Load sales",
+    description: null,
+    file_id: "f1e2d3c4b5a6",
+    credential_id: 1,
+    target_schema: "main",
+    target_table: "sales",
+    create_table: true,
+    strategy: "INSERT",
+    upsert_keys: [],
+    batch_size: 100000,
+    reject_threshold_count: null,
+    reject_threshold_percent: null,
+    max_retries: 0,
+    retry_delay_seconds: 60,
+    mappings: [],
+    ddl: null,
+    created_at: "2026-11-23T12:00:00Z",
+    updated_at: "2026-11-23T12:00:00Z",
+    ...overrides,
+  };
+}
+
+export function jobRun(overrides: Partial<JobRunRead> = {}): JobRunRead {
+  return {
+    id: 42,
+    job_id: 7,
+    job_name: "Load sales",
+    status: "PENDING",
+    trigger: "manual",
+    schedule_id: null,
+    attempt: 0,
+    dag_id: "etl_job_executor",
+    dag_run_id: "job_7_run_42",
+    rows_read: 0,
+    rows_loaded: 0,
+    rows_rejected: 0,
+    rows_filtered: 0,
+    bytes_read: 0,
+    bytes_total: 2048,
+    rows_per_second: 0,
+    eta_seconds: null,
+    progress_percent: 0,
+    error_message: null,
+    created_at: "2026-11-23T12:00:00Z",
+    started_at: null,
+    finished_at: null,
+    duration_seconds: null,
+    ...overrides,
+  };
+}
