@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,46 @@ def test_python_healthchecks_are_valid_python() -> None:
     assert {"backend", "airflow-apiserver", "airflow-scheduler"} <= set(snippets)
     for name, code in snippets.items():
         compile(code, f"{name} healthcheck", "exec")
+
+
+def test_the_portal_image_installs_every_file_of_both_packages(tmp_path: Path) -> None:
+    """The image copies backend/{pyproject.toml,portal,etl_engine} and installs them non-editable:
+    build the same way here and compare, so a module or data file never goes missing in production."""
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(ROOT / "backend" / "pyproject.toml", source)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in ("portal", "etl_engine"):
+        shutil.copytree(ROOT / "backend" / package, source / package, ignore=skip)
+    site = tmp_path / "site"
+    uv = Path(sys.executable).parent / "uv"
+    result = subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--python",
+            sys.executable,
+            "--target",
+            str(site),
+            ".",
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+    def files(base: Path) -> set[str]:
+        return {
+            str(path.relative_to(base))
+            for package in ("portal", "etl_engine")
+            for path in (base / package).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    assert files(source) == files(site)
