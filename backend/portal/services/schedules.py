@@ -151,4 +151,4 @@ async def desired_dag_states(session: AsyncSession) -> dict[str, bool]:
     rows = await session.execute(
         select(Schedule.dag_id, Schedule.enabled).where(Schedule.dag_id.is_not(None))
     )
-    return {dag_id: enabled for dag_id, enabled in rows.tuples() if dag_id is not None}
+    return {dag_id: enabled for dag_id, enabled in rows.all() if dag_id is not None}

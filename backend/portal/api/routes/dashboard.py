@@ -1,5 +1,16 @@
-"""/api/v1/dashboard (owned by BACKEND-RUNS)."""
+"""/api/v1/dashboard."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
 
+from portal.api.deps import SessionDep
+from portal.schemas.dashboard import Dashboard
+from portal.services.dashboard import build_dashboard
+
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+
+
+@router.get("")
+async def read_dashboard(session: SessionDep) -> Dashboard:
+    return await build_dashboard(session)
