@@ -1,1 +1,81 @@
-"""The pure ETL engine: CSV in, typed batches through transforms, atomic loads out."""
+"""The pure ETL engine: CSV in, typed batches through transforms, atomic loads out.
+
+    profile = profile_csv("people.csv")
+    result = run_job(JobSpec(...), reporter)
+
+No FastAPI, no Airflow, no app database, no environment variables: a spec in, callbacks out.
+"""
+
+from .ddl import render_ddl
+from .destinations import open_destination
+from .errors import (
+    DestinationUnreachable,
+    DuplicateKeys,
+    EngineError,
+    InvalidJobSpec,
+    LoadFailed,
+    ReconciliationFailed,
+    RejectThresholdExceeded,
+    RowError,
+    RunCancelled,
+    SchemaMismatch,
+    TerminalError,
+    TransientError,
+    UnreadableFile,
+)
+from .pipeline import run_job
+from .profiling import profile_csv
+from .progress import Progress, RejectedRow, Reporter, RunResult, SilentReporter
+from .spec import (
+    ColumnSpec,
+    ColumnType,
+    CsvOptions,
+    DestinationConfig,
+    FileProfile,
+    JobSpec,
+    LoadSpec,
+    SourceColumn,
+    Transform,
+)
+from .transforms.expressions import ExpressionCheck, validate_expression
+from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef
+
+__all__ = [
+    "ColumnSpec",
+    "ColumnType",
+    "ConnectionCheck",
+    "CsvOptions",
+    "Destination",
+    "DestinationConfig",
+    "DestinationUnreachable",
+    "DuplicateKeys",
+    "EngineError",
+    "ExpressionCheck",
+    "FileProfile",
+    "InvalidJobSpec",
+    "JobSpec",
+    "LoadFailed",
+    "LoadSpec",
+    "Progress",
+    "ReconciliationFailed",
+    "RejectThresholdExceeded",
+    "RejectedRow",
+    "Reporter",
+    "RowError",
+    "RunCancelled",
+    "RunResult",
+    "SchemaMismatch",
+    "SilentReporter",
+    "SourceColumn",
+    "TableColumn",
+    "TableRef",
+    "TerminalError",
+    "Transform",
+    "TransientError",
+    "UnreadableFile",
+    "open_destination",
+    "profile_csv",
+    "render_ddl",
+    "run_job",
+    "validate_expression",
+]

@@ -1,0 +1,63 @@
+"""Engine errors: the class name says what happened, the base class says what to do.
+
+TransientError: retrying later may succeed. TerminalError: fail the run now. RowError: one value
+is bad; the row is rejected and counted against the job's threshold.
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose; `str(error)` is readable by a user."""
+
+
+class TransientError(EngineError):
+    pass
+
+
+class TerminalError(EngineError):
+    pass
+
+
+class RowError(EngineError):
+    pass
+
+
+class DestinationUnreachable(TransientError):
+    pass
+
+
+class UnreadableFile(TerminalError):
+    """The file cannot be read as CSV; `reason` is one of the short codes below, `str()` explains."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InvalidJobSpec(TerminalError):
+    pass
+
+
+class SchemaMismatch(TerminalError):
+    pass
+
+
+class DuplicateKeys(TerminalError):
+    pass
+
+
+class RejectThresholdExceeded(TerminalError):
+    pass
+
+
+class ReconciliationFailed(TerminalError):
+    pass
+
+
+class RunCancelled(TerminalError):
+    pass
+
+
+class LoadFailed(TerminalError):
+    """The destination refused the data or a statement; nothing was committed."""

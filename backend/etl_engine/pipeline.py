@@ -1,0 +1,152 @@
+"""run_job: read → map → stage, then one final transaction. Nothing reaches the target before it."""
+
+from __future__ import annotations
+
+import time
+
+from .destinations import open_destination
+from .errors import (
+    EngineError,
+    InvalidJobSpec,
+    LoadFailed,
+    ReconciliationFailed,
+    RejectThresholdExceeded,
+    RunCancelled,
+)
+from .mapping import BatchMapper
+from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
+from .readers.csv import CsvBatchReader
+from .spec import JobSpec
+
+
+def run_job(spec: JobSpec, reporter: Reporter) -> RunResult:
+    """Load `spec.source_path` into the destination. Raises an EngineError subclass on failure,
+    after which the target is exactly as it was; calling again with the same run_id is safe."""
+    try:
+        return _run(spec, reporter)
+    except EngineError:
+        raise
+    except Exception as error:  # a driver's error: fail the run with the database's own words
+        raise LoadFailed(f"{type(error).__name__}: {str(error).strip()}") from error
+
+
+def _run(spec: JobSpec, reporter: Reporter) -> RunResult:
+    started = time.monotonic()
+    _check_spec(spec)
+    destination = open_destination(spec.destination)
+    reporter.log("run_started", run_id=spec.run_id, target=f"{spec.load.schema}.{spec.load.table}")
+    with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
+        previous = writer.committed()
+        if previous is not None:
+            reporter.log("run_already_committed", run_id=spec.run_id, rows_loaded=previous.rows_loaded)
+            return RunResult(
+                "COMPLETED_WITH_REJECTS" if previous.rows_rejected else "COMPLETED",
+                previous.rows_read,
+                previous.rows_loaded,
+                previous.rows_rejected,
+                previous.rows_filtered,
+                time.monotonic() - started,
+            )
+        writer.prepare()
+        mapper = BatchMapper(spec, writer.numeric_limit, writer.text_max_bytes)
+        counts = _Counts()
+        column_names = [c.sql_name for c in spec.source_columns]
+        with CsvBatchReader(spec.source_path, spec.csv, column_names, spec.load.batch_size) as reader:
+            for raw in reader:
+                if reporter.cancelled():
+                    raise RunCancelled("the run was cancelled; nothing was loaded")
+                batch, rejected = mapper.map(raw)
+                rejected = sorted(raw.ragged + rejected, key=lambda row: row.line_number)
+                counts.read += raw.records
+                if rejected:
+                    counts.rejected += len(rejected)
+                    reporter.rejected(rejected)
+                    _check_count_threshold(spec, counts.rejected, rejected)
+                if batch.num_rows:
+                    writer.write(batch)
+                reporter.progress(counts.progress(writer.rows_staged, reader, started))
+            bytes_total = reader.bytes_total
+        _check_percent_threshold(spec, counts)
+        if counts.read != writer.rows_staged + counts.rejected + counts.filtered:
+            raise ReconciliationFailed(
+                f"rows read {counts.read} != staged {writer.rows_staged} + rejected {counts.rejected}"
+                f" + filtered {counts.filtered}"
+            )
+        loaded = writer.commit(counts.read, counts.rejected, counts.filtered)
+    seconds = time.monotonic() - started
+    reporter.progress(
+        Progress(
+            counts.read,
+            loaded,
+            counts.rejected,
+            counts.filtered,
+            bytes_total,
+            bytes_total,
+            counts.read / seconds if seconds else 0.0,
+            0.0,
+        )
+    )
+    status: RunStatus = "COMPLETED_WITH_REJECTS" if counts.rejected else "COMPLETED"
+    reporter.log("run_finished", status=status, rows_loaded=loaded, rows_rejected=counts.rejected)
+    return RunResult(status, counts.read, loaded, counts.rejected, counts.filtered, seconds)
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.read = 0
+        self.rejected = 0
+        self.filtered = 0
+
+    def progress(self, staged: int, reader: CsvBatchReader, started: float) -> Progress:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        done = reader.bytes_read
+        eta = (reader.bytes_total - done) / (done / elapsed) if done else None
+        return Progress(
+            self.read,
+            staged,
+            self.rejected,
+            self.filtered,
+            done,
+            reader.bytes_total,
+            self.read / elapsed,
+            eta,
+        )
+
+
+def _check_spec(spec: JobSpec) -> None:
+    if not spec.columns:
+        raise InvalidJobSpec("the job maps no columns")
+    targets = [c.target for c in spec.columns]
+    duplicates = sorted({t for t in targets if targets.count(t) > 1})
+    if duplicates:
+        raise InvalidJobSpec(f"destination columns appear more than once: {duplicates}")
+    if spec.load.strategy == "UPSERT":
+        if not spec.load.upsert_keys:
+            raise InvalidJobSpec("UPSERT needs at least one key column")
+        unknown = sorted(set(spec.load.upsert_keys) - set(targets))
+        if unknown:
+            raise InvalidJobSpec(f"upsert keys are not destination columns: {unknown}")
+
+
+def _check_count_threshold(spec: JobSpec, rejected: int, latest: list[RejectedRow]) -> None:
+    limit = spec.load.reject_threshold_count
+    if limit is None and spec.load.reject_threshold_percent is None:
+        limit = 0
+    if limit is not None and rejected > limit:
+        first = latest[0]
+        raise RejectThresholdExceeded(
+            f"{rejected} rejected rows exceed the limit of {limit}; nothing was loaded. "
+            f"First: line {first.line_number}, column {first.column}: {first.reason}"
+        )
+
+
+def _check_percent_threshold(spec: JobSpec, counts: _Counts) -> None:
+    percent = spec.load.reject_threshold_percent
+    if percent is None or not counts.read:
+        return
+    share = counts.rejected * 100.0 / counts.read
+    if share > percent:
+        raise RejectThresholdExceeded(
+            f"{counts.rejected} rejected rows ({share:.2f}%) exceed the limit of {percent}%; "
+            "nothing was loaded"
+        )

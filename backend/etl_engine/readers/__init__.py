@@ -1,0 +1,1 @@
+"""Readers: generators of Arrow record batches that never hold a whole file."""

@@ -1,0 +1,165 @@
+"""Streaming CSV reader: text columns in bounded Arrow batches, ragged rows reported, bytes counted."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import UnreadableFile
+from ..progress import RejectedRow
+from ..spec import CsvOptions
+
+MIN_BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 32 << 20
+APPROX_ROW_BYTES = 64
+
+
+@dataclass
+class RawBatch:
+    """Text values of consecutive records; `line_numbers(i)` maps a row index to its record number."""
+
+    batch: pa.RecordBatch
+    first_record: int
+    skipped_records: list[int] = field(default_factory=list)
+    ragged: list[RejectedRow] = field(default_factory=list)
+
+    def line_number(self, index: int) -> int:
+        line: int = self.first_record + index
+        for skipped in self.skipped_records:
+            if skipped <= line:
+                line += 1
+        return line
+
+    @property
+    def records(self) -> int:
+        return int(self.batch.num_rows) + len(self.skipped_records)
+
+
+def arrow_encoding(encoding: str) -> str:
+    """pyarrow decodes UTF-8 natively and skips a UTF-8 BOM; other codecs go through Python's."""
+    name = codecs.lookup(encoding).name
+    return "utf8" if name in ("utf-8", "utf-8-sig") else name
+
+
+def block_bytes(batch_size: int) -> int:
+    return max(MIN_BLOCK_BYTES, min(MAX_BLOCK_BYTES, batch_size * APPROX_ROW_BYTES))
+
+
+class CsvBatchReader:
+    """`with CsvBatchReader(...) as reader: for raw in reader: ...` — every column read as text.
+
+    Empty cells arrive as NULL. Rows with the wrong number of fields are skipped by the parser and
+    handed back as rejected rows, with their record numbers, on the batch they interrupted.
+    """
+
+    def __init__(
+        self, path: str | Path, options: CsvOptions, column_names: list[str], batch_size: int = 100_000
+    ) -> None:
+        self.path = Path(path)
+        self.options = options
+        self.column_names = column_names
+        self.block_size = block_bytes(batch_size)
+        self.bytes_total = self.path.stat().st_size
+        self._raw: pa.NativeFile | None = None
+        self._pending: list[RejectedRow] = []
+
+    def __enter__(self) -> CsvBatchReader:
+        self._raw = pa.OSFile(str(self.path), "rb")
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._raw is not None:
+            self._raw.close()
+
+    @property
+    def bytes_read(self) -> int:
+        return 0 if self._raw is None or self._raw.closed else min(int(self._raw.tell()), self.bytes_total)
+
+    def __iter__(self) -> Iterator[RawBatch]:
+        assert self._raw is not None, "use CsvBatchReader as a context manager"
+        stream: pa.NativeFile = self._raw
+        if self.options.compression == "gzip":
+            stream = pa.CompressedInputStream(self._raw, "gzip")
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                **arrow_csv_options(
+                    self.options, self.column_names, self.block_size, self.handle_invalid_row
+                ),
+            )
+            next_record = 2 if self.options.has_header else 1
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                ragged, self._pending = self._pending, []
+                raw = RawBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged)
+                next_record += raw.records
+                yield raw
+            if self._pending:  # ragged rows after the last full batch
+                yield RawBatch(
+                    pa.RecordBatch.from_pylist([], schema=reader.schema),
+                    next_record,
+                    sorted(r.line_number for r in self._pending),
+                    self._pending,
+                )
+                self._pending = []
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError, EOFError) as error:
+            raise unreadable_from(error, self.options) from error
+
+    def handle_invalid_row(self, row: pacsv.InvalidRow) -> str:
+        reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        self._pending.append(RejectedRow(row.number or 0, row.text, None, reason))
+        return "skip"
+
+
+def arrow_csv_options(
+    options: CsvOptions,
+    column_names: list[str],
+    block_size: int = MIN_BLOCK_BYTES,
+    on_invalid_row: Callable[[pacsv.InvalidRow], str] = lambda row: "skip",
+) -> dict[str, object]:
+    return {
+        # Serial reading keeps record numbers known for ragged rows; the COPY runs in parallel anyway.
+        "read_options": pacsv.ReadOptions(
+            use_threads=False,
+            block_size=block_size,
+            column_names=column_names,
+            skip_rows=1 if options.has_header else 0,
+            encoding=arrow_encoding(options.encoding),
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=options.delimiter,
+            quote_char=options.quotechar or False,
+            double_quote=True,
+            newlines_in_values=True,
+            invalid_row_handler=on_invalid_row,
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in column_names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    }
+
+
+def unreadable_from(error: BaseException, options: CsvOptions) -> UnreadableFile:
+    text = str(error)
+    if isinstance(error, UnicodeDecodeError) or "UTF8" in text or "utf-8" in text.lower():
+        return UnreadableFile(
+            "encoding",
+            f"the file is not valid {options.encoding} further in ({text[:200]}); choose its encoding",
+        )
+    if options.compression == "gzip" and isinstance(error, (OSError, EOFError)):
+        return UnreadableFile("truncated", f"the gzip stream is truncated or corrupt ({text[:200]})")
+    return UnreadableFile("malformed", f"the CSV cannot be parsed: {text[:300]}")

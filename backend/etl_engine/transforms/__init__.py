@@ -1,0 +1,1 @@
+"""Column transforms and calculated columns, applied to whole Arrow arrays."""

@@ -1,0 +1,1 @@
+"""Writers: staging, one final transaction, the `_etl_loads` ledger. One module per destination."""

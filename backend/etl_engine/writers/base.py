@@ -1,0 +1,452 @@
+"""What every SQL destination shares: browsing, staging, the final transaction and the ledger.
+
+A load goes to a staging table named from the run id. The final transaction creates the target
+when it is new (by renaming the staging table: no second copy of the data), or appends / merges /
+replaces from staging, and records the run in `_etl_loads`. A run found in the ledger is not
+loaded again. Subclasses give the connection, the bulk write and the SQL that differs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from ..conversion import NumericLimit
+from ..ddl import TYPE_NAMES, create_table_sql
+from ..errors import DuplicateKeys, LoadFailed, ReconciliationFailed, SchemaMismatch
+from ..identifiers import qualified_name, quote_identifier
+from ..spec import ColumnSpec, ColumnType, DestinationConfig, DestinationKind, LoadSpec
+
+LEDGER_TABLE = "_etl_loads"
+STAGING_PREFIX = "_etl_stage_"
+_WIDENINGS = {
+    ColumnType.INTEGER: {ColumnType.BIGINT, ColumnType.NUMERIC, ColumnType.FLOAT},
+    ColumnType.BIGINT: {ColumnType.NUMERIC, ColumnType.FLOAT},
+    ColumnType.NUMERIC: {ColumnType.FLOAT},
+    ColumnType.DATE: {ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ},
+    ColumnType.TIMESTAMP: {ColumnType.TIMESTAMPTZ},
+}
+_DB_TYPE_FAMILIES = {
+    "smallint": ColumnType.INTEGER,
+    "integer": ColumnType.INTEGER,
+    "int": ColumnType.INTEGER,
+    "int2": ColumnType.INTEGER,
+    "int4": ColumnType.INTEGER,
+    "tinyint": ColumnType.INTEGER,
+    "bigint": ColumnType.BIGINT,
+    "int8": ColumnType.BIGINT,
+    "hugeint": ColumnType.NUMERIC,
+    "numeric": ColumnType.NUMERIC,
+    "decimal": ColumnType.NUMERIC,
+    "double precision": ColumnType.FLOAT,
+    "double": ColumnType.FLOAT,
+    "real": ColumnType.FLOAT,
+    "float": ColumnType.FLOAT,
+    "float4": ColumnType.FLOAT,
+    "float8": ColumnType.FLOAT,
+    "boolean": ColumnType.BOOLEAN,
+    "bool": ColumnType.BOOLEAN,
+    "date": ColumnType.DATE,
+    "timestamp": ColumnType.TIMESTAMP,
+    "timestamp without time zone": ColumnType.TIMESTAMP,
+    "timestamp with time zone": ColumnType.TIMESTAMPTZ,
+    "timestamptz": ColumnType.TIMESTAMPTZ,
+    "text": ColumnType.TEXT,
+    "varchar": ColumnType.TEXT,
+    "character varying": ColumnType.TEXT,
+    "character": ColumnType.TEXT,
+    "char": ColumnType.TEXT,
+    "bpchar": ColumnType.TEXT,
+    "string": ColumnType.TEXT,
+}
+
+
+@dataclass
+class ConnectionCheck:
+    ok: bool
+    message: str
+    server_version: str | None
+    latency_ms: float | None
+
+
+@dataclass
+class TableRef:
+    schema: str
+    name: str
+
+
+@dataclass
+class TableColumn:
+    name: str
+    type: str
+    nullable: bool
+    has_default: bool = False
+
+
+@dataclass
+class LedgerEntry:
+    run_id: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_filtered: int
+
+
+def column_family(db_type: str) -> ColumnType | None:
+    """The engine type a destination column type belongs to (None: a type the engine cannot feed)."""
+    base = re.sub(r"\(.*\)", "", db_type).strip().lower()
+    return _DB_TYPE_FAMILIES.get(base)
+
+
+def assignable(source: ColumnType, target: ColumnType) -> bool:
+    return source == target or target == ColumnType.TEXT or target in _WIDENINGS.get(source, set())
+
+
+def staging_table_name(run_id: str) -> str:
+    return STAGING_PREFIX + re.sub(r"[^a-z0-9_]", "_", run_id.lower())[:48]
+
+
+class Destination(ABC):
+    """Browse a destination; every call opens and closes its own short connection."""
+
+    kind: ClassVar[DestinationKind]
+    placeholder: ClassVar[str] = "%s"
+
+    def __init__(self, config: DestinationConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A DB-API connection; raises DestinationUnreachable with a readable reason."""
+
+    @abstractmethod
+    def server_version(self, cursor: Any) -> str: ...
+
+    def test_connection(self) -> ConnectionCheck:
+        from ..errors import DestinationUnreachable
+
+        started = time.perf_counter()
+        try:
+            with self.cursor() as cursor:
+                version = self.server_version(cursor)
+        except DestinationUnreachable as error:
+            return ConnectionCheck(False, str(error), None, None)
+        latency = round((time.perf_counter() - started) * 1000, 1)
+        return ConnectionCheck(True, "connected", version, latency)
+
+    def list_schemas(self) -> list[str]:
+        with self.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT schema_name FROM information_schema.schemata "
+                "WHERE catalog_name = current_database() "
+                "AND schema_name NOT IN ('information_schema', 'pg_catalog', 'pg_toast', 'pg_internal') "
+                "AND schema_name NOT LIKE 'pg_temp%' AND schema_name NOT LIKE 'pg_toast%' "
+                "ORDER BY schema_name"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def list_tables(self, schema: str) -> list[TableRef]:
+        with self.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                f"WHERE table_schema = {self.placeholder} AND table_type IN ('BASE TABLE', 'VIEW') "
+                "ORDER BY table_name",
+                (schema,),
+            )
+            return [
+                TableRef(row[0], row[1])
+                for row in cursor.fetchall()
+                if row[1] != LEDGER_TABLE and not row[1].startswith(STAGING_PREFIX)
+            ]
+
+    def table_columns(self, schema: str, table: str) -> list[TableColumn]:
+        with self.cursor() as cursor:
+            return self._table_columns(cursor, schema, table)
+
+    def _table_columns(self, cursor: Any, schema: str, table: str) -> list[TableColumn]:
+        p = self.placeholder
+        cursor.execute(
+            "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            f"WHERE table_schema = {p} AND table_name = {p} ORDER BY ordinal_position",
+            (schema, table),
+        )
+        return [TableColumn(r[0], r[1], r[2] == "YES", r[3] is not None) for r in cursor.fetchall()]
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    @abstractmethod
+    def writer(self, load: LoadSpec, columns: list[ColumnSpec], run_id: str) -> Writer: ...
+
+
+class Writer(ABC):
+    """`with destination.writer(...) as w: w.prepare(); w.write(batch)...; w.commit(...)`.
+
+    Leaving the block without commit drops the staging table: the target is untouched.
+    """
+
+    numeric_limit: ClassVar[NumericLimit | None] = None
+    text_max_bytes: ClassVar[int | None] = None
+    unlogged_staging: ClassVar[bool] = False
+
+    def __init__(self, destination: Destination, load: LoadSpec, columns: list[ColumnSpec], run_id: str):
+        self.destination = destination
+        self.kind = destination.kind
+        self.load = load
+        self.columns = columns
+        self.run_id = run_id
+        self.stage = staging_table_name(run_id)
+        self.target_exists = False
+        self.rows_staged = 0
+        self._connection: Any = None
+        self._cursor: Any = None
+
+    # -- connection -------------------------------------------------------------------------
+    def __enter__(self) -> Writer:
+        self._connection = self.destination.connect()
+        self._cursor = self._connection.cursor()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc is not None:
+                self._rollback()
+                self._drop_stage(quiet=True)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._cursor.execute(sql, params) if params else self._cursor.execute(sql)
+        return self._cursor
+
+    def execute_count(self, sql: str) -> int:
+        """Run a DML statement and return how many rows it touched."""
+        return int(self.execute(sql).rowcount)
+
+    @abstractmethod
+    def _begin(self) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _rollback(self) -> None: ...
+
+    @abstractmethod
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append one batch to the staging table (columns in `self.columns` order)."""
+
+    # -- names --------------------------------------------------------------------------------
+    @property
+    def target(self) -> str:
+        return qualified_name(self.load.schema, self.load.table)
+
+    @property
+    def staging(self) -> str:
+        return qualified_name(self.load.schema, self.stage)
+
+    @property
+    def ledger(self) -> str:
+        return qualified_name(self.load.schema, LEDGER_TABLE)
+
+    # -- before the data ----------------------------------------------------------------------
+    def committed(self) -> LedgerEntry | None:
+        """The ledger entry of this run if an earlier attempt committed it."""
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.load.schema)}")
+        self.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.ledger} (run_id varchar(200) PRIMARY KEY, "
+            "target_table varchar(200), strategy varchar(20), rows_read bigint, rows_loaded bigint, "
+            "rows_rejected bigint, rows_filtered bigint, loaded_at timestamp)"
+        )
+        self._commit()
+        p = self.destination.placeholder
+        row = self.execute(
+            f"SELECT rows_read, rows_loaded, rows_rejected, rows_filtered FROM {self.ledger} "
+            f"WHERE run_id = {p}",
+            (self.run_id,),
+        ).fetchone()
+        self._commit()
+        return None if row is None else LedgerEntry(self.run_id, *(int(v) for v in row))
+
+    def prepare(self) -> None:
+        """Check an existing target against the mapping, then create a fresh staging table."""
+        existing = self.destination._table_columns(self._cursor, self.load.schema, self.load.table)
+        self.target_exists = bool(existing)
+        if not self.target_exists and not self.load.create_table:
+            raise SchemaMismatch(f"table {self.load.schema}.{self.load.table} does not exist")
+        if self.target_exists:
+            self._check_target(existing)
+        self._drop_stage()
+        new_table = not self.target_exists and self.load.strategy != "UPSERT"
+        self.execute(
+            create_table_sql(
+                self.load.schema,
+                self.stage,
+                [(c.target, c.type) for c in self.columns],
+                self.kind,
+                unlogged=self.unlogged_staging and not new_table,
+            )
+        )
+        self._commit()
+
+    def _check_target(self, existing: list[TableColumn]) -> None:
+        by_name = {c.name: c for c in existing}
+        problems = []
+        for column in self.columns:
+            found = by_name.get(column.target)
+            if found is None:
+                problems.append(f"column {column.target!r} does not exist in the table")
+                continue
+            family = column_family(found.type)
+            if family is None or not assignable(column.type, family):
+                problems.append(f"column {column.target!r} is {found.type}, cannot take {column.type.value}")
+        mapped = {c.target for c in self.columns}
+        for table_column in existing:
+            if table_column.name not in mapped and not table_column.nullable and not table_column.has_default:
+                problems.append(
+                    f"column {table_column.name!r} is NOT NULL without a default and is not mapped"
+                )
+        if problems:
+            raise SchemaMismatch(
+                f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
+            )
+
+    # -- the final transaction ----------------------------------------------------------------
+    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
+        """Move staged rows into the target and record the run, atomically. Returns rows loaded."""
+        if self.load.strategy == "UPSERT":
+            self._check_unique_keys()
+        expected = rows_read - rows_rejected - rows_filtered
+        self._begin()
+        try:
+            loaded = self._apply()
+            if loaded != expected:
+                raise ReconciliationFailed(
+                    f"the final statement loaded {loaded} rows, expected {expected} "
+                    f"(read {rows_read} - rejected {rows_rejected} - filtered {rows_filtered})"
+                )
+            p = self.destination.placeholder
+            self.execute(
+                f"INSERT INTO {self.ledger} (run_id, target_table, strategy, rows_read, rows_loaded, "
+                f"rows_rejected, rows_filtered, loaded_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, "
+                "CURRENT_TIMESTAMP)",
+                (
+                    self.run_id,
+                    self.load.table,
+                    self.load.strategy,
+                    rows_read,
+                    loaded,
+                    rows_rejected,
+                    rows_filtered,
+                ),
+            )
+            self._commit()
+        except Exception:
+            self._rollback()
+            raise
+        self._drop_stage()
+        return loaded
+
+    def _apply(self) -> int:
+        columns = ", ".join(quote_identifier(c.target) for c in self.columns)
+        if not self.target_exists:
+            if self.load.strategy == "UPSERT":
+                self.execute(
+                    create_table_sql(
+                        self.load.schema,
+                        self.load.table,
+                        [(c.target, c.type) for c in self.columns],
+                        self.kind,
+                        self.load.upsert_keys,
+                    )
+                )
+                return self.execute_count(
+                    f"INSERT INTO {self.target} ({columns}) SELECT {columns} FROM {self.staging}"
+                )
+            self.execute(f"ALTER TABLE {self.staging} RENAME TO {quote_identifier(self.load.table)}")
+            return int(self.execute(f"SELECT count(*) FROM {self.target}").fetchone()[0])
+        if self.load.strategy == "TRUNCATE_INSERT":
+            self.execute(self.truncate_sql())
+        if self.load.strategy == "UPSERT":
+            return self.upsert()
+        return self.execute_count(
+            f"INSERT INTO {self.target} ({columns}) SELECT {columns} FROM {self.staging}"
+        )
+
+    def truncate_sql(self) -> str:
+        return f"DELETE FROM {self.target}"
+
+    def upsert(self) -> int:
+        """Update rows whose keys exist, insert the others; returns both counted."""
+        keys = self.load.upsert_keys
+        match = " AND ".join(f"t.{quote_identifier(k)} = s.{quote_identifier(k)}" for k in keys)
+        values = [c.target for c in self.columns if c.target not in keys]
+        columns = ", ".join(quote_identifier(c.target) for c in self.columns)
+        updated = 0
+        if values:
+            assignments = ", ".join(f"{quote_identifier(v)} = s.{quote_identifier(v)}" for v in values)
+            updated = self.execute_count(
+                f"UPDATE {self.target} AS t SET {assignments} FROM {self.staging} AS s WHERE {match}"
+            )
+        else:
+            updated = int(
+                self.execute(
+                    f"SELECT count(*) FROM {self.staging} AS s WHERE EXISTS "
+                    f"(SELECT 1 FROM {self.target} AS t WHERE {match})"
+                ).fetchone()[0]
+            )
+        inserted = self.execute_count(
+            f"INSERT INTO {self.target} ({columns}) SELECT {columns} FROM {self.staging} AS s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.target} AS t WHERE {match})"
+        )
+        return updated + inserted
+
+    def _check_unique_keys(self) -> None:
+        keys = ", ".join(quote_identifier(k) for k in self.load.upsert_keys)
+        duplicates = self.execute(
+            f"SELECT {keys}, count(*) FROM {self.staging} GROUP BY {keys} HAVING count(*) > 1 LIMIT 5"
+        ).fetchall()
+        self._commit()
+        if duplicates:
+            shown = "; ".join(
+                ", ".join(f"{k}={v!r}" for k, v in zip(self.load.upsert_keys, row[:-1], strict=True))
+                + f" ({row[-1]} times)"
+                for row in duplicates
+            )
+            raise DuplicateKeys(f"upsert keys are not unique in the incoming data: {shown}")
+
+    def _drop_stage(self, quiet: bool = False) -> None:
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {self.staging}")
+            self._commit()
+        except Exception as error:
+            # After a failure the connection may be gone; the next attempt drops the table first.
+            if not quiet:
+                raise LoadFailed(f"could not drop staging table {self.stage}: {error}") from error
+
+    def type_name(self, column_type: ColumnType) -> str:
+        return TYPE_NAMES[self.kind][column_type]

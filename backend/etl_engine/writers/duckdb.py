@@ -1,0 +1,79 @@
+"""DuckDB: Arrow batches registered as views and inserted natively; one connection per run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from ..ddl import DUCKDB_NUMERIC
+from ..errors import DestinationUnreachable
+from ..spec import ColumnSpec, DestinationKind, LoadSpec
+from .base import Destination, Writer
+
+LOCK_WAIT_SECONDS = 10.0  # a DuckDB file has one writer process; wait for a running load to close
+
+
+class DuckDBDestination(Destination):
+    kind: ClassVar[DestinationKind] = "duckdb"
+    placeholder: ClassVar[str] = "?"
+
+    def connect(self) -> Any:
+        path = self.config.path
+        if not path:
+            raise DestinationUnreachable("the DuckDB destination has no file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return duckdb.connect(path)
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise DestinationUnreachable(f"cannot open DuckDB file {path}: {error}") from error
+                time.sleep(0.2)
+
+    def server_version(self, cursor: Any) -> str:
+        return f"DuckDB {duckdb.__version__}"
+
+    def writer(self, load: LoadSpec, columns: list[ColumnSpec], run_id: str) -> Writer:
+        return DuckDBWriter(self, load, columns, run_id)
+
+
+class DuckDBWriter(Writer):
+    numeric_limit = DUCKDB_NUMERIC
+
+    def __init__(
+        self, destination: DuckDBDestination, load: LoadSpec, columns: list[ColumnSpec], run_id: str
+    ):
+        super().__init__(destination, load, columns, run_id)
+        self._in_transaction = False
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._cursor.register("_etl_batch", pa.Table.from_batches([batch]))
+        try:
+            self.execute(f"INSERT INTO {self.staging} SELECT * FROM _etl_batch")
+        finally:
+            self._cursor.unregister("_etl_batch")
+        self.rows_staged += batch.num_rows
+
+    def execute_count(self, sql: str) -> int:
+        row = self.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def _begin(self) -> None:
+        self._connection.begin()
+        self._in_transaction = True
+
+    def _commit(self) -> None:
+        # Outside begin() DuckDB commits each statement by itself.
+        if self._in_transaction:
+            self._in_transaction = False
+            self._connection.commit()
+
+    def _rollback(self) -> None:
+        if self._connection is not None and self._in_transaction:
+            self._in_transaction = False
+            self._connection.rollback()
