@@ -1,4 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 
 import { UploadPage } from "@/features/upload/components/upload-page";
@@ -42,11 +43,12 @@ describe("UploadPage", () => {
   });
 
   it("refuses a file with the wrong extension without sending it", async () => {
-    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+    renderWithApp(<UploadPage />, { path: "/upload" });
     await screen.findByText(/up to 1\.0 MB/);
 
     // applyAccept off: the browser's picker filter is a hint, the check must hold on its own.
-    await user.upload(screen.getByTestId("upload-input"), csv("report.xlsx"), { applyAccept: false });
+    const user = userEvent.setup({ applyAccept: false });
+    await user.upload(screen.getByTestId("upload-input"), csv("report.xlsx"));
 
     expect(await screen.findByRole("alert")).toHaveTextContent("“report.xlsx” is not a CSV file");
   });
