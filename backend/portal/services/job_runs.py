@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clients.airflow import (
@@ -121,6 +121,36 @@ async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str)
         await airflow.set_dag_run_state(dag_id, dag_run_id, "failed")
     except (AirflowUnavailableError, AirflowRequestError) as exc:
         log.warning("job_run_cancel_airflow_failed", dag_id=dag_id, dag_run_id=dag_run_id, error=str(exc))
+
+
+async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> bool:
+    """Mark the run FAILED with `reason` unless it has reached a final status meanwhile (the runner
+    writing its own outcome wins). Returns whether it was failed here."""
+    now = datetime.now(UTC)
+    result = await session.execute(
+        update(JobRun)
+        .where(JobRun.id == run_id, JobRun.status.in_(ACTIVE_STATUSES))
+        .values(status=JobRunStatus.FAILED.value, error_message=reason, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not _rowcount(result):
+        await session.rollback()
+        return False
+    session.add(
+        JobRunEvent(
+            job_run_id=run_id,
+            kind=EventKind.STATUS.value,
+            level="error",
+            message=reason,
+            data={"status": JobRunStatus.FAILED.value},
+        )
+    )
+    await session.commit()
+    return True
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def delete_run(session: AsyncSession, run_id: int) -> None:
