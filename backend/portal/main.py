@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.api.routes import (
     config,
@@ -25,9 +26,11 @@ from portal.api.routes import (
 )
 from portal.clients.airflow import AirflowClient
 from portal.core.config import Settings, get_settings
+from portal.core.crypto import CredentialCipher
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
 from portal.db.session import create_engine_from_settings, create_session_factory
+from portal.services.credentials import ensure_builtin_warehouse
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        await _seed_builtin_warehouse(app)
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
         await app.state.airflow.aclose()
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.airflow = AirflowClient.from_settings(settings)
+    app.state.cipher = CredentialCipher.from_settings(settings)
 
     app.add_middleware(
         CORSMiddleware,
@@ -77,6 +82,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
     return app
+
+
+async def _seed_builtin_warehouse(app: FastAPI) -> None:
+    try:
+        async with app.state.session_factory() as session:
+            await ensure_builtin_warehouse(session, app.state.settings)
+    except (OSError, SQLAlchemyError) as exc:
+        # Start anyway: /health reports the database, and the next start seeds it.
+        log.error("builtin_warehouse_seed_failed", error=str(exc))
 
 
 def _serve_spa(app: FastAPI, dist: Path) -> None:

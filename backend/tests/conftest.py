@@ -2,8 +2,8 @@
 
 Fixtures (use them by name):
 
-- `database_url` (session): `postgresql+asyncpg://postgres@127.0.0.1:5432/etl_test_api`, dropped,
-  recreated and migrated (`alembic upgrade head`) once per test session.
+- `database_url` (session): `postgresql+asyncpg://postgres@127.0.0.1:5432/etl_test_api` (or
+  $PORTAL_TEST_DATABASE), dropped, recreated and migrated (`alembic upgrade head`) once per session.
 - `make_settings` (function): `make_settings(**overrides) -> Settings` pointing at that database,
   an UPLOAD_DIR and WAREHOUSE_PATH under the test's tmp_path, and a fixed test CREDENTIALS_KEY.
 - `settings` (function): `make_settings()`; override it in a module to change defaults.
@@ -19,6 +19,7 @@ Every table is truncated after each test, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ from portal.core.config import REPO_ROOT, Settings
 from portal.db.base import Base
 from portal.main import create_app
 
-TEST_DATABASE = "etl_test_api"
+# Overridable so two people (or helpers) on one machine can run the suite at once.
+TEST_DATABASE = os.environ.get("PORTAL_TEST_DATABASE", "etl_test_api")
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # A fixed, non-placeholder 32-byte key (base64) so encrypted values are reproducible in tests.
 TEST_CREDENTIALS_KEY = "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMmJ5dGU="

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clients.airflow import AirflowClient
 from portal.core.config import Settings
+from portal.core.crypto import CredentialCipher
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -24,6 +25,11 @@ def get_airflow(request: Request) -> AirflowClient:
     return client
 
 
+def get_cipher(request: Request) -> CredentialCipher:
+    cipher: CredentialCipher = request.app.state.cipher
+    return cipher
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         yield session
@@ -32,3 +38,4 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 AirflowDep = Annotated[AirflowClient, Depends(get_airflow)]
+CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]

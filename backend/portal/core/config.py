@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -15,6 +16,15 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 # A fixed development key so a fresh checkout works without set-up; refused in production.
 DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # "dev-only-credentials-key-32bytes"
 _PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "changeme", "change-me", "changethis", "admin", ""}
+
+
+def _check_aes_key(encoded: str, name: str) -> None:
+    try:
+        key = base64.b64decode(encoded.strip(), validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{name} is not valid base64 (generate one: openssl rand -base64 32)") from exc
+    if len(key) != 32:
+        raise ValueError(f"{name} must decode to 32 bytes for AES-256, got {len(key)}")
 
 
 class Settings(BaseSettings):
@@ -46,6 +56,19 @@ class Settings(BaseSettings):
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("credentials_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr) -> SecretStr:
+        _check_aes_key(value.get_secret_value(), "CREDENTIALS_KEY")
+        return value
+
+    @field_validator("credentials_old_keys")
+    @classmethod
+    def _check_old_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            _check_aes_key(key.get_secret_value(), "CREDENTIALS_OLD_KEYS")
         return value
 
     @field_validator("cors_origins", mode="before")

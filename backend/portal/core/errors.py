@@ -58,6 +58,12 @@ class AirflowUnavailableError(PortalError):
     status_code = 503
 
 
+class DestinationUnavailableError(PortalError):
+    """A destination database could not be reached or refused the request."""
+
+    status_code = 502
+
+
 def error_body(error: str, message: str, details: Any = None) -> dict[str, Any]:
     return {
         "error": error,

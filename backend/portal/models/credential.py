@@ -34,3 +34,7 @@ class Credential(Base):
     is_builtin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_encrypted is not None
