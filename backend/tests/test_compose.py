@@ -9,6 +9,7 @@ promises (healthchecks, start order, the shared uploads volume) and every file a
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -362,3 +363,32 @@ def test_the_portal_image_installs_every_file_of_both_packages(tmp_path: Path) -
         }
 
     assert files(source) == files(site)
+
+
+def test_every_airflow_option_set_in_compose_and_the_image_exists(tmp_path: Path) -> None:
+    """Airflow ignores an AIRFLOW__SECTION__KEY it does not know: a typo would pass silently."""
+    names = {key for service in _services().values() for key in service.get("environment", {})}
+    names |= set(re.findall(r"\b(AIRFLOW__\w+)=", (ROOT / "backend" / "Dockerfile").read_text()))
+    options = sorted(name for name in names if name.startswith("AIRFLOW__"))
+    assert len(options) > 10
+    # In a subprocess: importing airflow configures logging and settings for the whole process.
+    script = (
+        "import json, sys\n"
+        "from airflow.configuration import conf\n"
+        "known = conf.configuration_description\n"
+        "def exists(name):\n"
+        "    _, section, option = name.lower().split('__', 2)\n"
+        "    return option in known.get(section, {}).get('options', {})\n"
+        "unknown = [name for name in sys.argv[1:] if not exists(name)]\n"
+        "print(json.dumps(unknown))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *options],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "AIRFLOW_HOME": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
