@@ -30,6 +30,7 @@ from portal.core.crypto import CredentialCipher
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
 from portal.db.session import create_engine_from_settings, create_session_factory
+from portal.services.backstop import start_backstop, stop_backstop
 from portal.services.credentials import ensure_builtin_warehouse
 
 API_PREFIX = "/api/v1"
@@ -45,8 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         await _seed_builtin_warehouse(app)
+        backstop = start_backstop(app) if settings.backstop_enabled else None
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
+        if backstop is not None:
+            await stop_backstop(backstop)
         await app.state.airflow.aclose()
         await engine.dispose()
 

@@ -77,6 +77,7 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "frontend_dist": tmp_path / "no-frontend",
             # Nothing listens here: tests that need Airflow start their own and override this.
             "airflow_api_url": "http://127.0.0.1:9",
+            "backstop_enabled": False,  # tests drive services/backstop.py directly
         }
         values.update(overrides)
         return Settings(**values)

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     airflow_ui_url: str = ""
     airflow_username: str = "admin"
     airflow_password: SecretStr = SecretStr("admin")
+    # The loop that fails runs whose Airflow DAG run failed or vanished (services/backstop.py).
+    backstop_enabled: bool = True
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
