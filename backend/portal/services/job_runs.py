@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
@@ -17,10 +18,13 @@ from portal.clients.airflow import (
 )
 from portal.core.errors import AirflowUnavailableError, ConflictError, EntityNotFoundError
 from portal.models import EventKind, Job, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
+from portal.services.background import spawn
 
 log = structlog.get_logger(__name__)
 
 ACTIVE_STATUSES = (JobRunStatus.PENDING.value, JobRunStatus.RUNNING.value)
+# Long enough for a running load to notice the cancel between batches and clean up after itself.
+CANCEL_GRACE_SECONDS = 10.0
 
 
 def manual_dag_run_id(job_id: int, job_run_id: int) -> str:
@@ -81,9 +85,14 @@ async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id
     return await get_run(session, run.id)
 
 
-async def cancel_run(session: AsyncSession, airflow: AirflowClient, run_id: int) -> JobRun:
-    """Mark the run CANCELLED (the runner checks between batches and rolls back), then fail its
-    task in Airflow so a run that is stuck or not started yet stops too."""
+async def cancel_run(
+    session: AsyncSession, airflow: AirflowClient, run_id: int, *, grace_seconds: float = CANCEL_GRACE_SECONDS
+) -> JobRun:
+    """Mark the run CANCELLED, then fail its task in Airflow.
+
+    A running load notices the status between batches and rolls back its staging itself, so Airflow
+    is told only after `grace_seconds` (if the task is still going by then: a stuck load). A run
+    that has not started yet is stopped in Airflow at once."""
     run = await get_run(session, run_id)
     if run.status not in ACTIVE_STATUSES:
         raise ConflictError(
@@ -92,6 +101,7 @@ async def cancel_run(session: AsyncSession, airflow: AirflowClient, run_id: int)
             job_run_id=run_id,
             status=run.status,
         )
+    was_running = run.status == JobRunStatus.RUNNING.value
     now = datetime.now(UTC)
     run.status = JobRunStatus.CANCELLED.value
     run.finished_at = now
@@ -107,13 +117,15 @@ async def cancel_run(session: AsyncSession, airflow: AirflowClient, run_id: int)
     )
     await session.commit()
     if run.dag_id and run.dag_run_id:
-        await _fail_in_airflow(airflow, run.dag_id, run.dag_run_id)
+        delay = grace_seconds if was_running else 0.0
+        spawn(_fail_in_airflow(airflow, run.dag_id, run.dag_run_id, delay), name=f"cancel-{run.dag_run_id}")
     return await get_run(session, run.id)
 
 
-async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str) -> None:
+async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str, delay: float) -> None:
     # The portal's CANCELLED status already stands; Airflow catching up later is fine, so a
     # failure here is logged, not raised (the backstop does not revive cancelled runs).
+    await asyncio.sleep(delay)
     try:
         for task in await airflow.list_task_instances(dag_id, dag_run_id):
             if task.state not in FINISHED_TASK_STATES:
@@ -121,6 +133,8 @@ async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str)
         await airflow.set_dag_run_state(dag_id, dag_run_id, "failed")
     except (AirflowUnavailableError, AirflowRequestError) as exc:
         log.warning("job_run_cancel_airflow_failed", dag_id=dag_id, dag_run_id=dag_run_id, error=str(exc))
+    except RuntimeError as exc:  # the app (and its client) shut down meanwhile
+        log.info("job_run_cancel_airflow_interrupted", dag_run_id=dag_run_id, reason=str(exc))
 
 
 async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> bool:

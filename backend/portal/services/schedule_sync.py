@@ -18,6 +18,7 @@ import structlog
 
 from portal.clients.airflow import AirflowClient, AirflowRequestError, DagInfo
 from portal.core.errors import AirflowUnavailableError
+from portal.services.background import spawn
 
 log = structlog.get_logger(__name__)
 
@@ -90,14 +91,9 @@ async def apply_quietly(airflow: AirflowClient, dag_id: str, desired: Desired) -
         log.info("schedule_dag_sync_interrupted", dag_id=dag_id, reason=str(exc))
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
 def apply_in_background(airflow: AirflowClient, dag_id: str, desired: Desired) -> None:
     """Answer the request now; the DAG follows within seconds (or at the next reconcile)."""
-    task = asyncio.create_task(apply_quietly(airflow, dag_id, desired), name=f"schedule-sync-{dag_id}")
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    spawn(apply_quietly(airflow, dag_id, desired), name=f"schedule-sync-{dag_id}")
 
 
 async def reconcile_schedules(airflow: AirflowClient, wanted: dict[str, bool]) -> None:

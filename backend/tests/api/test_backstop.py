@@ -8,18 +8,15 @@ tests (tests/e2e) drive the same code against a real Airflow. "Airflow down" is 
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from fake_airflow import AirflowState, fake_airflow
 from fastapi import FastAPI
 from run_factories import make_job, make_run
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.clients.airflow import AirflowClient
 from portal.models import Job, JobRun, Schedule
 from portal.services.backstop import BackstopPolicy, check_runs, run_backstop_once
 
@@ -29,67 +26,6 @@ POLICY = BackstopPolicy(
     pending_timeout=timedelta(minutes=30),
 )
 LONG_AGO = datetime.now(UTC) - timedelta(hours=1)
-
-
-@dataclass
-class AirflowState:
-    """What the fake API server knows: DAG runs by (dag_id, run_id) and DAGs by id."""
-
-    dag_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    dags: dict[str, dict[str, Any]] = field(default_factory=dict)
-    reparsed: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path, method = request.url.path, request.method
-        if path == "/auth/token":
-            return httpx.Response(201, json={"access_token": "t"})
-        if match := re.fullmatch(r"/api/v2/dags/([^/]+)/dagRuns/([^/]+)", path):
-            key = (match[1], match[2])
-            if key not in self.dag_runs:
-                return httpx.Response(404, json={"detail": "not found"})
-            if method == "PATCH":
-                self.dag_runs[key]["state"] = json.loads(request.content)["state"]
-            return httpx.Response(200, json=self.dag_runs[key])
-        if path == "/api/v2/dags":
-            pattern = request.url.params["dag_id_pattern"]
-            return httpx.Response(200, json={"dags": [d for i, d in self.dags.items() if pattern in i]})
-        if match := re.fullmatch(r"/api/v2/dags/([^/]+)", path):
-            dag = self.dags.get(match[1])
-            if dag is None:
-                return httpx.Response(404, json={"detail": "not found"})
-            if method == "PATCH":
-                dag["is_paused"] = json.loads(request.content)["is_paused"]
-            if method == "DELETE":
-                self.deleted.append(match[1])
-                del self.dags[match[1]]
-            return httpx.Response(200, json=dag)
-        if match := re.fullmatch(r"/api/v2/parseDagFile/(.+)", path):
-            self.reparsed.append(match[1])
-            return httpx.Response(201, json=None)
-        return httpx.Response(400, json={"detail": f"unexpected {method} {path}"})
-
-    def add_run(self, run: JobRun, state: str, end_date: datetime | None = None) -> None:
-        assert run.dag_id and run.dag_run_id
-        self.dag_runs[(run.dag_id, run.dag_run_id)] = {
-            "dag_id": run.dag_id,
-            "dag_run_id": run.dag_run_id,
-            "state": state,
-            "start_date": None,
-            "end_date": end_date.isoformat() if end_date else None,
-        }
-
-    def add_dag(self, dag_id: str, *, paused: bool, stale: bool = False) -> None:
-        self.dags[dag_id] = {
-            "dag_id": dag_id,
-            "is_paused": paused,
-            "is_stale": stale,
-            "file_token": "schedules-file",
-        }
-
-
-def fake_airflow(state: AirflowState) -> AirflowClient:
-    return AirflowClient("http://airflow.test", "admin", "admin", transport=httpx.MockTransport(state.handle))
 
 
 async def active_run(session: AsyncSession, job_id: int, number: int, **values: Any) -> JobRun:

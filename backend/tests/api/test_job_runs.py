@@ -9,12 +9,14 @@ import json
 from typing import Any
 
 import httpx
+from fake_airflow import AirflowState, fake_airflow
 from fastapi import FastAPI
 from run_factories import add_event, add_rejected, make_job, make_run, utc
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import JobRun
+from portal.services.job_runs import cancel_run
 
 
 def parse_sse(body: str) -> list[dict[str, Any]]:
@@ -266,3 +268,46 @@ async def test_stream_follows_a_live_run_to_its_end_for_several_clients(
         assert events[-1]["data"]["rows_loaded"] == 50
         ids = [int(e["id"]) for e in events if e.get("id")]
         assert ids == sorted(ids)
+
+
+async def test_cancel_stops_the_task_in_airflow_at_once_for_a_run_not_started_yet(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    job = await make_job(session)
+    pending = await make_run(
+        session, job, status="PENDING", dag_id="etl_job_executor", dag_run_id=f"job_{job.id}_run_1"
+    )
+    state = AirflowState()
+    state.add_run(pending, "queued")
+    state.add_task(pending, "execute_etl_job", None)
+
+    cancelled = await cancel_run(session, fake_airflow(state), pending.id)
+
+    assert cancelled.status == "CANCELLED"
+    key = ("etl_job_executor", f"job_{job.id}_run_1")
+    for _ in range(100):  # Airflow is told in the background; the answer does not wait for it
+        if state.dag_runs[key]["state"] == "failed":
+            break
+        await asyncio.sleep(0.05)
+    assert state.task_instances[key] == {"execute_etl_job": "failed"}
+    assert state.dag_runs[key]["state"] == "failed"
+
+
+async def test_cancel_gives_a_running_load_the_grace_to_stop_itself(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    job = await make_job(session)
+    running = await make_run(
+        session, job, status="RUNNING", dag_id="etl_job_executor", dag_run_id=f"job_{job.id}_run_1"
+    )
+    state = AirflowState()
+    state.add_run(running, "running")
+    state.add_task(running, "execute_etl_job", "running")
+
+    await cancel_run(session, fake_airflow(state), running.id, grace_seconds=0.5)
+    await asyncio.sleep(0.1)
+    still_running = dict(state.task_instances[("etl_job_executor", f"job_{job.id}_run_1")])
+    await asyncio.sleep(1.0)
+
+    assert still_running == {"execute_etl_job": "running"}
+    assert state.task_instances[("etl_job_executor", f"job_{job.id}_run_1")] == {"execute_etl_job": "failed"}
