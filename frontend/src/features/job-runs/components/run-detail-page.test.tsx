@@ -1,0 +1,175 @@
+import { screen, within } from "@testing-library/react";
+import { EventSource } from "eventsource";
+import { http, HttpResponse, sse } from "msw";
+
+import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
+import { jobRun } from "@/testing/fixtures";
+import { logEvent } from "@/testing/monitoring-fixtures";
+import { renderWithApp } from "@/testing/render";
+import { apiPath, server } from "@/testing/server";
+import type { JobRunEvent, JobRunRead } from "@/types/api";
+
+type RunStream = { snapshot: JobRunRead; progress: JobRunRead; log: JobRunEvent; end: JobRunRead };
+
+// jsdom has no EventSource; this fetch-based one goes through MSW like the browser's would.
+vi.stubGlobal("EventSource", EventSource);
+
+function renderRun(runId = 42) {
+  return renderWithApp(<RunDetailPage />, { path: "/runs/:runId", url: `/runs/${runId}` });
+}
+
+describe("RunDetailPage", () => {
+  it("shows live counters and appends log lines as they stream", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z", progress_percent: 5 });
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([logEvent({ id: 1, message: "run_started" })])),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        client.send({ event: "snapshot", id: "1", data: running });
+        client.send({
+          event: "progress",
+          id: "2",
+          data: {
+            ...running,
+            rows_read: 6000,
+            rows_loaded: 5990,
+            rows_rejected: 10,
+            progress_percent: 60,
+            rows_per_second: 12000,
+            eta_seconds: 4,
+          },
+        });
+        client.send({ event: "log", id: "3", data: logEvent({ id: 3, message: "batch_written" }) });
+      }),
+    );
+
+    renderRun();
+
+    expect(await screen.findByText("5,990")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "Load progress" })).toHaveAttribute("aria-valuenow", "60");
+    expect(screen.getByText("12,000/s")).toBeInTheDocument();
+    expect(screen.getByText("Time left").nextSibling).toHaveTextContent("4s");
+    expect(screen.getByText("Live")).toBeInTheDocument();
+    const logs = await screen.findByRole("list", { name: "Run logs" });
+    expect(await within(logs).findByText("batch_written")).toBeInTheDocument();
+    expect(within(logs).getByText("run_started")).toBeInTheDocument();
+  });
+
+  it("announces the end of the run it was following", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z" });
+    const finished: JobRunRead = {
+      ...running,
+      status: "COMPLETED_WITH_REJECTS",
+      rows_read: 10_000,
+      rows_loaded: 9990,
+      rows_rejected: 10,
+      progress_percent: 100,
+      duration_seconds: 2,
+    };
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        client.send({ event: "snapshot", id: "1", data: running });
+        client.send({ event: "end", data: finished });
+        client.close();
+      }),
+    );
+
+    renderRun();
+
+    expect(await screen.findByText(/Run #42 of Load sales completed with rejects/)).toBeInTheDocument();
+    expect(screen.getByText("9,990 rows loaded, 10 rejected.")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "Load progress" })).toHaveAttribute("aria-valuenow", "100");
+    expect(screen.getByText("Duration").nextSibling).toHaveTextContent("2s");
+    expect(screen.queryByRole("button", { name: "Cancel run" })).not.toBeInTheDocument();
+  });
+
+  it("shows a finished run's failure reason without opening a stream", async () => {
+    // No stream handler: opening one would fail the test as an unhandled request.
+    server.use(
+      http.get(apiPath("/job-runs/42"), () =>
+        HttpResponse.json(jobRun({ status: "FAILED", error_message: "column amount: 'abc' is not a number (line 3)" })),
+      ),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+    );
+
+    renderRun();
+
+    expect(await screen.findByText("The run failed")).toBeInTheDocument();
+    expect(screen.getByText("column amount: 'abc' is not a number (line 3)")).toBeInTheDocument();
+    expect(await screen.findByText("No log entries yet.")).toBeInTheDocument();
+  });
+
+  it("pages through the rejected rows and offers them as a CSV download", async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      id: i + 1,
+      line_number: i + 2,
+      raw: `x,${i}`,
+      column: "amount",
+      reason: "not a number",
+    }));
+    const offsets: string[] = [];
+    server.use(
+      http.get(apiPath("/job-runs/42"), () =>
+        HttpResponse.json(jobRun({ status: "COMPLETED_WITH_REJECTS", rows_rejected: 51, progress_percent: 100 })),
+      ),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      http.get(apiPath("/job-runs/42/rejected-rows"), ({ request }) => {
+        const offset = new URL(request.url).searchParams.get("offset") ?? "0";
+        offsets.push(offset);
+        const items = offset === "0" ? rows : [{ id: 51, line_number: 99, raw: "last,row", column: "sold_on", reason: "not a date" }];
+        return HttpResponse.json({ items, total: 51 });
+      }),
+    );
+    const { user } = renderRun();
+
+    await user.click(await screen.findByRole("tab", { name: /Rejected rows \(51\)/ }));
+    expect(await screen.findByText("51 rejected rows; showing 1–50")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: /Download CSV/ })).toHaveAttribute(
+      "href",
+      "/api/v1/job-runs/42/rejected-rows.csv",
+    );
+
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("not a date")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+    expect(offsets).toEqual(["0", "50"]);
+  });
+
+  it("cancels an active run", async () => {
+    const pending = jobRun({ status: "PENDING" });
+    let current = pending;
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(current)),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        client.send({ event: "snapshot", data: pending });
+      }),
+      http.post(apiPath("/job-runs/42/cancel"), () => {
+        current = jobRun({ status: "CANCELLED", error_message: "Cancelled by user" });
+        return HttpResponse.json(current, { status: 202 });
+      }),
+      http.get(apiPath("/job-runs"), () => HttpResponse.json({ items: [], total: 0 })),
+    );
+    const { user } = renderRun();
+
+    await user.click(await screen.findByRole("button", { name: "Cancel run" }));
+
+    expect(await screen.findByText("Run cancelled")).toBeInTheDocument();
+    expect(screen.getByText("Cancelled", { selector: "[data-status]" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Cancel run" })).not.toBeInTheDocument();
+  });
+
+  it("explains a run that does not exist", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () =>
+        HttpResponse.json({ error: "EntityNotFoundError", message: "Job run 42 does not exist" }, { status: 404 }),
+      ),
+    );
+
+    renderRun();
+
+    expect(await screen.findByText("Job run 42 does not exist")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,119 @@
+import { BanIcon, Trash2Icon } from "lucide-react";
+import { Link } from "react-router";
+import { toast } from "sonner";
+
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { Progress } from "@/components/ui/progress";
+import { RunStatusBadge } from "@/components/ui/run-status-badge";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { useCancelJobRun } from "@/features/job-runs/api/cancel-job-run";
+import { useDeleteJobRun } from "@/features/job-runs/api/delete-job-run";
+import { RunLogsDialog } from "@/features/job-runs/components/run-logs-dialog";
+import { isActive } from "@/features/job-runs/utils/run-figures";
+import { toApiError } from "@/lib/api-client";
+import { formatDateTime, formatDuration, formatNumber } from "@/lib/format";
+import type { JobRunRead } from "@/types/api";
+
+function RunActions({ run }: { run: JobRunRead }) {
+  const cancel = useCancelJobRun();
+  const remove = useDeleteJobRun();
+  const active = isActive(run.status);
+  return (
+    <div className="flex justify-end gap-1">
+      <RunLogsDialog run={run} />
+      {active ? (
+        <Button
+          variant="ghost"
+          size="sm"
+          aria-label={`Cancel run #${run.id}`}
+          disabled={cancel.isPending}
+          onClick={() =>
+            cancel.mutate(run.id, {
+              onSuccess: () => toast.info(`Cancellation of run #${run.id} requested`),
+              onError: (error) => toast.error("Could not cancel the run", { description: toApiError(error).message }),
+            })
+          }
+        >
+          <BanIcon />
+          <span className="hidden lg:inline">Cancel</span>
+        </Button>
+      ) : (
+        <ConfirmDialog
+          title={`Delete run #${run.id}?`}
+          description="Its counters, logs and rejected rows are removed from the history. Data already loaded stays in the destination."
+          onConfirm={() =>
+            remove.mutate(run.id, {
+              onSuccess: () => toast.success(`Run #${run.id} deleted`),
+              onError: (error) => toast.error("Could not delete the run", { description: toApiError(error).message }),
+            })
+          }
+          trigger={
+            <Button variant="ghost" size="sm" aria-label={`Delete run #${run.id}`} disabled={remove.isPending}>
+              <Trash2Icon />
+              <span className="hidden lg:inline">Delete</span>
+            </Button>
+          }
+        />
+      )}
+    </div>
+  );
+}
+
+/** Runs newest first: status, when, how long, how many rows; logs, cancel and delete per row. */
+export function RunsTable({ runs, showJob = true }: { runs: JobRunRead[]; showJob?: boolean }) {
+  return (
+    <Table>
+      <TableHeader>
+        <TableRow>
+          <TableHead>Run</TableHead>
+          {showJob && <TableHead>Job</TableHead>}
+          <TableHead>Status</TableHead>
+          <TableHead className="hidden md:table-cell">Started</TableHead>
+          <TableHead className="hidden sm:table-cell">Duration</TableHead>
+          <TableHead className="text-right">Loaded</TableHead>
+          <TableHead className="hidden text-right sm:table-cell">Rejected</TableHead>
+          <TableHead className="text-right">
+            <span className="sr-only">Actions</span>
+          </TableHead>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {runs.map((run) => (
+          <TableRow key={run.id}>
+            <TableCell>
+              <Link to={`/runs/${run.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                #{run.id}
+              </Link>
+              {run.trigger === "schedule" && <span className="ml-1 text-xs text-muted-foreground">scheduled</span>}
+            </TableCell>
+            {showJob && (
+              <TableCell className="max-w-48 truncate">
+                <Link to={`/jobs/${run.job_id}`} className="underline-offset-4 hover:underline">
+                  {run.job_name}
+                </Link>
+              </TableCell>
+            )}
+            <TableCell>
+              <div className="flex flex-col gap-1">
+                <RunStatusBadge status={run.status} />
+                {run.status === "RUNNING" && (
+                  <Progress value={run.progress_percent} className="h-1 w-24" aria-label={`Run #${run.id} progress`} />
+                )}
+              </div>
+            </TableCell>
+            <TableCell className="hidden whitespace-nowrap md:table-cell">
+              {formatDateTime(run.started_at ?? run.created_at)}
+            </TableCell>
+            <TableCell className="hidden tabular-nums sm:table-cell">{formatDuration(run.duration_seconds)}</TableCell>
+            <TableCell className="text-right tabular-nums">{formatNumber(run.rows_loaded)}</TableCell>
+            <TableCell className="hidden text-right tabular-nums sm:table-cell">{formatNumber(run.rows_rejected)}</TableCell>
+            <TableCell>
+              <RunActions run={run} />
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

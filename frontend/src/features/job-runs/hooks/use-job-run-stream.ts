@@ -1,0 +1,72 @@
+import { useQueryClient } from "@tanstack/react-query";
+import * as React from "react";
+
+import { getJobRunQueryOptions } from "@/features/job-runs/api/get-job-run";
+import { getJobRunLogsQueryOptions } from "@/features/job-runs/api/get-job-run-logs";
+import { apiUrl } from "@/lib/api-client";
+import { queryKeys } from "@/lib/query-keys";
+import type { JobRunEvent, JobRunRead } from "@/types/api";
+
+/** `live`: events flowing; `reconnecting`: the browser is retrying (it resumes with Last-Event-ID). */
+export type StreamState = "connecting" | "live" | "reconnecting" | "ended" | "failed";
+
+/**
+ * Follows one run over server-sent events while `enabled`, writing every snapshot / progress into
+ * the run's query cache and appending log events to its logs cache, so the page reads one source.
+ * `onEnd` fires once with the final run when the server sends `end`.
+ */
+export function useJobRunStream(
+  runId: number,
+  { enabled, onEnd }: { enabled: boolean; onEnd?: (run: JobRunRead) => void },
+): StreamState {
+  const queryClient = useQueryClient();
+  const [state, setState] = React.useState<StreamState>("connecting");
+  const handleEnd = React.useEffectEvent((run: JobRunRead) => onEnd?.(run));
+
+  React.useEffect(() => {
+    if (!enabled) return;
+    const runKey = getJobRunQueryOptions(runId).queryKey;
+    const logsKey = getJobRunLogsQueryOptions(runId).queryKey;
+    const source = new EventSource(apiUrl(`/job-runs/${runId}/stream`));
+
+    const writeRun = (event: Event): JobRunRead => {
+      const run = JSON.parse((event as MessageEvent<string>).data) as JobRunRead;
+      queryClient.setQueryData(runKey, run);
+      return run;
+    };
+    const appendLog = (event: Event) => {
+      const log = JSON.parse((event as MessageEvent<string>).data) as JobRunEvent;
+      // Logs not loaded yet: their first fetch returns this event too.
+      queryClient.setQueryData(logsKey, (logs) =>
+        logs === undefined || logs.some((known) => known.id === log.id) ? logs : [...logs, log],
+      );
+    };
+    const end = (event: Event) => {
+      source.close();
+      const run = writeRun(event);
+      setState("ended");
+      // Counters in lists, the logs written at the very end and the rejected rows are final now.
+      void queryClient.invalidateQueries({ queryKey: logsKey });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs.rejectedRows(runId) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.runs.list() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.dashboard() });
+      handleEnd(run);
+    };
+
+    source.addEventListener("open", () => setState("live"));
+    source.addEventListener("snapshot", (event) => {
+      writeRun(event);
+      setState("live");
+    });
+    source.addEventListener("progress", writeRun);
+    source.addEventListener("log", appendLog);
+    source.addEventListener("end", end);
+    source.addEventListener("error", () => {
+      // CONNECTING: the browser retries by itself. CLOSED: it gave up (e.g. the run vanished).
+      setState(source.readyState === EventSource.CLOSED ? "failed" : "reconnecting");
+    });
+    return () => source.close();
+  }, [enabled, runId, queryClient]);
+
+  return enabled ? state : "ended";
+}
