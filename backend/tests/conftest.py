@@ -10,6 +10,8 @@ Fixtures (use them by name):
 - `app` (function): `create_app(settings)` with its lifespan running (built-in credential seeded).
 - `client` (function): `httpx.AsyncClient` over ASGITransport on `app`; use full paths,
   e.g. `await client.get("/api/v1/jobs")`.
+- `make_client` (function): `async with make_client(make_settings(max_upload_bytes=100)) as http:`
+  a client on a one-off app with other settings.
 - `session` (function): an `AsyncSession` on the same database, for arranging and checking rows.
 - `upload_csv` (function): `await upload_csv(b"a,b\\n1,2\\n", "name.csv") -> dict` posts a file
   through the API and returns the UploadedFileRead body (asserts 201).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +101,31 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
     await _truncate_all(database_url)
 
 
+def client_for(application: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://portal.test")
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as http:
+    async with client_for(app) as http:
         yield http
+
+
+@pytest.fixture
+def make_client(database_url: str) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`async with make_client(make_settings(max_upload_bytes=100)) as http:` for a one-off app."""
+
+    @asynccontextmanager
+    async def make(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        application = create_app(settings)
+        try:
+            async with application.router.lifespan_context(application), client_for(application) as http:
+                yield http
+        finally:
+            if settings.database_url == database_url:
+                await _truncate_all(database_url)
+
+    return make
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from portal.core.config import Settings
-from portal.main import create_app
 
 
 async def test_health_reports_database_ok_and_unreachable_airflow_as_degraded(
@@ -22,14 +22,10 @@ async def test_health_reports_database_ok_and_unreachable_airflow_as_degraded(
 
 
 async def test_health_reports_an_unreachable_database_without_failing(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], make_client: Callable[[Settings], Any]
 ) -> None:
     settings = make_settings(database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
-    app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal.test") as http,
-    ):
+    async with make_client(settings) as http:
         response = await http.get("/health")
 
     assert response.status_code == 200

@@ -1,5 +1,65 @@
-"""/api/v1/sources/csv."""
+"""/api/v1/sources/csv: upload, list, metadata, option overrides, preview, delete."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+
+from portal.api.deps import SessionDep, SettingsDep
+from portal.api.multipart_upload import receive_file
+from portal.schemas.common import Limit, Offset, Page
+from portal.schemas.upload import CsvOptionsUpdate, UploadedFileRead
+from portal.services import uploads
 
 router = APIRouter(prefix="/sources/csv", tags=["uploads"])
+
+# The body is parsed as a stream (see api/multipart_upload.py), so describe it for OpenAPI by hand.
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/upload", status_code=status.HTTP_201_CREATED, openapi_extra=_UPLOAD_BODY)
+async def upload_csv(request: Request, session: SessionDep, settings: SettingsDep) -> UploadedFileRead:
+    """Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it."""
+    file_id, target_for = uploads.new_upload_target(settings)
+    received = await receive_file(
+        request, field_name="file", max_bytes=settings.max_upload_bytes, target_for=target_for
+    )
+    row = await uploads.register_upload(
+        session, file_id, received.filename, received.path, received.size_bytes
+    )
+    return UploadedFileRead.model_validate(row)
+
+
+@router.get("")
+async def list_uploads(session: SessionDep, offset: Offset = 0, limit: Limit = 100) -> Page[UploadedFileRead]:
+    rows, total = await uploads.list_uploads(session, offset, limit)
+    return Page(items=[UploadedFileRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/{file_id}/metadata")
+async def read_metadata(file_id: str, session: SessionDep) -> UploadedFileRead:
+    return UploadedFileRead.model_validate(await uploads.get_upload(session, file_id))
+
+
+@router.put("/{file_id}/options")
+async def update_options(file_id: str, body: CsvOptionsUpdate, session: SessionDep) -> UploadedFileRead:
+    return UploadedFileRead.model_validate(await uploads.update_options(session, file_id, body.overrides()))
+
+
+@router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_upload(file_id: str, session: SessionDep) -> None:
+    await uploads.delete_upload(session, file_id)
