@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # backend/portal/core/config.py -> repo root (editable install keeps the package in the repo).
@@ -15,7 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # A fixed development key so a fresh checkout works without set-up; refused in production.
 DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # "dev-only-credentials-key-32bytes"
-_PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "changeme", "change-me", "changethis", "admin", ""}
+# What .env.example and the defaults ship with: fine on a laptop, refused in production.
+_PLACEHOLDERS = {"change-me", "changeme", "changethis", ""}
+_PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "admin", *_PLACEHOLDERS}
 
 
 def _check_aes_key(encoded: str, name: str) -> None:
@@ -31,7 +33,11 @@ class Settings(BaseSettings):
     """Every knob the portal reads; one instance per process through `get_settings()`."""
 
     model_config = SettingsConfigDict(
-        env_file=REPO_ROOT / ".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=REPO_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,  # a refused setting must not print the secrets next to it
     )
 
     environment: Literal["development", "production"] = "development"
@@ -60,9 +66,21 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("credentials_key", mode="before")
+    @classmethod
+    def _placeholder_key_in_development(cls, value: object, info: ValidationInfo) -> object:
+        # A .env copied from .env.example still says change-me: development uses its fixed key,
+        # production refuses it (the after-validator below) with the placeholder named.
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and raw.strip() in _PLACEHOLDERS:
+            return DEV_CREDENTIALS_KEY if info.data.get("environment") != "production" else raw
+        return value
+
     @field_validator("credentials_key")
     @classmethod
-    def _check_key(cls, value: SecretStr) -> SecretStr:
+    def _check_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if value.get_secret_value().strip() in _PLACEHOLDERS:
+            raise ValueError("CREDENTIALS_KEY is a placeholder; refused when ENVIRONMENT=production")
         _check_aes_key(value.get_secret_value(), "CREDENTIALS_KEY")
         return value
 

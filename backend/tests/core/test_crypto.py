@@ -63,13 +63,3 @@ def test_cipher_from_settings_uses_current_and_old_keys() -> None:
     )
 
     assert CredentialCipher.from_settings(settings).decrypt(CredentialCipher(old).encrypt("x")) == "x"
-
-
-def test_settings_refuse_a_key_that_is_not_32_bytes() -> None:
-    with pytest.raises(ValueError, match="32 bytes"):
-        Settings(credentials_key=base64.b64encode(b"short").decode())
-
-
-def test_production_refuses_the_development_key() -> None:
-    with pytest.raises(ValueError, match="CREDENTIALS_KEY"):
-        Settings(environment="production", airflow_password="a-real-password")
