@@ -25,5 +25,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
     restoreMocks: true,
+    // The CI box is shared by many jobs; user-event tests on Radix widgets can take seconds there.
+    testTimeout: 20_000,
   },
 });

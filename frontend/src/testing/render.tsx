@@ -25,7 +25,7 @@ export function renderWithApp(
     mutations: { retry: false },
   });
   const router = createMemoryRouter([{ path, element: ui }, ...routes], { initialEntries: [url] });
-  const user = userEvent.setup();
+  const user = userEvent.setup({ delay: null });
   const result = render(
     <AppProvider queryClient={queryClient}>
       <RouterProvider router={router} />
