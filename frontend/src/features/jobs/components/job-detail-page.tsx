@@ -1,6 +1,166 @@
-import { PageHeader } from "@/components/ui/page-header";
+import { FileTextIcon, Trash2Icon } from "lucide-react";
+import { Link, useNavigate, useParams } from "react-router";
+import { toast } from "sonner";
 
-// Placeholder so the router builds; FRONTEND-B replaces this page.
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { ErrorMessage } from "@/components/ui/error-message";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useDeleteJob } from "@/features/jobs/api/delete-job";
+import { useJob } from "@/features/jobs/api/get-job";
+import { useJobCredential } from "@/features/jobs/api/get-job-credential";
+import { ExecuteJobButton } from "@/features/jobs/components/execute-job-button";
+import { JobMappingsTable } from "@/features/jobs/components/job-mappings-table";
+import { JobRunsCard } from "@/features/jobs/components/job-runs-card";
+import { JobSchedulesCard } from "@/features/jobs/components/job-schedules-card";
+import { STRATEGY_LABEL, strategyInWords } from "@/features/jobs/utils/strategy";
+import { toApiError } from "@/lib/api-client";
+import { formatNumber } from "@/lib/format";
+import type { JobRead } from "@/types/api";
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs font-medium text-muted-foreground">{label}</dt>
+      <dd className="mt-0.5 text-sm break-words">{children}</dd>
+    </div>
+  );
+}
+
+function Destination({ job }: { job: JobRead }) {
+  const credential = useJobCredential(job.credential_id);
+  const name = credential.data ? `${credential.data.name} (${credential.data.kind})` : `credential #${job.credential_id}`;
+  return (
+    <>
+      <span className="font-mono">
+        {job.target_schema}.{job.target_table}
+      </span>{" "}
+      <span className="text-muted-foreground">on {name}</span>
+    </>
+  );
+}
+
+function thresholdText(job: JobRead): string {
+  const parts = [];
+  if (job.reject_threshold_count != null) parts.push(`${formatNumber(job.reject_threshold_count)} rows`);
+  if (job.reject_threshold_percent != null) parts.push(`${job.reject_threshold_percent}%`);
+  return parts.length ? `Fails above ${parts.join(" or ")} rejected` : "No limit: bad rows are set aside";
+}
+
+function JobDetail({ job }: { job: JobRead }) {
+  const navigate = useNavigate();
+  const remove = useDeleteJob();
+  return (
+    <>
+      <PageHeader
+        title={job.name}
+        description={job.description ?? undefined}
+        actions={
+          <>
+            <ExecuteJobButton jobId={job.id} jobName={job.name} />
+            <ConfirmDialog
+              title={`Delete ${job.name}?`}
+              description="The job, its schedules and its run history are removed. Tables already loaded stay as they are."
+              onConfirm={() =>
+                remove.mutate(job.id, {
+                  onSuccess: () => {
+                    toast.success(`${job.name} deleted`);
+                    void navigate("/jobs");
+                  },
+                  onError: (error) => toast.error("Could not delete the job", { description: toApiError(error).message }),
+                })
+              }
+              trigger={
+                <Button variant="outline" disabled={remove.isPending}>
+                  <Trash2Icon />
+                  Delete
+                </Button>
+              }
+            />
+          </>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="flex min-w-0 flex-col gap-6 lg:col-span-2">
+          <Card>
+            <CardHeader>
+              <CardTitle>Load</CardTitle>
+              <CardDescription>{strategyInWords(job)}</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <dl className="grid gap-4 sm:grid-cols-2">
+                <Fact label="Source file">
+                  <Link to={`/files/${job.file_id}`} className="inline-flex items-center gap-1 text-primary hover:underline">
+                    <FileTextIcon className="size-3.5" aria-hidden />
+                    Preview the file
+                  </Link>
+                </Fact>
+                <Fact label="Destination">
+                  <Destination job={job} />
+                </Fact>
+                <Fact label="Strategy">
+                  <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>
+                  {job.strategy === "UPSERT" && (
+                    <span className="ml-2 font-mono text-xs">keys: {job.upsert_keys.join(", ")}</span>
+                  )}
+                </Fact>
+                <Fact label="Rejected rows">{thresholdText(job)}</Fact>
+                <Fact label="Batch size">{formatNumber(job.batch_size)} rows</Fact>
+                <Fact label="Retries">
+                  {job.max_retries === 0 ? "None" : `${job.max_retries}, ${job.retry_delay_seconds}s apart`}
+                </Fact>
+              </dl>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Column mappings</CardTitle>
+              <CardDescription>
+                {job.mappings.filter((m) => m.include).length} of {job.mappings.length} columns loaded
+              </CardDescription>
+            </CardHeader>
+            <CardContent>
+              <JobMappingsTable mappings={job.mappings} />
+            </CardContent>
+          </Card>
+          {job.ddl && (
+            <Card>
+              <CardHeader>
+                <CardTitle>Table definition</CardTitle>
+              </CardHeader>
+              <CardContent>
+                <pre className="overflow-x-auto rounded-md bg-muted p-3 font-mono text-xs">{job.ddl}</pre>
+              </CardContent>
+            </Card>
+          )}
+        </div>
+        <div className="flex min-w-0 flex-col gap-6">
+          <JobRunsCard jobId={job.id} />
+          <JobSchedulesCard jobId={job.id} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+/** /jobs/:jobId — what the job does, its recent runs and schedules, and the Execute button. */
 export function JobDetailPage() {
-  return <PageHeader title="Job" description="Coming soon." />;
+  const jobId = Number(useParams().jobId);
+  const job = useJob(jobId);
+  if (job.isPending) {
+    return (
+      <div className="flex flex-col gap-6" aria-busy="true">
+        <Skeleton className="h-8 w-64" />
+        <Skeleton className="h-40 w-full" />
+        <Skeleton className="h-64 w-full" />
+      </div>
+    );
+  }
+  if (job.isError) {
+    return <ErrorMessage title="Could not load the job" error={job.error} onRetry={() => void job.refetch()} />;
+  }
+  return <JobDetail job={job.data} />;
 }
