@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import resource
 import sys
 import time
 import uuid
@@ -24,6 +23,8 @@ PG_PORT = 5432
 PG_USER = "postgres"
 PG_DATABASE = "etl_bench"
 PG_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
+# dlt insists on a password; the server trusts local connections and ignores it.
+DLT_URL = f"postgresql://{PG_USER}:unused@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
 WORK_DIR = Path(__file__).resolve().parent / "data" / "work"
 BATCH_ROWS = 100_000
 
@@ -181,8 +182,7 @@ def run_dlt(task: Task) -> Outcome:
     pipeline = dlt.pipeline(
         pipeline_name=f"bench_{task.variant}",
         pipelines_dir=str(pipelines_dir),
-        # dlt insists on a password; the server trusts local connections and ignores it.
-        destination=dlt.destinations.postgres(credentials=PG_URL.replace("//postgres@", "//postgres:unused@")),
+        destination=dlt.destinations.postgres(credentials=DLT_URL),
         dataset_name=task.schema,
     )
     started = time.perf_counter()
@@ -197,6 +197,17 @@ def run_dlt(task: Task) -> Outcome:
     return Outcome(seconds, f"pyarrow batches, {task.variant} loader")
 
 
+def peak_rss_mb() -> float:
+    """The kernel's high-water mark of this process's RSS, which polling could miss.
+
+    Not ru_maxrss: Linux carries the forking parent's peak over exec into it.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 RUNNERS: dict[str, Callable[[Task], Outcome]] = {
     "engine_insert": run_engine,
     "engine_upsert": run_engine,
@@ -209,9 +220,7 @@ RUNNERS: dict[str, Callable[[Task], Outcome]] = {
 def main() -> None:
     task = Task(**json.loads(sys.argv[1]))
     outcome = RUNNERS[task.method](task)
-    # ru_maxrss is in KiB on Linux: the exact high-water mark, which polling could miss.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({**asdict(outcome), "peak_rss_mb": peak_mb}))
+    print(json.dumps({**asdict(outcome), "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":
