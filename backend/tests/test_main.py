@@ -1,0 +1,68 @@
+"""The app factory: the built SPA at / with deep links, OpenAPI docs, CORS, request ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from portal.core.config import Settings
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    root = tmp_path / "dist"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><div id=root></div>")
+    (root / "assets" / "app.js").write_text("console.log('spa')")
+    (tmp_path / "secret.txt").write_text("outside the dist folder")
+    return root
+
+
+async def test_spa_files_and_deep_links_are_served_but_api_paths_stay_json(
+    make_client: Callable[[Settings], Any], make_settings: Callable[..., Settings], dist: Path
+) -> None:
+    async with make_client(make_settings(frontend_dist=dist)) as http:
+        index = await http.get("/")
+        asset = await http.get("/assets/app.js")
+        deep_link = await http.get("/jobs/12/runs")
+        escape = await http.get("/..%2Fsecret.txt")
+        api_missing = await http.get("/api/v1/nothing-here")
+        health = await http.get("/health")
+
+    assert index.status_code == 200 and "id=root" in index.text
+    assert asset.text == "console.log('spa')"
+    assert deep_link.status_code == 200 and "id=root" in deep_link.text
+    assert "outside the dist folder" not in escape.text
+    assert api_missing.status_code == 404 and api_missing.json()["error"] == "EntityNotFoundError"
+    assert health.headers["content-type"].startswith("application/json")
+
+
+async def test_docs_redoc_and_openapi_are_published(client: httpx.AsyncClient) -> None:
+    docs = await client.get("/docs")
+    redoc = await client.get("/redoc")
+    schema = (await client.get("/api/v1/openapi.json")).json()
+
+    assert docs.status_code == redoc.status_code == 200
+    assert "/api/v1/sources/csv/upload" in schema["paths"]
+    upload = schema["paths"]["/api/v1/sources/csv/upload"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+
+
+async def test_cors_allows_the_configured_dev_origin(client: httpx.AsyncClient) -> None:
+    response = await client.options(
+        "/api/v1/credentials",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+    )
+
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+async def test_a_client_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+
+    assert response.headers["x-request-id"] == "abc-123"
