@@ -1,0 +1,109 @@
+"""A small synchronous client of the portal's HTTP API for the end-to-end tests, plus an SSE reader."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+API = "/api/v1"
+TERMINAL = {"COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"}
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: Any
+    id: str | None
+
+
+def read_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
+    """Server-sent events from a line stream (comments such as pings are skipped)."""
+    event, data, event_id = "message", [], None
+    for line in lines:
+        if not line:
+            if data:
+                yield SseEvent(event, json.loads("\n".join(data)), event_id)
+            event, data, event_id = "message", [], None
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "event":
+                event = value
+            elif field == "data":
+                data.append(value)
+            elif field == "id":
+                event_id = value
+
+
+class PortalClient:
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _json(self, response: httpx.Response, expected: int) -> Any:
+        assert response.status_code == expected, f"{response.status_code}: {response.text}"
+        return response.json()
+
+    def upload_csv(self, path: Path) -> dict[str, Any]:
+        with path.open("rb") as handle:
+            response = self.http.post(f"{API}/sources/csv/upload", files={"file": (path.name, handle)})
+        return dict(self._json(response, 201))
+
+    def create_credential(self, **body: Any) -> dict[str, Any]:
+        return dict(self._json(self.http.post(f"{API}/credentials", json=body), 201))
+
+    def builtin_warehouse(self) -> dict[str, Any]:
+        items = self._json(self.http.get(f"{API}/credentials"), 200)["items"]
+        return next(item for item in items if item["is_builtin"])
+
+    def create_job(self, **body: Any) -> dict[str, Any]:
+        return dict(self._json(self.http.post(f"{API}/jobs", json=body), 201))
+
+    def execute(self, job_id: int) -> dict[str, Any]:
+        return dict(self._json(self.http.post(f"{API}/jobs/execute/{job_id}"), 202))
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        return dict(self._json(self.http.get(f"{API}/job-runs/{run_id}"), 200))
+
+    def runs(self, job_id: int) -> list[dict[str, Any]]:
+        return list(self._json(self.http.get(f"{API}/job-runs", params={"job_id": job_id}), 200)["items"])
+
+    def events(self, run_id: int) -> list[dict[str, Any]]:
+        return list(self._json(self.http.get(f"{API}/job-runs/{run_id}/logs"), 200))
+
+    def cancel(self, run_id: int) -> dict[str, Any]:
+        return dict(self._json(self.http.post(f"{API}/job-runs/{run_id}/cancel"), 202))
+
+    def follow(self, run_id: int, timeout: float = 180) -> list[SseEvent]:
+        """Every event of the run's SSE stream, up to and including `end`."""
+        events: list[SseEvent] = []
+        stream_timeout = httpx.Timeout(timeout, connect=10)
+        with self.http.stream("GET", f"{API}/job-runs/{run_id}/stream", timeout=stream_timeout) as response:
+            assert response.status_code == 200, response.read()
+            for event in read_sse(response.iter_lines()):
+                events.append(event)
+                if event.event == "end":
+                    return events
+        raise AssertionError(f"stream of run {run_id} closed without an end event: {events[-3:]}")
+
+    def wait_for_run(
+        self, run_id: int, until: Callable[[dict[str, Any]], bool], timeout: float = 180
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.run(run_id)
+            if until(run):
+                return run
+            assert run["status"] not in TERMINAL, f"run {run_id} ended early: {run}"
+            assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout}s"
+            time.sleep(0.2)
