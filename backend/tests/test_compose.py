@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -392,3 +393,26 @@ def test_every_airflow_option_set_in_compose_and_the_image_exists(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_image_layout_migrates_a_fresh_database(tmp_path: Path) -> None:
+    """The backend container runs `alembic upgrade head` in /app, which holds only what
+    backend/Dockerfile copies there: alembic.ini and backend/migrations."""
+    app = tmp_path / "app"
+    (app / "backend").mkdir(parents=True)
+    shutil.copy(ROOT / "alembic.ini", app)
+    shutil.copytree(ROOT / "backend" / "migrations", app / "backend" / "migrations")
+    database = tmp_path / "portal.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=app,
+        env={"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite+aiosqlite:///{database}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"alembic_version", "jobs", "job_runs", "credentials"} <= tables
