@@ -138,9 +138,9 @@ class AirflowClient:
             f"/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
             params={"update_mask": "state"},
             json={"state": state},
-            accept=(200, 404),
+            accept=(200, 404, 409),
         )
-        return response.status_code == 200
+        return response.status_code != 404  # 409: already in that state
 
     async def list_task_instances(self, dag_id: str, dag_run_id: str) -> list[TaskInstanceInfo]:
         response = await self._request(
@@ -159,15 +159,15 @@ class AirflowClient:
         ]
 
     async def set_task_instance_state(self, dag_id: str, dag_run_id: str, task_id: str, state: str) -> bool:
-        """Returns False when the task instance does not exist."""
+        """Returns False when the task instance does not exist (a TI already in `state` is fine)."""
         response = await self._request(
             "PATCH",
             f"/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
             params={"update_mask": "new_state"},
             json={"new_state": state},
-            accept=(200, 404),
+            accept=(200, 404, 409),
         )
-        return response.status_code == 200
+        return response.status_code != 404  # 409: already in that state
 
     # --- DAGs -----------------------------------------------------------------------------
 
@@ -215,7 +215,8 @@ class AirflowClient:
         return response.status_code != 404
 
     async def reparse_dag_file(self, file_token: str) -> None:
-        await self._request("PUT", f"/api/v2/parseDagFile/{file_token}", accept=(200, 201))
+        # 409: a re-parse of this file is already queued, which is just as good.
+        await self._request("PUT", f"/api/v2/parseDagFile/{file_token}", accept=(200, 201, 409))
 
     async def reparse_file_of(self, dag_id: str) -> bool:
         """Ask the DAG processor to re-read the file that defines `dag_id` now instead of at its next
@@ -284,8 +285,9 @@ class AirflowClient:
     ) -> httpx.Response:
         token = await self._current_token()
         response = await self._send(method, path, json=json, params=params, token=token)
-        if response.status_code == 401:
-            # Tokens expire (24 h by default) or the API server restarted with a new secret.
+        if response.status_code in (401, 403):
+            # Tokens expire (24 h by default) or the API server restarted with a new secret; Airflow
+            # answers 403 "Invalid JWT token" for a token it cannot verify. One fresh login decides.
             token = await self._current_token(stale=token)
             response = await self._send(method, path, json=json, params=params, token=token)
         if response.status_code >= 500:

@@ -175,3 +175,31 @@ def _dag_run(state: str) -> dict[str, object]:
         "start_date": None,
         "end_date": None,
     }
+
+
+async def test_a_token_airflow_cannot_verify_403_also_triggers_one_fresh_login() -> None:
+    # Measured against Airflow 3.3.2: a token signed with another secret answers 403 "Invalid JWT token".
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer token-1":
+            return httpx.Response(403, json={"detail": "Invalid JWT token"})
+        return httpx.Response(200, json=_dag_run("running"))
+
+    fake = FakeAirflow(handler)
+    client = make_client(fake)
+
+    run = await client.get_dag_run("etl_job_executor", "job_1_run_2")
+
+    assert run is not None and fake.logins == 2
+    await client.aclose()
+
+
+async def test_already_in_state_and_already_queued_409s_count_as_done() -> None:
+    # Measured against Airflow 3.3.2: patching a TI into its current state, or asking for a re-parse
+    # while one is queued, answers 409.
+    fake = FakeAirflow(lambda request: httpx.Response(409, json={"detail": "already"}))
+    client = make_client(fake)
+
+    assert await client.set_task_instance_state("d", "r", "t", "failed") is True
+    assert await client.set_dag_run_state("d", "r", "failed") is True
+    await client.reparse_dag_file("token")
+    await client.aclose()
