@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from portal.core.config import Settings
+from portal.main import create_app
 
 
 @pytest.fixture
@@ -66,3 +67,23 @@ async def test_a_client_request_id_is_echoed(client: httpx.AsyncClient) -> None:
     response = await client.get("/health", headers={"X-Request-ID": "abc-123"})
 
     assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_an_unexpected_error_is_a_500_in_the_error_format_without_internals(
+    make_settings: Callable[..., Settings],
+) -> None:
+    app = create_app(make_settings())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("internal detail: password=hunter2")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as http:
+        response = await http.get("/boom")
+
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "InternalServerError"
+    assert set(body) == {"error", "message", "details", "timestamp"}
+    assert "hunter2" not in response.text
