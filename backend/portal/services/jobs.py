@@ -28,6 +28,7 @@ from etl_engine import (
 )
 from etl_engine.spec import DestinationKind
 from etl_engine.writers.base import assignable, column_family
+from portal.clients.airflow import AirflowClient
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import (
     ConflictError,
@@ -35,7 +36,16 @@ from portal.core.errors import (
     EntityNotFoundError,
     ValidationFailedError,
 )
-from portal.models import ColumnMapping, Credential, CredentialKind, Job, JobRun, LoadStrategy, UploadedFile
+from portal.models import (
+    ColumnMapping,
+    Credential,
+    CredentialKind,
+    Job,
+    JobRun,
+    LoadStrategy,
+    Schedule,
+    UploadedFile,
+)
 from portal.schemas.job import (
     DdlPreview,
     ExpressionRequest,
@@ -51,6 +61,7 @@ from portal.schemas.job import (
 from portal.services import credentials, uploads
 from portal.services.expression_sample import expression_sample
 from portal.services.job_runs import ACTIVE_STATUSES
+from portal.services.schedule_sync import Desired, apply_in_background
 
 log = structlog.get_logger(__name__)
 
@@ -125,7 +136,8 @@ async def update_job(session: AsyncSession, cipher: CredentialCipher, job_id: in
     return await get_job(session, job.id)
 
 
-async def delete_job(session: AsyncSession, job_id: int) -> None:
+async def delete_job(session: AsyncSession, airflow: AirflowClient, job_id: int) -> None:
+    """Delete the job with its runs and schedules; its schedule DAGs leave Airflow afterwards."""
     job = await get_job(session, job_id)
     active = (
         await session.scalars(
@@ -139,9 +151,17 @@ async def delete_job(session: AsyncSession, job_id: int) -> None:
             job_id=job_id,
             job_run_ids=list(active),
         )
+    dag_ids = (
+        await session.scalars(
+            select(Schedule.dag_id).where(Schedule.job_id == job_id, Schedule.dag_id.is_not(None))
+        )
+    ).all()
     await session.delete(job)
     await session.commit()
-    log.info("job_deleted", job_id=job_id)
+    for dag_id in dag_ids:
+        if dag_id:
+            apply_in_background(airflow, dag_id, Desired.DELETED)
+    log.info("job_deleted", job_id=job_id, schedules=len(dag_ids))
 
 
 async def resolve(

@@ -23,6 +23,8 @@ class AirflowState:
     dag_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     task_instances: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
+    # Plays the DAG processor when set: the DAG ids the schedules file defines at its next parse.
+    schedules_file: set[str] | None = None
     reparsed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
 
@@ -59,8 +61,17 @@ class AirflowState:
             return httpx.Response(200, json=dag)
         if match := re.fullmatch(r"/api/v2/parseDagFile/(.+)", path):
             self.reparsed.append(match[1])
+            self._parse_schedules_file()
             return httpx.Response(201, json=None)
         return httpx.Response(400, json={"detail": f"unexpected {method} {path}"})
+
+    def _parse_schedules_file(self) -> None:
+        if self.schedules_file is None:
+            return
+        for dag_id, dag in self.dags.items():
+            dag["is_stale"] = dag_id not in self.schedules_file
+        for dag_id in self.schedules_file - self.dags.keys():
+            self.add_dag(dag_id, paused=True)
 
     def add_run(self, run: JobRun, state: str, end_date: datetime | None = None) -> None:
         assert run.dag_id and run.dag_run_id

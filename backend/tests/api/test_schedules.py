@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+from fake_airflow import AirflowState, fake_airflow
 from run_factories import make_job, make_run
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import Schedule
+from portal.services import schedule_sync
+from portal.services.schedule_sync import Desired
 
 
 async def create(client: httpx.AsyncClient, job_id: int, **body: object) -> httpx.Response:
@@ -183,3 +186,32 @@ async def test_delete_removes_the_schedule(client: httpx.AsyncClient, session: A
     assert deleted.status_code == 204
     assert await session.get(Schedule, created["id"]) is None
     assert (await client.get(f"/api/v1/schedules/{created['id']}")).status_code == 404
+
+
+async def test_airflow_sync_unpauses_pauses_and_deletes_after_a_reparse() -> None:
+    # The DAG processor's side is simulated (fake_airflow): a re-parse makes DAGs appear or go stale.
+    state = AirflowState(schedules_file={"etl_job_1_schedule_1", "etl_job_1_schedule_2"})
+    state.add_dag("etl_job_1_schedule_2", paused=False)  # an existing one carries the file token
+    airflow = fake_airflow(state)
+
+    await schedule_sync.apply(airflow, "etl_job_1_schedule_1", Desired.ENABLED)
+    assert state.dags["etl_job_1_schedule_1"]["is_paused"] is False  # appeared paused, then unpaused
+
+    await schedule_sync.apply(airflow, "etl_job_1_schedule_2", Desired.DISABLED)
+    assert state.dags["etl_job_1_schedule_2"]["is_paused"] is True
+
+    state.schedules_file = {"etl_job_1_schedule_1"}  # the row is gone
+    await schedule_sync.apply(airflow, "etl_job_1_schedule_2", Desired.DELETED)
+    assert state.deleted == ["etl_job_1_schedule_2"]
+    assert len(state.reparsed) == 3
+    await airflow.aclose()
+
+
+async def test_deleting_a_job_deletes_its_schedules(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    job = await make_job(session)
+    await create(client, job.id, cron_expression="@daily")
+
+    deleted = await client.delete(f"/api/v1/jobs/{job.id}")
+
+    assert deleted.status_code == 204
+    assert (await client.get("/api/v1/schedules")).json()["total"] == 0

@@ -61,5 +61,5 @@ async def update_job(job_id: int, body: JobUpdate, session: SessionDep, cipher: 
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_job(job_id: int, session: SessionDep) -> None:
-    await jobs.delete_job(session, job_id)
+async def delete_job(job_id: int, session: SessionDep, airflow: AirflowDep) -> None:
+    await jobs.delete_job(session, airflow, job_id)
