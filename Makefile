@@ -33,8 +33,10 @@ tools: ## Install the Debian packages the tests drive (Chromium, docker-compose)
 	@command -v chromium >/dev/null && command -v docker-compose >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose >/dev/null; }
 
-frontend/node_modules/.installed: frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+# `npm install` from the lock, not `npm ci`: the registry reachable here does not serve the other
+# platforms' optional binaries (e.g. @tailwindcss/oxide-darwin-*), which `npm ci` insists on.
+frontend/node_modules/.installed: frontend/package-lock.json frontend/package.json
+	cd frontend && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed
 
 frontend: frontend/node_modules/.installed ## Build the SPA into frontend/dist
 	cd frontend && npm run build
