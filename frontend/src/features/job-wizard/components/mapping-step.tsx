@@ -1,0 +1,54 @@
+import { Controller, useFormContext, useWatch } from "react-hook-form";
+
+import { ErrorMessage } from "@/components/ui/error-message";
+import { Skeleton } from "@/components/ui/skeleton";
+import { ColumnMappingEditor } from "@/features/column-mapping/components/column-mapping-editor";
+import { mappingProblems } from "@/features/column-mapping/utils/mapping-rows";
+import { useTableSchema } from "@/features/job-wizard/api/get-table-schema";
+import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
+import type { UploadedFileRead } from "@/types/api";
+
+/** Step 2: which columns go where. Loading into an existing table offers its columns to match. */
+export function MappingStep({ file }: { file: UploadedFileRead }) {
+  const { control, formState } = useFormContext<WizardValues>();
+  const [credentialId, schema, tableMode, table] = useWatch({
+    control,
+    name: ["credential_id", "target_schema", "table_mode", "target_table"],
+  });
+  const existing = useTableSchema(tableMode === "existing" ? credentialId : null, schema, table);
+
+  return (
+    <div className="flex flex-col gap-4" data-testid="wizard-step-mapping">
+      <p className="text-sm text-muted-foreground">
+        {tableMode === "new"
+          ? `Each included column becomes a column of the new table ${schema}.${table}.`
+          : `Columns were matched by name to ${schema}.${table}; unmatched file columns are excluded.`}
+      </p>
+      {existing.isPending && tableMode === "existing" && <Skeleton className="h-40" />}
+      {existing.isError && (
+        <ErrorMessage error={existing.error} title={`Could not read the columns of ${schema}.${table}`} onRetry={() => void existing.refetch()} />
+      )}
+      {(tableMode === "new" || existing.data) && (
+        <Controller
+          control={control}
+          name="mappings"
+          render={({ field }) => (
+            <ColumnMappingEditor
+              fileId={file.id}
+              sourceColumns={file.columns}
+              targetColumns={existing.data?.columns ?? null}
+              value={field.value}
+              onChange={field.onChange}
+              problems={mappingProblems(field.value)}
+            />
+          )}
+        />
+      )}
+      {formState.errors.mappings?.message && (
+        <p className="text-sm text-destructive" role="alert">
+          {formState.errors.mappings.message}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import { AlertTriangleIcon, InfoIcon } from "lucide-react";
+import { useFormContext, useWatch } from "react-hook-form";
+
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { ErrorMessage } from "@/components/ui/error-message";
+import { Skeleton } from "@/components/ui/skeleton";
+import { usePreviewDdl } from "@/features/job-wizard/api/preview-ddl";
+import { describeLoad } from "@/features/job-wizard/utils/describe-load";
+import { toJobCreate, type WizardValues } from "@/features/job-wizard/utils/wizard-schema";
+import { formatNumber } from "@/lib/format";
+import type { UploadedFileRead } from "@/types/api";
+
+const STRATEGY_NAMES = { INSERT: "Insert", UPSERT: "Upsert", TRUNCATE_INSERT: "Replace (truncate + insert)" };
+
+/** Step 4: what will happen, in words and as DDL, before anything is created. */
+export function ReviewStep({ file }: { file: UploadedFileRead }) {
+  const { control } = useFormContext<WizardValues>();
+  const values = useWatch({ control }) as WizardValues;
+  const job = toJobCreate(values, file.id);
+  const ddl = usePreviewDdl(job);
+  const included = (job.mappings ?? []).filter((m) => m.include);
+
+  return (
+    <div className="flex flex-col gap-6" data-testid="wizard-step-review">
+      <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
+        <div>
+          <dt className="text-muted-foreground">Job</dt>
+          <dd className="font-medium break-words">{job.name}</dd>
+        </div>
+        <div>
+          <dt className="text-muted-foreground">Source</dt>
+          <dd className="font-medium break-words">
+            {file.filename} · ~{formatNumber(file.row_estimate)} rows
+          </dd>
+        </div>
+        <div>
+          <dt className="text-muted-foreground">Target</dt>
+          <dd className="font-mono font-medium break-words">
+            {job.target_schema}.{job.target_table}
+            {job.create_table ? " (new)" : ""}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-muted-foreground">Strategy</dt>
+          <dd className="font-medium">
+            {STRATEGY_NAMES[job.strategy]}
+            {job.strategy === "UPSERT" && ` on ${job.upsert_keys.join(", ")}`} · {included.length} columns
+          </dd>
+        </div>
+      </dl>
+
+      <Alert data-testid="load-summary">
+        <InfoIcon />
+        <AlertTitle>What will happen</AlertTitle>
+        <AlertDescription>
+          <ul className="list-disc space-y-1 pl-4">
+            {describeLoad(job, file.row_estimate).map((sentence) => (
+              <li key={sentence}>{sentence}</li>
+            ))}
+          </ul>
+        </AlertDescription>
+      </Alert>
+
+      <section aria-labelledby="ddl-heading" className="flex flex-col gap-2">
+        <h3 id="ddl-heading" className="font-medium">
+          {job.create_table ? "Table definition" : "SQL"}
+        </h3>
+        {ddl.isPending && <Skeleton className="h-32" />}
+        {ddl.isError && <ErrorMessage error={ddl.error} title="The server refused this job definition" onRetry={() => void ddl.refetch()} />}
+        {ddl.data && (
+          <>
+            {ddl.data.warnings.length > 0 && (
+              <Alert variant="warning" data-testid="ddl-warnings">
+                <AlertTriangleIcon />
+                <AlertTitle>Check before you create</AlertTitle>
+                <AlertDescription>
+                  <ul className="list-disc pl-4">
+                    {ddl.data.warnings.map((warning) => (
+                      <li key={warning}>{warning}</li>
+                    ))}
+                  </ul>
+                </AlertDescription>
+              </Alert>
+            )}
+            <pre
+              data-testid="ddl-preview"
+              className="max-h-80 overflow-auto rounded-lg border bg-muted p-4 font-mono text-xs leading-relaxed whitespace-pre"
+            >
+              {ddl.data.ddl || "-- No table is created: rows go into the existing table."}
+            </pre>
+          </>
+        )}
+      </section>
+    </div>
+  );
+}

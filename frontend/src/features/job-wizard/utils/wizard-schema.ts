@@ -1,0 +1,136 @@
+import { z } from "zod";
+
+import type { MappingRow } from "@/features/column-mapping/types";
+import { mappingProblems, toColumnMappings } from "@/features/column-mapping/utils/mapping-rows";
+import type { JobCreate, UploadedFileRead } from "@/types/api";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const wizardSchema = z
+  .object({
+    name: z.string().trim().min(1, "Name the job.").max(200, "At most 200 characters."),
+    description: z.string().max(2000),
+    credential_id: z.number({ error: "Pick a destination." }).int().positive("Pick a destination."),
+    target_schema: z.string().min(1, "Pick a schema."),
+    table_mode: z.enum(["new", "existing"]),
+    target_table: z.string().trim().min(1, "Name the table."),
+    mappings: z.array(z.custom<MappingRow>()).superRefine((rows, ctx) => {
+      const problems = mappingProblems(rows);
+      const first = problems.values().next();
+      if (!first.done) ctx.addIssue({ code: "custom", message: problems.get("") ?? `Fix the mapping: ${first.value}` });
+    }),
+    strategy: z.enum(["INSERT", "UPSERT", "TRUNCATE_INSERT"]),
+    upsert_keys: z.array(z.string()),
+    reject_mode: z.enum(["none", "count", "percent"]),
+    reject_threshold_count: z.number({ error: "Enter a number of rows." }).int("Whole rows only.").min(0).nullable(),
+    reject_threshold_percent: z.number({ error: "Enter a percentage." }).min(0).max(100, "At most 100%.").nullable(),
+    batch_size: z
+      .number({ error: "Enter a batch size." })
+      .int("Whole rows only.")
+      .min(1_000, "At least 1,000 rows.")
+      .max(1_000_000, "At most 1,000,000 rows."),
+    max_retries: z.number({ error: "Enter a number." }).int().min(0).max(10, "At most 10."),
+    retry_delay_seconds: z.number({ error: "Enter seconds." }).int().min(0).max(3600, "At most an hour."),
+  })
+  .superRefine((values, ctx) => {
+    if (values.table_mode === "new") {
+      if (!IDENTIFIER.test(values.target_table.trim())) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["target_table"],
+          message: "Use letters, digits and _ only, not starting with a digit.",
+        });
+      } else if (values.target_table.trim().length > 63) {
+        ctx.addIssue({ code: "custom", path: ["target_table"], message: "At most 63 characters." });
+      }
+    }
+    if (values.strategy === "UPSERT") {
+      const targets = new Set(values.mappings.filter((row) => row.include).map((row) => row.target_column.trim()));
+      if (values.upsert_keys.length === 0) {
+        ctx.addIssue({ code: "custom", path: ["upsert_keys"], message: "Pick the column(s) that identify a row." });
+      } else if (values.upsert_keys.some((key) => !targets.has(key))) {
+        ctx.addIssue({ code: "custom", path: ["upsert_keys"], message: "Key columns must be included in the mapping." });
+      }
+    }
+    if (values.reject_mode === "count" && values.reject_threshold_count === null) {
+      ctx.addIssue({ code: "custom", path: ["reject_threshold_count"], message: "Enter a number of rows." });
+    }
+    if (values.reject_mode === "percent" && values.reject_threshold_percent === null) {
+      ctx.addIssue({ code: "custom", path: ["reject_threshold_percent"], message: "Enter a percentage." });
+    }
+  });
+
+export type WizardValues = z.infer<typeof wizardSchema>;
+
+export type WizardField = keyof WizardValues;
+
+/** The fields each step owns, validated before moving past it. */
+export const STEP_FIELDS: WizardField[][] = [
+  ["name", "credential_id", "target_schema", "table_mode", "target_table"],
+  ["mappings"],
+  [
+    "strategy",
+    "upsert_keys",
+    "reject_mode",
+    "reject_threshold_count",
+    "reject_threshold_percent",
+    "batch_size",
+    "max_retries",
+    "retry_delay_seconds",
+  ],
+  [],
+];
+
+/** "Sales Q1 (final).csv" -> "sales_q1_final": a table name the destination accepts. */
+export function tableNameFromFilename(filename: string): string {
+  const stem = filename.replace(/\.(csv|tsv|txt)(\.gz)?$/i, "");
+  const name = stem
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 63);
+  if (!name) return "imported_data";
+  return /^[0-9]/.test(name) ? `t_${name}`.slice(0, 63) : name;
+}
+
+/** Form values as they stand when the wizard opens (credential and schema are picked once loaded). */
+export function initialValues(file: UploadedFileRead, mappings: MappingRow[]): WizardValues {
+  return {
+    name: `Load ${file.filename}`.slice(0, 200),
+    description: "",
+    credential_id: undefined as unknown as number,
+    target_schema: "",
+    table_mode: "new",
+    target_table: tableNameFromFilename(file.filename),
+    mappings,
+    strategy: "INSERT",
+    upsert_keys: [],
+    reject_mode: "none",
+    reject_threshold_count: null,
+    reject_threshold_percent: null,
+    batch_size: 100_000,
+    max_retries: 0,
+    retry_delay_seconds: 60,
+  };
+}
+
+/** The POST /jobs body for these values. */
+export function toJobCreate(values: WizardValues, fileId: string): JobCreate {
+  return {
+    name: values.name.trim(),
+    description: values.description.trim() || null,
+    file_id: fileId,
+    credential_id: values.credential_id,
+    target_schema: values.target_schema,
+    target_table: values.target_table.trim(),
+    create_table: values.table_mode === "new",
+    strategy: values.strategy,
+    upsert_keys: values.strategy === "UPSERT" ? values.upsert_keys : [],
+    batch_size: values.batch_size,
+    reject_threshold_count: values.reject_mode === "count" ? values.reject_threshold_count : null,
+    reject_threshold_percent: values.reject_mode === "percent" ? values.reject_threshold_percent : null,
+    max_retries: values.max_retries,
+    retry_delay_seconds: values.retry_delay_seconds,
+    mappings: toColumnMappings(values.mappings),
+  };
+}
