@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
@@ -35,6 +35,7 @@ class JobRun(Base):
     """One execution of a job inside Airflow, with the live counters the runner writes."""
 
     __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("dag_id", "dag_run_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
@@ -42,7 +43,8 @@ class JobRun(Base):
     trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL.value)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
     dag_id: Mapped[str | None] = mapped_column(String(250))
-    dag_run_id: Mapped[str | None] = mapped_column(String(250), unique=True)
+    # Airflow run ids are unique per DAG only (every schedule DAG has `scheduled__<time>` runs).
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
     attempt: Mapped[int] = mapped_column(default=0)  # Airflow try number
     rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
