@@ -2,7 +2,8 @@
 
 A type is chosen only when every sampled value parses as it; the load verifies the rest of the
 file against it. Leading zeros keep a column TEXT (codes, not numbers); integers beyond 64 bits
-become NUMERIC; 0/1 columns stay INTEGER (a boolean needs words such as true/false or yes/no).
+become NUMERIC; 0/1 columns stay INTEGER (a boolean needs words such as true/false or yes/no). A column
+with more than 9 decimals whose every value is the exact text of a double is FLOAT.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ _ORDER = (
     ColumnType.DATE,
     ColumnType.TIMESTAMP,
 )
+# Many decimals that are all printed doubles (e.g. 44.406954034520155) are measurements, not money.
+FLOAT_SCALE = 9
 _DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
 _PLAIN_INTEGER = r"^[+-]?\d+$"
 
@@ -48,6 +51,8 @@ def infer_type(values: pa.Array, decimal: str = ".") -> tuple[ColumnType, int | 
         if parsed.invalid_count() == 0:
             if candidate is ColumnType.NUMERIC:
                 numeric_type = parsed.array.type
+                if numeric_type.scale > FLOAT_SCALE and _printed_doubles(present):
+                    return ColumnType.FLOAT, None, None
                 return ColumnType.NUMERIC, numeric_type.precision, numeric_type.scale
             return candidate, None, None
     zoned = parse_text(present, ColumnType.TIMESTAMPTZ, decimal)
@@ -55,6 +60,12 @@ def infer_type(values: pa.Array, decimal: str = ".") -> tuple[ColumnType, int | 
     if zoned.invalid_count() == 0 and all_zoned:
         return ColumnType.TIMESTAMPTZ, None, None
     return ColumnType.TEXT, None, None
+
+
+def _printed_doubles(present: pa.Array) -> bool:
+    """Every value is exactly the shortest text of a double, so FLOAT stores it without change."""
+    printed = pc.cast(pc.cast(present, pa.float64()), pa.string())
+    return bool(pc.all(pc.equal(printed, present)).as_py())
 
 
 def uses_decimal_comma(columns: list[pa.Array]) -> bool:

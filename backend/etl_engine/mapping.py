@@ -58,7 +58,8 @@ class BatchMapper:
         typed: dict[str, pa.Array] = {}
         for name in self.needed:
             text = batch.column(name)
-            parsed = parse_text(text, self.sources[name].type, self.spec.csv.decimal)
+            source = self.sources[name]
+            parsed = parse_text(text, source.type, self.spec.csv.decimal, scale_hint=source.scale)
             typed[name] = parsed.array
             checks.append(Check(self.sources[name].name, text, parsed))
         arrays = [self._column(column, typed, batch.num_rows, checks) for column in self.spec.columns]

@@ -15,9 +15,11 @@ from ..errors import UnreadableFile
 from ..progress import RejectedRow
 from ..spec import CsvOptions
 
-MIN_BLOCK_BYTES = 1 << 20
-MAX_BLOCK_BYTES = 32 << 20
-APPROX_ROW_BYTES = 64
+# pyarrow parses ahead by dozens of blocks, so blocks stay small and are joined into batches of
+# `batch_size` rows or BATCH_BYTES of text, whichever comes first: memory is bounded by these, never
+# by the file.
+BLOCK_BYTES = 1 << 19
+BATCH_BYTES = 8 << 20
 
 
 @dataclass
@@ -40,15 +42,21 @@ class RawBatch:
     def records(self) -> int:
         return int(self.batch.num_rows) + len(self.skipped_records)
 
+    @classmethod
+    def join(cls, pieces: list[RawBatch]) -> RawBatch:
+        if len(pieces) == 1:
+            return pieces[0]
+        table = pa.Table.from_batches([p.batch for p in pieces]).combine_chunks()
+        batches = table.to_batches()
+        batch = batches[0] if batches else pieces[0].batch
+        skipped = sorted(n for p in pieces for n in p.skipped_records)
+        return cls(batch, pieces[0].first_record, skipped, [r for p in pieces for r in p.ragged])
+
 
 def arrow_encoding(encoding: str) -> str:
     """pyarrow decodes UTF-8 natively and skips a UTF-8 BOM; other codecs go through Python's."""
     name = codecs.lookup(encoding).name
     return "utf8" if name in ("utf-8", "utf-8-sig") else name
-
-
-def block_bytes(batch_size: int) -> int:
-    return max(MIN_BLOCK_BYTES, min(MAX_BLOCK_BYTES, batch_size * APPROX_ROW_BYTES))
 
 
 class CsvBatchReader:
@@ -64,7 +72,7 @@ class CsvBatchReader:
         self.path = Path(path)
         self.options = options
         self.column_names = column_names
-        self.block_size = block_bytes(batch_size)
+        self.batch_size = batch_size
         self.bytes_total = self.path.stat().st_size
         self._raw: pa.NativeFile | None = None
         self._pending: list[RejectedRow] = []
@@ -84,16 +92,26 @@ class CsvBatchReader:
         return 0 if self._raw is None or self._raw.closed else min(int(self._raw.tell()), self.bytes_total)
 
     def __iter__(self) -> Iterator[RawBatch]:
+        pieces: list[RawBatch] = []
+        rows = size = 0
+        for piece in self._blocks():
+            pieces.append(piece)
+            rows += piece.records
+            size += piece.batch.nbytes
+            if rows >= self.batch_size or size >= BATCH_BYTES:
+                yield RawBatch.join(pieces)
+                pieces, rows, size = [], 0, 0
+        if pieces:
+            yield RawBatch.join(pieces)
+
+    def _blocks(self) -> Iterator[RawBatch]:
         assert self._raw is not None, "use CsvBatchReader as a context manager"
         stream: pa.NativeFile = self._raw
         if self.options.compression == "gzip":
             stream = pa.CompressedInputStream(self._raw, "gzip")
         try:
             reader = pacsv.open_csv(
-                stream,
-                **arrow_csv_options(
-                    self.options, self.column_names, self.block_size, self.handle_invalid_row
-                ),
+                stream, **arrow_csv_options(self.options, self.column_names, self.handle_invalid_row)
             )
             next_record = 2 if self.options.has_header else 1
             while True:
@@ -106,11 +124,9 @@ class CsvBatchReader:
                 next_record += raw.records
                 yield raw
             if self._pending:  # ragged rows after the last full batch
+                empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
                 yield RawBatch(
-                    pa.RecordBatch.from_pylist([], schema=reader.schema),
-                    next_record,
-                    sorted(r.line_number for r in self._pending),
-                    self._pending,
+                    empty, next_record, sorted(r.line_number for r in self._pending), self._pending
                 )
                 self._pending = []
         except (pa.ArrowInvalid, OSError, UnicodeDecodeError, EOFError) as error:
@@ -125,14 +141,13 @@ class CsvBatchReader:
 def arrow_csv_options(
     options: CsvOptions,
     column_names: list[str],
-    block_size: int = MIN_BLOCK_BYTES,
     on_invalid_row: Callable[[pacsv.InvalidRow], str] = lambda row: "skip",
 ) -> dict[str, object]:
     return {
         # Serial reading keeps record numbers known for ragged rows; the COPY runs in parallel anyway.
         "read_options": pacsv.ReadOptions(
             use_threads=False,
-            block_size=block_size,
+            block_size=BLOCK_BYTES,
             column_names=column_names,
             skip_rows=1 if options.has_header else 0,
             encoding=arrow_encoding(options.encoding),

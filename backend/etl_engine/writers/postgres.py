@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import adbc_driver_postgresql.dbapi as adbc
+import adbc_driver_manager
+import adbc_driver_postgresql
 import psycopg
 import pyarrow as pa
+from adbc_driver_manager import (
+    INGEST_OPTION_MODE,
+    INGEST_OPTION_MODE_APPEND,
+    INGEST_OPTION_TARGET_TABLE,
+    StatementOptions,
+)
 from psycopg.conninfo import make_conninfo
 
 from ..errors import DestinationUnreachable
@@ -42,8 +49,13 @@ class PostgresDestination(Destination):
 
     def _unreachable_message(self, error: Exception) -> str:
         c = self.config
-        detail = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-        return f"cannot connect to PostgreSQL at {c.host}:{c.port or 5432}/{c.database}: {detail}"
+        where = f"{c.host}:{c.port or 5432}/{c.database}"
+        return f"cannot connect to PostgreSQL at {where}: {self.describe_error(error)}"
+
+    @staticmethod
+    def describe_error(error: Exception) -> str:
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        return lines[-1] if lines else type(error).__name__
 
     def server_version(self, cursor: Any) -> str:
         cursor.execute("SELECT version()")
@@ -65,18 +77,8 @@ class PostgresWriter(Writer):
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._bulk is None:
-            self._bulk = self._connect_bulk()
-        with self._bulk.cursor() as cursor:
-            cursor.adbc_ingest(self.stage, batch, mode="append", db_schema_name=self.load.schema)
-        self.rows_staged += batch.num_rows
-
-    def _connect_bulk(self) -> Any:
-        c = self.pg.config
-        try:
-            # libpq, under ADBC, takes the same key=value string as psycopg.
-            return adbc.connect(self.pg.conninfo(), autocommit=True)
-        except Exception as error:
-            raise DestinationUnreachable(f"cannot open a COPY connection to {c.host}: {error}") from error
+            self._bulk = _BulkCopy(self.pg)
+        self.rows_staged += self._bulk.append(self.load.schema, self.stage, batch)
 
     def close(self) -> None:
         if self._bulk is not None:
@@ -100,3 +102,37 @@ class PostgresWriter(Writer):
             return
         if self._connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.execute("ROLLBACK")
+
+
+class _BulkCopy:
+    """Binary COPY of Arrow batches through ADBC's low-level API (its DB-API layer would import
+    pandas: 70 MB of memory for nothing). Each append is one autocommitted COPY into staging."""
+
+    def __init__(self, destination: PostgresDestination) -> None:
+        try:
+            self.database = adbc_driver_postgresql.connect(destination.conninfo())
+            self.connection = adbc_driver_manager.AdbcConnection(self.database)
+        except adbc_driver_manager.Error as error:
+            raise DestinationUnreachable(
+                f"cannot open a COPY connection: {destination.describe_error(error)}"
+            ) from error
+
+    def append(self, schema: str, table: str, batch: pa.RecordBatch) -> int:
+        statement = adbc_driver_manager.AdbcStatement(self.connection)
+        try:
+            statement.set_options(
+                **{
+                    INGEST_OPTION_TARGET_TABLE: table,
+                    INGEST_OPTION_MODE: INGEST_OPTION_MODE_APPEND,
+                    StatementOptions.INGEST_TARGET_DB_SCHEMA.value: schema,
+                }
+            )
+            statement.bind(batch)
+            rows = statement.execute_update()
+        finally:
+            statement.close()
+        return int(rows) if rows is not None and rows >= 0 else int(batch.num_rows)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.database.close()
