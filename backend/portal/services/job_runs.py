@@ -180,13 +180,20 @@ async def delete_run(session: AsyncSession, run_id: int) -> None:
 
 
 async def list_events(
-    session: AsyncSession, run_id: int, *, after_id: int = 0, limit: int | None = None
+    session: AsyncSession,
+    run_id: int,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
+    kind: EventKind | None = None,
 ) -> Sequence[JobRunEvent]:
     query = (
         select(JobRunEvent)
         .where(JobRunEvent.job_run_id == run_id, JobRunEvent.id > after_id)
         .order_by(JobRunEvent.id)
     )
+    if kind is not None:
+        query = query.where(JobRunEvent.kind == kind.value)
     if limit is not None:
         query = query.limit(limit)
     return (await session.scalars(query)).all()

@@ -132,6 +132,10 @@ async def test_logs_list_events_in_order(client: httpx.AsyncClient, session: Asy
 
     assert [(e["kind"], e["message"]) for e in events] == [("log", "reading"), ("progress", "")]
     assert events[0]["data"] == {"file": "people.csv"}
+    only_logs = (await client.get(f"/api/v1/job-runs/{run.id}/logs", params={"kind": "log"})).json()
+    assert [e["message"] for e in only_logs] == ["reading"]
+    after = (await client.get(f"/api/v1/job-runs/{run.id}/logs", params={"after_id": events[0]["id"]})).json()
+    assert [e["kind"] for e in after] == ["progress"]
 
 
 async def test_delete_refuses_an_active_run_and_removes_a_finished_one(

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
 from portal.api.deps import AirflowDep, SessionDep
-from portal.models import JobRunStatus
+from portal.models import EventKind, JobRunStatus
 from portal.schemas.job_run import JobRunEventRead, JobRunRead, RejectedRowRead
 from portal.schemas.page import Page
 from portal.services import job_runs
@@ -40,9 +40,13 @@ async def read_job_run(run_id: int, session: SessionDep) -> JobRunRead:
 
 
 @router.get("/{run_id}/logs")
-async def read_job_run_logs(run_id: int, session: SessionDep) -> list[JobRunEventRead]:
+async def read_job_run_logs(
+    run_id: int, session: SessionDep, kind: EventKind | None = None, after_id: Offset = 0
+) -> list[JobRunEventRead]:
+    """The run's events in order; `kind=log` leaves out the progress snapshots."""
     await job_runs.get_run(session, run_id)
-    return [JobRunEventRead.of(event) for event in await job_runs.list_events(session, run_id)]
+    events = await job_runs.list_events(session, run_id, after_id=after_id, kind=kind)
+    return [JobRunEventRead.of(event) for event in events]
 
 
 @router.get("/{run_id}/rejected-rows")
