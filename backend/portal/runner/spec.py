@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from etl_engine import (
     ColumnSpec,
@@ -14,6 +15,7 @@ from etl_engine import (
     SourceColumn,
     Transform,
 )
+from etl_engine.spec import DestinationKind, LoadStrategy
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher
 from portal.models import Credential, Job, JobRun, UploadedFile
@@ -74,7 +76,7 @@ def build_job_spec(
             schema=job.target_schema,
             table=job.target_table,
             create_table=job.create_table,
-            strategy=job.strategy,  # validated by the API
+            strategy=cast(LoadStrategy, job.strategy),  # validated by the API
             upsert_keys=list(job.upsert_keys),
             batch_size=job.batch_size,
             reject_threshold_count=job.reject_threshold_count,
@@ -93,7 +95,7 @@ def destination_config(credential: Credential, settings: Settings) -> Destinatio
     if credential.password_encrypted:
         password = CredentialCipher.from_settings(settings).decrypt(credential.password_encrypted)
     return DestinationConfig(
-        kind=credential.kind,  # validated by the API
+        kind=cast(DestinationKind, credential.kind),  # validated by the API
         host=credential.host,
         port=credential.port,
         database=credential.database,

@@ -8,21 +8,27 @@ Fixtures:
 - `dest` (session): a psycopg connection (autocommit) to the destination database.
 - `pg_credential` (session): a credential for the destination database, created through the API.
 - `airflow_api` (session): an httpx client on Airflow's REST API with a token.
+- `record_latency` (session): `record_latency(mode, finished_runs)` keeps trigger->RUNNING and
+  RUNNING->end times per executor mode in test-artifacts/orchestration_latency.json (figures for
+  the issue note; nothing asserts on them).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from e2e_client import PortalClient
+from e2e_client import PortalClient, latency_summary
 
+from portal.core.config import REPO_ROOT
 from portal.devstack import Stack, StackConfig, free_port
 
 APP_DATABASE = "etl_test_e2e_app"
@@ -120,3 +126,20 @@ def pg_credential(portal: PortalClient) -> dict[str, object]:
         username="postgres",
         password="not-checked-under-trust",
     )
+
+
+@pytest.fixture(scope="session")
+def record_latency() -> Iterator[Callable[[str, list[dict[str, Any]]], None]]:
+    measured: dict[str, Any] = {}
+
+    def record(mode: str, runs: list[dict[str, Any]]) -> None:
+        measured[mode] = latency_summary(runs)
+
+    yield record
+    if not measured:
+        return
+    path = REPO_ROOT / "test-artifacts" / "orchestration_latency.json"
+    path.parent.mkdir(exist_ok=True)
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**previous, **measured}, indent=2))
+    print(f"\norchestration latency ({path}):\n{json.dumps(measured, indent=2)}")

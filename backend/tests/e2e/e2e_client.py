@@ -6,13 +6,43 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
 
 API = "/api/v1"
 TERMINAL = {"COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"}
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def latency_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Seconds from the trigger to RUNNING and from RUNNING to the end, over finished runs."""
+
+    def stats(values: list[float]) -> dict[str, float]:
+        return {
+            "median": round(median(values), 2),
+            "min": round(min(values), 2),
+            "max": round(max(values), 2),
+        }
+
+    created = [parse_time(run["created_at"]) for run in runs]
+    started = [parse_time(run["started_at"]) for run in runs]
+    finished = [parse_time(run["finished_at"]) for run in runs]
+    return {
+        "runs": len(runs),
+        "trigger_to_running_s": stats(
+            [(s - c).total_seconds() for c, s in zip(created, started, strict=True)]
+        ),
+        "running_to_completed_s": stats(
+            [(f - s).total_seconds() for s, f in zip(started, finished, strict=True)]
+        ),
+    }
 
 
 @dataclass
@@ -69,6 +99,9 @@ class PortalClient:
     def create_job(self, **body: Any) -> dict[str, Any]:
         return dict(self._json(self.http.post(f"{API}/jobs", json=body), 201))
 
+    def preview_ddl(self, **body: Any) -> str:
+        return str(self._json(self.http.post(f"{API}/jobs/preview-ddl", json=body), 200)["ddl"])
+
     def execute(self, job_id: int) -> dict[str, Any]:
         return dict(self._json(self.http.post(f"{API}/jobs/execute/{job_id}"), 202))
 
@@ -80,6 +113,18 @@ class PortalClient:
 
     def events(self, run_id: int) -> list[dict[str, Any]]:
         return list(self._json(self.http.get(f"{API}/job-runs/{run_id}/logs"), 200))
+
+    def attempt_pid(self, run_id: int, attempt: int) -> int:
+        """The process id the runner recorded when it started this attempt."""
+        for event in self.events(run_id):
+            data = event["data"] or {}
+            if (
+                event["kind"] == "status"
+                and data.get("status") == "RUNNING"
+                and data.get("attempt") == attempt
+            ):
+                return int(data["pid"])
+        raise AssertionError(f"run {run_id} has no RUNNING event for attempt {attempt}")
 
     def cancel(self, run_id: int) -> dict[str, Any]:
         return dict(self._json(self.http.post(f"{API}/job-runs/{run_id}/cancel"), 202))
