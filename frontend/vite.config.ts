@@ -26,6 +26,6 @@ export default defineConfig({
     css: false,
     restoreMocks: true,
     // The CI box is shared by many jobs; user-event tests on Radix widgets can take seconds there.
-    testTimeout: 20_000,
+    testTimeout: 30_000,
   },
 });

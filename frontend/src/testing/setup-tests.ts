@@ -1,7 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 
 import { server } from "@/testing/server";
+
+// findBy*/waitFor give up after 1 s by default; a loaded shared CI box needs longer.
+configure({ asyncUtilTimeout: 5_000 });
 
 // jsdom lacks the layout APIs Radix primitives (Select, Tooltip, Dialog) call.
 class ResizeObserverStub {

@@ -1,0 +1,227 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+
+import { JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
+import { credential, job, jobRun, uploadedFile } from "@/testing/fixtures";
+import { renderWithApp } from "@/testing/render";
+import { apiPath, server } from "@/testing/server";
+import type { JobCreate } from "@/types/api";
+
+const file = uploadedFile();
+const warehouse = credential();
+
+function renderWizard() {
+  return renderWithApp(<JobWizardPage />, {
+    path: "/jobs/new",
+    url: `/jobs/new?fileId=${file.id}`,
+    routes: [
+      { path: "/runs/:runId", element: <p>Run page</p> },
+      { path: "/jobs/:jobId", element: <p>Job page</p> },
+    ],
+  });
+}
+
+function destinationHandlers({ tables = [] as { schema: string; name: string }[] } = {}) {
+  server.use(
+    http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+    http.get(apiPath("/credentials"), () => HttpResponse.json({ items: [warehouse], total: 1 })),
+    http.get(apiPath(`/destinations/${warehouse.id}/schemas`), () => HttpResponse.json(["information_schema", "main"])),
+    http.get(apiPath(`/destinations/${warehouse.id}/tables`), () => HttpResponse.json(tables)),
+  );
+}
+
+describe("JobWizardPage", () => {
+  it("walks destination → mapping → load → review and creates and executes the job", async () => {
+    destinationHandlers();
+    let created: JobCreate | null = null;
+    let ddlAsked: JobCreate | null = null;
+    server.use(
+      http.post(apiPath("/jobs/preview-ddl"), async ({ request }) => {
+        ddlAsked = (await request.json()) as JobCreate;
+        return HttpResponse.json({ ddl: 'CREATE TABLE "main"."sales" (\n  "id" INTEGER\n)', warnings: [] });
+      }),
+      http.post(apiPath("/jobs"), async ({ request }) => {
+        created = (await request.json()) as JobCreate;
+        return HttpResponse.json(job({ id: 7, name: created.name }), { status: 201 });
+      }),
+      http.post(apiPath("/jobs/execute/7"), () => HttpResponse.json(jobRun({ id: 42 }), { status: 202 })),
+    );
+    const { user, router } = renderWizard();
+
+    // Destination: the built-in warehouse and its main schema are preselected; the table is named after the file.
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+    expect(screen.getByTestId("credential-select")).toHaveTextContent("Local warehouse");
+    expect(screen.getByTestId("table-name-input")).toHaveValue("sales");
+    await user.click(screen.getByTestId("wizard-next"));
+
+    // Mapping: leave out one column.
+    await screen.findByTestId("wizard-step-mapping");
+    await user.click(screen.getByTestId("mapping-include-sold_on"));
+    await user.click(screen.getByTestId("wizard-next"));
+
+    // Load: upsert needs a key before moving on.
+    await screen.findByTestId("wizard-step-load");
+    await user.click(screen.getByTestId("strategy-UPSERT"));
+    await user.click(screen.getByTestId("wizard-next"));
+    expect(await screen.findByText("Pick the column(s) that identify a row.")).toBeInTheDocument();
+    expect(screen.queryByTestId("upsert-key-sold_on")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("upsert-key-id"));
+    await user.click(screen.getByTestId("wizard-next"));
+
+    // Review: plain words and the server's DDL.
+    expect(await screen.findByTestId("ddl-preview")).toHaveTextContent('CREATE TABLE "main"."sales"');
+    const summary = screen.getByTestId("load-summary");
+    expect(summary).toHaveTextContent("A new table main.sales will be created with 3 columns.");
+    expect(summary).toHaveTextContent("Rows whose “id” matches a row already in main.sales will update it");
+    expect(ddlAsked).toMatchObject({ target_table: "sales", strategy: "UPSERT" });
+
+    await user.click(screen.getByTestId("create-and-execute-button"));
+
+    expect(await screen.findByText("Run page")).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/runs/42");
+    expect(created).toMatchObject({
+      name: "Load sales.csv",
+      file_id: file.id,
+      credential_id: warehouse.id,
+      target_schema: "main",
+      target_table: "sales",
+      create_table: true,
+      strategy: "UPSERT",
+      upsert_keys: ["id"],
+      batch_size: 100000,
+      reject_threshold_count: null,
+      reject_threshold_percent: null,
+    });
+    expect(created!.mappings!.map((m) => [m.source_column, m.include])).toEqual([
+      ["id", true],
+      ["customer_name", true],
+      ["amount", true],
+      ["sold_on", false],
+    ]);
+  });
+
+  it("keeps what was entered when going back", async () => {
+    destinationHandlers();
+    const { user } = renderWizard();
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+    const table = screen.getByTestId("table-name-input");
+    await user.clear(table);
+    await user.type(table, "sales_2024");
+    await user.click(screen.getByTestId("wizard-next"));
+    await screen.findByTestId("wizard-step-mapping");
+    await user.click(screen.getByTestId("mapping-include-amount"));
+
+    await user.click(screen.getByTestId("wizard-back"));
+    expect(await screen.findByTestId("table-name-input")).toHaveValue("sales_2024");
+    await user.click(screen.getByTestId("wizard-next"));
+    expect(await screen.findByTestId("mapping-include-amount")).not.toBeChecked();
+  });
+
+  it("refuses a new table name that already exists", async () => {
+    destinationHandlers({ tables: [{ schema: "main", name: "sales" }] });
+    const { user } = renderWizard();
+    await screen.findByText(/main\.sales already exists/);
+
+    await user.click(screen.getByTestId("wizard-next"));
+
+    expect(await screen.findByText(/This table already exists/)).toBeInTheDocument();
+    expect(screen.getByTestId("wizard-step-destination")).toBeInTheDocument();
+  });
+
+  it("auto-matches the file onto an existing table's columns", async () => {
+    destinationHandlers({ tables: [{ schema: "main", name: "customers" }] });
+    server.use(
+      http.get(apiPath(`/destinations/${warehouse.id}/schema`), () =>
+        HttpResponse.json({
+          schema: "main",
+          table: "customers",
+          columns: [
+            { name: "id", type: "BIGINT", nullable: false },
+            { name: "customername", type: "VARCHAR", nullable: true },
+          ],
+        }),
+      ),
+    );
+    const { user } = renderWizard();
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+
+    await user.click(screen.getByTestId("table-mode-existing"));
+    await user.click(await screen.findByTestId("existing-table-select"));
+    await user.click(await screen.findByRole("option", { name: "customers" }));
+    await user.click(screen.getByTestId("wizard-next"));
+
+    await screen.findByTestId("wizard-step-mapping");
+    expect(screen.getByText("2 of 4 columns included")).toBeInTheDocument();
+    expect(screen.getByTestId("mapping-target-customer_name")).toHaveValue("customername");
+    expect(screen.getByTestId("mapping-type-id")).toHaveTextContent("BIGINT");
+    expect(screen.getByTestId("mapping-include-amount")).not.toBeChecked();
+  });
+
+  it("creates a connection inline after testing it, then selects it", async () => {
+    destinationHandlers();
+    const saved = credential({ id: 5, name: "Analytics PG", kind: "postgres", is_builtin: false, host: "db", port: 5432 });
+    let tested: unknown = null;
+    let posted: unknown = null;
+    server.use(
+      http.post(apiPath("/credentials/test"), async ({ request }) => {
+        tested = await request.json();
+        return HttpResponse.json({ ok: true, message: "Connected", server_version: "PostgreSQL 16.4", latency_ms: 3.2 });
+      }),
+      http.post(apiPath("/credentials"), async ({ request }) => {
+        posted = await request.json();
+        return HttpResponse.json(saved, { status: 201 });
+      }),
+      http.get(apiPath(`/destinations/${saved.id}/schemas`), () => HttpResponse.json(["public"])),
+      http.get(apiPath(`/destinations/${saved.id}/tables`), () => HttpResponse.json([])),
+    );
+    const { user } = renderWizard();
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+
+    await user.click(screen.getByTestId("new-credential-button"));
+    const dialog = await screen.findByRole("dialog", { name: "New connection" });
+    await user.type(within(dialog).getByLabelText("Name"), "Analytics PG");
+    await user.type(within(dialog).getByLabelText("Host"), "db");
+    await user.type(within(dialog).getByLabelText("Database"), "analytics");
+    await user.type(within(dialog).getByLabelText("User"), "etl");
+    await user.type(within(dialog).getByLabelText("Password"), "s3cret");
+    await user.click(within(dialog).getByRole("button", { name: "Test connection" }));
+    expect(await within(dialog).findByTestId("connection-test-result")).toHaveTextContent("PostgreSQL 16.4 · 3 ms");
+    expect(tested).toMatchObject({ kind: "postgres", host: "db", port: 5432, database: "analytics", password: "s3cret" });
+
+    server.use(http.get(apiPath("/credentials"), () => HttpResponse.json({ items: [warehouse, saved], total: 2 })));
+    await user.click(within(dialog).getByRole("button", { name: "Save connection" }));
+
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(posted).toMatchObject({ name: "Analytics PG", options: { sslmode: "prefer" } });
+    await waitFor(() => expect(screen.getByTestId("credential-select")).toHaveTextContent("Analytics PG"));
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("public"));
+  });
+
+  it("opens the job when it was created but Airflow could not start it", async () => {
+    destinationHandlers();
+    server.use(
+      http.post(apiPath("/jobs/preview-ddl"), () => HttpResponse.json({ ddl: "CREATE TABLE x ()", warnings: [] })),
+      http.post(apiPath("/jobs"), () => HttpResponse.json(job({ id: 7 }), { status: 201 })),
+      http.post(apiPath("/jobs/execute/7"), () =>
+        HttpResponse.json({ error: "AirflowUnavailableError", message: "Airflow is not reachable" }, { status: 503 }),
+      ),
+    );
+    const { user, router } = renderWizard();
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+    for (const panel of ["wizard-step-mapping", "wizard-step-load", "wizard-step-review"]) {
+      await user.click(screen.getByTestId("wizard-next"));
+      await screen.findByTestId(panel);
+    }
+
+    await user.click(screen.getByTestId("create-and-execute-button"));
+
+    expect(await screen.findByText("Job page")).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/jobs/7");
+    expect(await screen.findByText(/was created but could not start: Airflow is not reachable/)).toBeInTheDocument();
+  });
+
+  it("asks for a file when opened without one", async () => {
+    renderWithApp(<JobWizardPage />, { path: "/jobs/new" });
+    expect(await screen.findByText("Upload a file first")).toBeInTheDocument();
+  });
+});
