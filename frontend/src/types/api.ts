@@ -52,11 +52,12 @@ export type UploadedFileRead = {
   size_bytes: number;
   encoding: string;
   delimiter: string;
-  quotechar: string;
+  /** null when the file uses no quoting. */
+  quotechar: string | null;
   has_header: boolean;
   decimal: "." | ",";
   compression: "gzip" | null;
-  row_estimate: number | null;
+  row_estimate: number;
   columns: SourceColumn[];
   created_at: string;
 };

@@ -34,7 +34,7 @@ export function ExpressionField({
 
   let status: ReactNode = (
     <span className="text-muted-foreground">
-      Use column names, + - * /, and upper lower trim length concat round abs coalesce iif year month day.
+      Refer to columns by SQL name; use + - * /, comparisons and upper lower trim length concat round abs coalesce iif year month day.
     </span>
   );
   let invalid = false;

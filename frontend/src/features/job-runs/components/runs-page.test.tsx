@@ -87,8 +87,10 @@ describe("RunsPage", () => {
     serveJobs();
     server.use(
       http.get(apiPath("/job-runs"), () => HttpResponse.json({ items: [jobRun({ id: 42, status: "COMPLETED" })], total: 1 })),
-      http.get(apiPath("/job-runs/42/logs"), () =>
-        HttpResponse.json([
+      http.get(apiPath("/job-runs/42/logs"), ({ request }) =>
+        new URL(request.url).searchParams.get("kind") !== "log"
+          ? HttpResponse.json({ error: "Test", message: "the viewer asks for log lines only" }, { status: 400 })
+          : HttpResponse.json([
           logEvent({ id: 1, message: "run_started", data: null }),
           logEvent({ id: 2, level: "warning", message: "rows_rejected", data: { count: 3 } }),
         ]),

@@ -10,17 +10,20 @@ import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Switch } from "@/components/ui/switch";
 import { useUpdateFileOptions } from "@/features/upload/api/update-file-options";
+import { formatNumber } from "@/lib/format";
 import type { CsvOptionsUpdate, UploadedFileRead } from "@/types/api";
 
 const ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "iso-8859-15", "ascii"];
 const DELIMITERS: Record<string, string> = { ",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab", "|": "Pipe ( | )" };
 const QUOTES: Record<string, string> = { '"': 'Double quote ( " )', "'": "Single quote ( ' )" };
+// Select values cannot be empty or null: this stands for "the file uses no quoting".
+const NO_QUOTE = "none";
 const DECIMALS: Record<string, string> = { ".": "Point ( 1.5 )", ",": "Comma ( 1,5 )" };
 
 const optionsSchema = z.object({
   encoding: z.string().min(1),
   delimiter: z.string().length(1, "One character"),
-  quotechar: z.string().length(1, "One character"),
+  quotechar: z.string().min(1),
   has_header: z.boolean(),
   decimal: z.enum([".", ","]),
 });
@@ -70,7 +73,7 @@ export function CsvOptionsForm({ file }: { file: UploadedFileRead }) {
   const defaults: OptionsForm = {
     encoding: file.encoding,
     delimiter: file.delimiter,
-    quotechar: file.quotechar,
+    quotechar: file.quotechar ?? NO_QUOTE,
     has_header: file.has_header,
     decimal: file.decimal,
   };
@@ -79,11 +82,11 @@ export function CsvOptionsForm({ file }: { file: UploadedFileRead }) {
   const onSubmit = form.handleSubmit((values) => {
     const changed: CsvOptionsUpdate = {};
     for (const key of Object.keys(values) as (keyof OptionsForm)[]) {
-      if (values[key] !== defaults[key]) Object.assign(changed, { [key]: values[key] });
+      if (values[key] !== defaults[key] && values[key] !== NO_QUOTE) Object.assign(changed, { [key]: values[key] });
     }
     update.mutate(changed, {
       onSuccess: (updated) =>
-        toast.success(`Re-profiled: ${updated.columns.length} columns, ~${updated.row_estimate ?? "?"} rows`),
+        toast.success(`Re-profiled: ${updated.columns.length} columns, ~${formatNumber(updated.row_estimate)} rows`),
     });
   });
 
@@ -123,7 +126,7 @@ export function CsvOptionsForm({ file }: { file: UploadedFileRead }) {
               label="Quote character"
               value={field.value}
               onChange={field.onChange}
-              choices={withCurrent(QUOTES, file.quotechar)}
+              choices={file.quotechar === null ? { [NO_QUOTE]: "None detected", ...QUOTES } : withCurrent(QUOTES, file.quotechar)}
             />
           )}
         />
