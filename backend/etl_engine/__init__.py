@@ -24,6 +24,7 @@ from .errors import (
     UnreadableFile,
 )
 from .pipeline import run_job
+from .preview import InvalidCell, Preview, PreviewColumn, preview_csv
 from .profiling import profile_csv
 from .progress import Progress, RejectedRow, Reporter, RunResult, SilentReporter
 from .spec import (
@@ -52,10 +53,13 @@ __all__ = [
     "EngineError",
     "ExpressionCheck",
     "FileProfile",
+    "InvalidCell",
     "InvalidJobSpec",
     "JobSpec",
     "LoadFailed",
     "LoadSpec",
+    "Preview",
+    "PreviewColumn",
     "Progress",
     "ReconciliationFailed",
     "RejectThresholdExceeded",
@@ -74,6 +78,7 @@ __all__ = [
     "TransientError",
     "UnreadableFile",
     "open_destination",
+    "preview_csv",
     "profile_csv",
     "render_ddl",
     "run_job",

@@ -7,11 +7,14 @@ import unicodedata
 
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer names silently; never let it.
 _NOT_WORD = re.compile(r"[^a-z0-9_]+")
+# Letters that Unicode decomposition does not reduce to ASCII.
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 
 
 def sql_identifier(text: str, fallback: str) -> str:
     """Lower-case ASCII letters, digits and underscores; never empty, never starting with a digit."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS))
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
     name = _NOT_WORD.sub("_", ascii_text.lower()).strip("_")
     if not name:
         name = fallback

@@ -42,6 +42,23 @@ class RawBatch:
     def records(self) -> int:
         return int(self.batch.num_rows) + len(self.skipped_records)
 
+    def split(self, rows: int) -> tuple[RawBatch, RawBatch]:
+        """The first `rows` rows (with the skipped records among them) and the rest."""
+        boundary = self.line_number(rows - 1) if rows else self.first_record - 1
+        head = RawBatch(
+            self.batch.slice(0, rows),
+            self.first_record,
+            [n for n in self.skipped_records if n < boundary],
+            [r for r in self.ragged if r.line_number < boundary],
+        )
+        tail = RawBatch(
+            self.batch.slice(rows),
+            boundary + 1,
+            [n for n in self.skipped_records if n > boundary],
+            [r for r in self.ragged if r.line_number > boundary],
+        )
+        return head, tail
+
     @classmethod
     def join(cls, pieces: list[RawBatch]) -> RawBatch:
         if len(pieces) == 1:
@@ -94,13 +111,20 @@ class CsvBatchReader:
     def __iter__(self) -> Iterator[RawBatch]:
         pieces: list[RawBatch] = []
         rows = size = 0
-        for piece in self._blocks():
-            pieces.append(piece)
-            rows += piece.records
-            size += piece.batch.nbytes
-            if rows >= self.batch_size or size >= BATCH_BYTES:
-                yield RawBatch.join(pieces)
-                pieces, rows, size = [], 0, 0
+        for block in self._blocks():
+            piece: RawBatch | None = block
+            while piece is not None:
+                room = self.batch_size - rows
+                if piece.batch.num_rows > room:
+                    head, piece = piece.split(room)
+                else:
+                    head, piece = piece, None
+                pieces.append(head)
+                rows += head.batch.num_rows
+                size += head.batch.nbytes
+                if rows >= self.batch_size or size >= BATCH_BYTES:
+                    yield RawBatch.join(pieces)
+                    pieces, rows, size = [], 0, 0
         if pieces:
             yield RawBatch.join(pieces)
 

@@ -134,6 +134,7 @@ def decode_sample(sample: Sample, encoding: str) -> str:
 
 def detect_dialect(text: str) -> tuple[str, str]:
     """The delimiter whose field count is the most consistent (and > 1) over the first lines."""
+    _refuse_markup(text)
     best: tuple[float, int, str] | None = None
     quotechar = _detect_quotechar(text)
     for delimiter in DELIMITERS:
@@ -147,7 +148,6 @@ def detect_dialect(text: str) -> tuple[str, str]:
         if best is None or score[:2] > best[:2]:
             best = score
     if best is None:
-        _refuse_single_column_non_csv(text)
         return ",", quotechar
     return best[2], quotechar
 
@@ -159,11 +159,11 @@ def _detect_quotechar(text: str) -> str:
     return "'" if singles > doubles and singles > 2 else '"'
 
 
-def _refuse_single_column_non_csv(text: str) -> None:
-    start = text.lstrip()[:1]
-    if start in ("{", "["):
+def _refuse_markup(text: str) -> None:
+    start = text.lstrip()[:2]
+    if start[:1] == "{" or start in ("[{", "[["):
         raise UnreadableFile("not_csv", "the file looks like JSON, not CSV")
-    if start == "<":
+    if start[:1] == "<":
         raise UnreadableFile("not_csv", "the file looks like HTML or XML, not CSV")
 
 

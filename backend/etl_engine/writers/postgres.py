@@ -55,7 +55,7 @@ class PostgresDestination(Destination):
     @staticmethod
     def describe_error(error: Exception) -> str:
         lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-        return lines[-1] if lines else type(error).__name__
+        return " ".join(lines) if lines else type(error).__name__
 
     def server_version(self, cursor: Any) -> str:
         cursor.execute("SELECT version()")

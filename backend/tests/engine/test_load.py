@@ -1,0 +1,184 @@
+"""run_job end to end into real PostgreSQL and DuckDB: streaming, rejects, thresholds, retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import etl_engine as e
+
+from .conftest import RecordingReporter, query, schema_of, table_exists
+
+SpecMaker = Callable[..., e.JobSpec]
+CsvWriter = Callable[..., Path]
+
+
+def target(config: e.DestinationConfig, table: str = "target") -> str:
+    return f'"{schema_of(config)}"."{table}"'
+
+
+def test_load_streams_many_batches_and_reports_progress(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    text = "id,name,amount\n" + "".join(f'{i},"n{i}, ""q""",{i}.5\n' for i in range(1, 5001))
+    path = write_csv(text)
+    result = e.run_job(make_spec(path, destination, batch_size=1000), reporter)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "COMPLETED",
+        5000,
+        5000,
+        0,
+    )
+    assert query(destination, f"SELECT count(*), sum(id), min(name) FROM {target(destination)}") == [
+        (5000, 12502500, 'n1, "q"')
+    ]
+    assert len(reporter.progress_seen) >= 5
+    last = reporter.progress_seen[-1]
+    assert (last.rows_read, last.rows_loaded, last.bytes_read) == (5000, 5000, path.stat().st_size)
+    assert not table_exists(destination, "_etl_stage_" + result.status.lower())
+
+
+def test_rows_that_break_the_inferred_type_are_rejected_with_line_and_reason(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    path = write_csv(
+        'id,note,day\n1,"multi\nline",2024-01-01\n2,ok\n3,x,2024-02-30\nfour,y,2024-01-02\n5,z,\n'
+    )
+    profile = e.profile_csv(path)
+    profile.columns[0].type = e.ColumnType.INTEGER
+    profile.columns[2].type = e.ColumnType.DATE
+    spec = make_spec(path, destination, profile=profile, reject_threshold_count=5)
+    result = e.run_job(spec, reporter)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "COMPLETED_WITH_REJECTS",
+        5,
+        2,
+        3,
+    )
+    found = [(r.line_number, r.column, r.raw) for r in reporter.rejected_rows]
+    assert found == [(3, None, "2,ok"), (4, "day", "3,x,2024-02-30"), (5, "id", "four,y,2024-01-02")]
+    assert "'2024-02-30' is not a valid DATE" in reporter.rejected_rows[1].reason
+    assert "expected 3 fields, found 2" in reporter.rejected_rows[0].reason
+    assert query(destination, f"SELECT id, note, day FROM {target(destination)} ORDER BY id")[1][1:] == (
+        "z",
+        None,
+    )
+
+
+def test_rejects_over_the_threshold_fail_the_run_and_load_nothing(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    path = write_csv("id,v\n" + "".join(f"{i},{i}\n" for i in range(100)) + "x,1\ny,2\n")
+    profile = e.profile_csv(path)
+    profile.columns[0].type = e.ColumnType.INTEGER
+    with pytest.raises(e.RejectThresholdExceeded, match="2 rejected rows exceed the limit of 1"):
+        e.run_job(make_spec(path, destination, profile=profile, reject_threshold_count=1), reporter)
+    assert not table_exists(destination, "target")
+    with pytest.raises(e.RejectThresholdExceeded, match=r"\(1.96%\) exceed the limit of 1.5%"):
+        e.run_job(make_spec(path, destination, profile=profile, reject_threshold_percent=1.5), reporter)
+    assert not table_exists(destination, "target")
+    assert [t.name for t in e.open_destination(destination).list_tables(schema_of(destination))] == []
+
+
+def test_default_threshold_is_zero_and_at_the_limit_the_run_completes_with_rejects(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    path = write_csv("id,v\n1,a\n2,b\nx,c\n")
+    profile = e.profile_csv(path)
+    profile.columns[0].type = e.ColumnType.INTEGER
+    with pytest.raises(e.RejectThresholdExceeded):
+        e.run_job(make_spec(path, destination, profile=profile), reporter)
+    result = e.run_job(make_spec(path, destination, profile=profile, reject_threshold_percent=34.0), reporter)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("COMPLETED_WITH_REJECTS", 2, 1)
+
+
+def test_retrying_a_committed_run_loads_nothing_twice(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    spec = make_spec(write_csv("id\n1\n2\n3\n"), destination, run_id="run-42")
+    first = e.run_job(spec, reporter)
+    spec.load.create_table = True
+    again = e.run_job(spec, reporter)
+    assert (first.rows_loaded, again.rows_loaded, again.status) == (3, 3, "COMPLETED")
+    assert query(destination, f"SELECT count(*) FROM {target(destination)}") == [(3,)]
+    assert ("run_already_committed", {"run_id": "run-42", "rows_loaded": 3}) in reporter.events
+    ledger = query(destination, f'SELECT run_id, rows_loaded FROM "{schema_of(destination)}"."_etl_loads"')
+    assert ledger == [("run-42", 3)]
+
+
+def test_a_cancelled_run_loads_nothing_and_leaves_no_staging_table(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker
+) -> None:
+    path = write_csv("id\n" + "".join(f"{i}\n" for i in range(3000)))
+    with pytest.raises(e.RunCancelled):
+        e.run_job(make_spec(path, destination, batch_size=1000), RecordingReporter(cancel_after=1))
+    assert e.open_destination(destination).list_tables(schema_of(destination)) == []
+    staging = query(
+        destination,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '\\_etl\\_stage%' ESCAPE '\\'",
+    )
+    assert staging == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"), [("cp1252", False), ("utf-16", False), ("utf-8", True), ("utf-8-sig", False)]
+)
+def test_files_in_any_encoding_or_gzipped_load_the_same_text(
+    pg_config: e.DestinationConfig,
+    write_csv: CsvWriter,
+    make_spec: SpecMaker,
+    reporter: RecordingReporter,
+    encoding: str,
+    compress: bool,
+) -> None:
+    text = "Name;Straße;Größe\n" + "Müller;Hauptstraße 5;grün\n" * 30 + "Zoë;Œuvre;1,5\n"
+    path = write_csv(text, name="de.csv.gz" if compress else "de.csv", encoding=encoding, gzip=compress)
+    result = e.run_job(make_spec(path, pg_config), reporter)
+    assert result.rows_loaded == 31
+    rows = query(pg_config, f"SELECT name, strasse, grosse FROM {target(pg_config)}")
+    assert rows[0] == ("Müller", "Hauptstraße 5", "grün")
+    assert rows[-1] == ("Zoë", "Œuvre", "1,5")
+
+
+def test_european_file_with_decimal_comma_loads_exact_numbers(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    path = write_csv("artikel;preis;menge\nA;1234,56;3\nB;-0,5;\nC;;7\n")
+    e.run_job(make_spec(path, destination), reporter)
+    rows = query(
+        destination, f"SELECT artikel, CAST(preis AS VARCHAR), menge FROM {target(destination)} ORDER BY 1"
+    )
+    assert [(a, float(p) if p else None, m) for a, p, m in rows] == [
+        ("A", 1234.56, 3),
+        ("B", -0.5, None),
+        ("C", None, 7),
+    ]
+
+
+def test_unreachable_destination_fails_with_a_readable_message(
+    write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    config = e.DestinationConfig(
+        kind="postgres", host="127.0.0.1", port=1, database="x", user="u", options={"schema": "public"}
+    )
+    with pytest.raises(e.DestinationUnreachable, match=r"cannot connect to PostgreSQL at 127\.0\.0\.1:1/x"):
+        e.run_job(make_spec(write_csv("a\n1\n"), config), reporter)
+    check = e.open_destination(config).test_connection()
+    assert not check.ok and "127.0.0.1:1" in check.message
+
+
+def test_a_file_truncated_after_profiling_fails_without_loading(
+    pg_config: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, tmp_path: Path
+) -> None:
+    import gzip
+
+    path = write_csv("id\n" + "".join(f"{i}\n" for i in range(20000)), name="d.csv.gz", gzip=True)
+    spec = make_spec(path, pg_config)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(e.UnreadableFile) as error:
+        e.run_job(spec, RecordingReporter())
+    assert error.value.reason in ("truncated", "malformed")
+    assert not table_exists(pg_config, "target")
+    assert gzip  # the module wrote the file through the write_csv fixture
