@@ -66,7 +66,7 @@ class PreviewColumn(BaseModel):
     null_count: int
     min: Any = None
     max: Any = None
-    samples: list[Any]
+    samples: list[str]
 
 
 class InvalidCell(BaseModel):
@@ -81,5 +81,6 @@ class PreviewRead(BaseModel):
     rows: list[list[Any]]
     offset: int
     limit: int
-    total_rows: int | None
+    total_rows: int
+    total_rows_exact: bool  # else estimated from the part of a large file that was scanned
     invalid_cells: list[InvalidCell]

@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from etl_engine import (
+    ColumnType,
     CsvOptions,
     FileProfile,
+    Preview,
     SourceColumn,
     UnreadableFile,
+    preview_csv,
     profile_csv,
 )
 from portal.core.config import Settings
@@ -28,6 +31,7 @@ from portal.core.errors import (
     ValidationFailedError,
 )
 from portal.models import Job, UploadedFile
+from portal.schemas.upload import PreviewRead
 
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 # Reasons (etl_engine.UnreadableFile.reason) that mean "this is not a CSV at all" (415);
@@ -107,6 +111,22 @@ async def update_options(
     return row
 
 
+async def preview(session: AsyncSession, file_id: str, offset: int, limit: int) -> PreviewRead:
+    row = await get_upload(session, file_id)
+    path = _stored_path(row)
+    try:
+        result: Preview = await run_in_threadpool(
+            preview_csv, path, csv_options(row), source_columns(row), offset, limit
+        )
+    except UnreadableFile as exc:
+        raise _refusal(exc, at_upload=False) from exc
+    page = PreviewRead.model_validate(result, from_attributes=True)
+    # The engine numbers invalid cells by data row in the file; the API by row of this page.
+    for cell in page.invalid_cells:
+        cell.row -= offset
+    return page
+
+
 async def delete_upload(session: AsyncSession, file_id: str) -> None:
     row = await get_upload(session, file_id)
     job_ids = (await session.scalars(select(Job.id).where(Job.file_id == file_id))).all()
@@ -136,7 +156,7 @@ def csv_options(row: UploadedFile) -> CsvOptions:
 
 
 def source_columns(row: UploadedFile) -> list[SourceColumn]:
-    return [SourceColumn(**column) for column in row.columns]
+    return [SourceColumn(**{**column, "type": ColumnType(column["type"])}) for column in row.columns]
 
 
 def _apply_profile(row: UploadedFile, profile: FileProfile) -> None:

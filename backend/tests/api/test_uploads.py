@@ -263,3 +263,63 @@ async def test_delete_of_a_file_a_job_uses_is_409(
     assert response.status_code == 409
     assert response.json()["error"] == "FileInUse"
     assert len(stored_files(settings)) == 1
+
+
+async def test_preview_returns_typed_rows_statistics_and_a_page(
+    client: httpx.AsyncClient, upload_csv: UploadCsv
+) -> None:
+    uploaded = await upload_csv(PEOPLE)
+
+    response = await client.get(
+        f"/api/v1/sources/csv/{uploaded['id']}/preview", params={"offset": 1, "limit": 2}
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["offset"], body["limit"], body["total_rows"], body["total_rows_exact"]) == (1, 2, 3, True)
+    assert body["rows"] == [[2, "Grace", "1906-12-09", "8.25"], [3, "Linus", "1969-12-28", None]]
+    columns = {c["sql_name"]: c for c in body["columns"]}
+    assert columns["id"]["type"] == "INTEGER"
+    assert (columns["id"]["min"], columns["id"]["max"]) == (1, 3)
+    assert columns["score"]["null_count"] == 1
+    assert "Ada" in columns["name"]["samples"]
+    assert body["invalid_cells"] == []
+
+
+async def test_preview_flags_a_late_value_that_breaks_the_inferred_type(
+    client: httpx.AsyncClient, upload_csv: UploadCsv
+) -> None:
+    # More than the profiling sample (1 MB) of integers, then a value that is not one.
+    rows = 200_000
+    content = b"n\n" + b"".join(b"%d\n" % i for i in range(rows)) + b"x\n"
+    uploaded = await upload_csv(content, "late.csv")
+    assert uploaded["columns"][0]["type"] in ("INTEGER", "BIGINT")
+
+    response = await client.get(
+        f"/api/v1/sources/csv/{uploaded['id']}/preview", params={"offset": rows - 1, "limit": 5}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["rows"] == [[rows - 1], [None]]
+    assert len(body["invalid_cells"]) == 1
+    cell = body["invalid_cells"][0]
+    assert (cell["row"], cell["column"], cell["value"]) == (1, "n", "x")
+    assert cell["reason"]
+
+
+@pytest.mark.parametrize("params", [{"offset": -1}, {"limit": 0}, {"limit": 100000}])
+async def test_preview_with_bad_paging_is_422(
+    client: httpx.AsyncClient, upload_csv: UploadCsv, params: dict[str, int]
+) -> None:
+    uploaded = await upload_csv(PEOPLE)
+
+    response = await client.get(f"/api/v1/sources/csv/{uploaded['id']}/preview", params=params)
+
+    assert response.status_code == 422
+
+
+async def test_preview_of_an_unknown_file_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/sources/csv/0123456789abcdef0123456789abcdef/preview")
+
+    assert response.status_code == 404

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from portal.api.deps import SessionDep, SettingsDep
 from portal.api.multipart_upload import receive_file
 from portal.schemas.common import Limit, Offset, Page
-from portal.schemas.upload import CsvOptionsUpdate, UploadedFileRead
+from portal.schemas.upload import CsvOptionsUpdate, PreviewRead, UploadedFileRead
 from portal.services import uploads
 
 router = APIRouter(prefix="/sources/csv", tags=["uploads"])
@@ -58,6 +58,17 @@ async def read_metadata(file_id: str, session: SessionDep) -> UploadedFileRead:
 @router.put("/{file_id}/options")
 async def update_options(file_id: str, body: CsvOptionsUpdate, session: SessionDep) -> UploadedFileRead:
     return UploadedFileRead.model_validate(await uploads.update_options(session, file_id, body.overrides()))
+
+
+@router.get("/{file_id}/preview")
+async def preview(
+    file_id: str,
+    session: SessionDep,
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> PreviewRead:
+    """Typed rows [offset, offset + limit), per-column statistics, and the cells that would not load."""
+    return await uploads.preview(session, file_id, offset, limit)
 
 
 @router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
