@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """A list response: `{"items": [...], "total": n}` (total ignores offset/limit)."""
-
-    items: list[T]
-    total: int
 
 
 class ReadModel(BaseModel):

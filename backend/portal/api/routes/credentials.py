@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from portal.api.deps import CipherDep, SessionDep
-from portal.schemas.common import Limit, Offset, Page
+from portal.schemas.common import Limit, Offset
 from portal.schemas.credential import (
     ConnectionTestResult,
     CredentialCreate,
@@ -13,6 +13,7 @@ from portal.schemas.credential import (
     CredentialTest,
     CredentialUpdate,
 )
+from portal.schemas.page import Page
 from portal.services import credentials, destinations
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request, status
 
 from portal.api.deps import SessionDep, SettingsDep
 from portal.api.multipart_upload import receive_file
-from portal.schemas.common import Limit, Offset, Page
+from portal.schemas.common import Limit, Offset
+from portal.schemas.page import Page
 from portal.schemas.upload import CsvOptionsUpdate, PreviewRead, UploadedFileRead
 from portal.services import uploads
 
