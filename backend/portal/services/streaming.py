@@ -1,26 +1,21 @@
-"""Live progress of one run as server-sent events, read from the app database.
+"""Live progress of one run as server-sent events: `snapshot`, then `log` events one by one and
+`progress` (the run as it is now) whenever it changed, then `end` with the final run.
 
-The runner writes from Airflow workers (other processes, other machines), so the stream polls the
-database instead of listening in-process: snapshot first, then every new JobRunEvent after the last
-one sent (`log` events one by one, progress/status changes as one `progress` with the current run),
-then `end` with the final run once the run is terminal.
+Every stream of a run reads the same shared poller (`run_feed.RunFeeds`); a stream that resumes
+with `Last-Event-ID` first replays what it missed from the database.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import ServerSentEvent
 
-from portal.models import EventKind, JobRun, JobRunEvent, JobRunStatus
+from portal.models import EventKind, JobRunStatus
 from portal.schemas.job_run import JobRunEventRead, JobRunRead
 from portal.services.job_runs import get_run, list_events
-
-POLL_SECONDS = 0.5
-EVENTS_PER_POLL = 500
+from portal.services.run_feed import Lagging, RunFeeds, latest_event_id
 
 
 def _event(name: str, payload: JobRunRead | JobRunEventRead, event_id: int | None) -> ServerSentEvent:
@@ -29,59 +24,64 @@ def _event(name: str, payload: JobRunRead | JobRunEventRead, event_id: int | Non
     )
 
 
-def _fingerprint(run: JobRun) -> tuple[object, ...]:
-    # Counters the runner may update without writing an event row.
-    return (run.status, run.rows_read, run.rows_loaded, run.rows_rejected, run.bytes_read, run.updated_at)
+class _Cursor:
+    """Turns events into SSE messages, each event once, in id order."""
 
+    def __init__(self, position: int) -> None:
+        self.position = position
 
-async def _latest_event_id(session: AsyncSession, run_id: int) -> int:
-    latest = await session.scalar(select(func.max(JobRunEvent.id)).where(JobRunEvent.job_run_id == run_id))
-    return int(latest or 0)
+    def messages(
+        self, events: Sequence[JobRunEventRead], run: JobRunRead, changed: bool
+    ) -> list[ServerSentEvent]:
+        out: list[ServerSentEvent] = []
+        progressed = False
+        for event in events:
+            if event.id <= self.position:
+                continue  # already sent (replay and live feed overlap)
+            if event.kind == EventKind.LOG.value:
+                out.append(_event("log", event, event.id))
+            else:
+                progressed = True
+            self.position = event.id
+        if progressed or changed:
+            # One progress per poll, with the run as it is now; its id covers every event read.
+            out.append(_event("progress", run, self.position if progressed else None))
+        return out
 
 
 async def run_events(
     session_factory: async_sessionmaker[AsyncSession],
+    feeds: RunFeeds,
     run_id: int,
     *,
     last_event_id: int | None,
-    poll_seconds: float = POLL_SECONDS,
 ) -> AsyncIterator[ServerSentEvent]:
-    """The event stream of run `run_id`. A client that reconnects with `last_event_id` gets a fresh
-    snapshot and then every event it missed; a new client gets the snapshot and what follows it."""
-    async with session_factory() as session:
-        run = await get_run(session, run_id)
-        latest = await _latest_event_id(session, run_id)
-        snapshot = JobRunRead.of(run)
-    cursor = latest if last_event_id is None else min(last_event_id, latest)
-    # The snapshot's id is where this stream continues from, so a reconnect never skips an event.
-    yield _event("snapshot", snapshot, cursor or None)
-    seen = _fingerprint(run)
-    while True:
+    """The event stream of run `run_id`. A new client gets the snapshot and what follows it; one
+    that reconnects with `last_event_id` gets a fresh snapshot and then every event it missed."""
+    async with feeds.subscribe(run_id) as ticks:  # before the snapshot, so nothing falls in between
         async with session_factory() as session:
-            # Status first, events second: an event committed before the final status is never missed.
-            current = await session.get(JobRun, run_id, populate_existing=True)
-            if current is None:  # deleted while watched
-                return
-            events = await list_events(session, run_id, after_id=cursor, limit=EVENTS_PER_POLL)
-            read = JobRunRead.of(current)
-            terminal = JobRunStatus(current.status).is_terminal
-            fingerprint = _fingerprint(current)
-        progress_id: int | None = None
-        for event in events:
-            if event.kind == EventKind.LOG.value:
-                yield _event("log", JobRunEventRead.of(event), event.id)
-            else:
-                progress_id = event.id
-            cursor = event.id
-        if progress_id is not None or fingerprint != seen:
-            # One progress per poll with the run as it is now; its id covers every event read.
-            yield _event("progress", read, cursor if progress_id is not None else None)
-            seen = fingerprint
-        if terminal and len(events) < EVENTS_PER_POLL:
-            yield _event("end", read, None)
+            run = await get_run(session, run_id)
+            latest = await latest_event_id(session, run_id)
+            snapshot = JobRunRead.of(run)
+            start = latest if last_event_id is None else min(last_event_id, latest)
+            missed = [JobRunEventRead.of(e) for e in await list_events(session, run_id, after_id=start)]
+        cursor = _Cursor(start)
+        # The snapshot's id is where this stream continues from, so a reconnect never skips an event.
+        yield _event("snapshot", snapshot, start or None)
+        for message in cursor.messages(missed, snapshot, changed=False):
+            yield message
+        if JobRunStatus(snapshot.status).is_terminal:
+            yield _event("end", snapshot, None)
             return
-        if len(events) < EVENTS_PER_POLL:
-            await asyncio.sleep(poll_seconds)
+        while True:
+            tick = await ticks.get()
+            if isinstance(tick, Lagging) or tick.run is None:
+                return  # the client reconnects (with Last-Event-ID) or the run is gone
+            for message in cursor.messages(tick.events, tick.run, tick.changed):
+                yield message
+            if tick.terminal:
+                yield _event("end", tick.run, None)
+                return
 
 
 def parse_last_event_id(header: str | None) -> int | None:

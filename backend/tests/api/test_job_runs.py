@@ -259,7 +259,12 @@ async def test_stream_follows_a_live_run_to_its_end_for_several_clients(
             await add_event(worker, live, "status", "completed")
 
     streams = [client.get(f"/api/v1/job-runs/{run.id}/stream") for _ in range(3)]
-    *responses, _ = await asyncio.wait_for(asyncio.gather(*streams, runner()), timeout=30)
+
+    async def watchers() -> None:
+        await asyncio.sleep(0.3)
+        assert app.state.run_feeds.watched() == {run.id}  # three streams, one poller
+
+    *responses, _, _ = await asyncio.wait_for(asyncio.gather(*streams, runner(), watchers()), timeout=30)
 
     for response in responses:
         events = parse_sse(response.text)
@@ -272,6 +277,7 @@ async def test_stream_follows_a_live_run_to_its_end_for_several_clients(
         assert events[-1]["data"]["rows_loaded"] == 50
         ids = [int(e["id"]) for e in events if e.get("id")]
         assert ids == sorted(ids)
+    assert app.state.run_feeds.watched() == set()  # the shared poller stopped with the run
 
 
 async def test_cancel_stops_the_task_in_airflow_at_once_for_a_run_not_started_yet(

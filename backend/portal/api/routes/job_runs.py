@@ -14,9 +14,20 @@ from portal.schemas.job_run import JobRunEventRead, JobRunRead, RejectedRowRead
 from portal.schemas.page import Page
 from portal.services import job_runs
 from portal.services.rejected_rows_csv import rejected_rows_csv
+from portal.services.run_feed import RunFeeds
 from portal.services.streaming import parse_last_event_id, run_events
 
 router = APIRouter(prefix="/job-runs", tags=["job-runs"])
+
+
+def run_feeds(request: Request) -> RunFeeds:
+    """The app's shared run pollers, created with the first stream."""
+    state = request.app.state
+    if not hasattr(state, "run_feeds"):
+        state.run_feeds = RunFeeds(state.session_factory)
+    feeds: RunFeeds = state.run_feeds
+    return feeds
+
 
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -79,7 +90,9 @@ async def stream_job_run(
     # long as the stream stays open.
     async with session_factory() as session:
         await job_runs.get_run(session, run_id)  # a 404 before the stream starts
-    events = run_events(session_factory, run_id, last_event_id=parse_last_event_id(last_event_id))
+    events = run_events(
+        session_factory, run_feeds(request), run_id, last_event_id=parse_last_event_id(last_event_id)
+    )
     return EventSourceResponse(events, ping=15)
 
 
