@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging.config
+from concurrent.futures import ThreadPoolExecutor
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -79,7 +80,15 @@ def run_migrations_online() -> None:
     if connection is not None:  # a caller (a test, the devstack) already holds a connection
         _run_sync(connection)
         return
-    asyncio.run(_run_async(_database_url()))
+    url = _database_url()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_run_async(url))
+        return
+    # Called from async code (a test, an app start-up): asyncio.run needs a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _run_async(url)).result()
 
 
 if context.is_offline_mode():

@@ -7,25 +7,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from conftest import alembic_config
 
 from portal.core.config import Settings
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    # A sync fixture: Alembic's env runs its own event loop.
-    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
-    command.upgrade(alembic_config(url), "head")
-    return url
-
-
 async def test_the_api_works_on_a_migrated_sqlite_database(
-    make_client: Callable[[Settings], Any], make_settings: Callable[..., Settings], sqlite_url: str
+    make_client: Callable[[Settings], Any], make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    settings = make_settings(database_url=sqlite_url)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
+    command.upgrade(alembic_config(url), "head")  # from async code, as an app start-up would
+    settings = make_settings(database_url=url)
 
     async with make_client(settings) as http:
         health = (await http.get("/health")).json()
