@@ -1,6 +1,7 @@
 import { createBrowserRouter, type RouteObject } from "react-router";
 
 import { AppLayout } from "@/app/layout";
+import { PageLoading } from "@/app/page-loading";
 import { NotFound, RouteError } from "@/app/route-error";
 
 // Pages are loaded on demand so the first screen does not pay for the chart library or the wizard.
@@ -8,6 +9,8 @@ export const routes: RouteObject[] = [
   {
     element: <AppLayout />,
     errorElement: <RouteError />,
+    // Shown while the first page's code loads (pages are lazy).
+    hydrateFallbackElement: <PageLoading />,
     children: [
       {
         errorElement: <RouteError />,

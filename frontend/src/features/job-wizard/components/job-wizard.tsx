@@ -28,7 +28,7 @@ import { useNavigate } from "react-router";
 import { toast } from "sonner";
 
 import { Button } from "@/components/ui/button";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { validateExpressionQueryOptions } from "@/features/column-mapping/api/validate-expression";
 import { autoMatch, mappingRowsFromFile } from "@/features/column-mapping/utils/mapping-rows";
@@ -174,11 +174,9 @@ export function JobWizard({ file }: { file: UploadedFileRead }) {
         <WizardSteps steps={STEPS} current={step} reached={reached} onSelect={goTo} />
         <Card>
           <CardHeader>
-            <CardTitle>
-              <h2 ref={headingRef} tabIndex={-1} className="outline-none">
-                {step + 1}. {STEPS[step]}
-              </h2>
-            </CardTitle>
+            <h2 ref={headingRef} tabIndex={-1} className="leading-none font-semibold outline-none">
+              {step + 1}. {STEPS[step]}
+            </h2>
             <CardDescription>{STEP_DESCRIPTIONS[step]}</CardDescription>
           </CardHeader>
           <CardContent>
