@@ -82,8 +82,21 @@ def _coalesce(*values: Vector) -> Vector:
     return pc.coalesce(*values)
 
 
+def _truth(value: Vector) -> Vector:
+    """Python's truthiness, element-wise: NULL, '' and 0 are false."""
+    if not isinstance(value, (pa.Array, pa.Scalar)):
+        return pa.scalar(bool(value))
+    if pa.types.is_boolean(value.type):
+        return pc.fill_null(value, False)
+    if pa.types.is_string(value.type):
+        return pc.fill_null(pc.not_equal(value, ""), False)
+    if pa.types.is_integer(value.type) or pa.types.is_floating(value.type) or pa.types.is_decimal(value.type):
+        return pc.fill_null(pc.not_equal(value, 0), False)
+    return pc.is_valid(value)
+
+
 def _iif(condition: Vector, when_true: Vector, when_false: Vector) -> Vector:
-    return pc.if_else(pc.fill_null(condition, False), when_true, when_false)
+    return pc.if_else(_truth(condition), when_true, when_false)
 
 
 OPERATORS: dict[type[ast.AST], Callable[..., Vector]] = {
@@ -93,7 +106,7 @@ OPERATORS: dict[type[ast.AST], Callable[..., Vector]] = {
     ast.Div: _divide,
     ast.USub: pc.negate,
     ast.UAdd: operator.pos,
-    ast.Not: pc.invert,
+    ast.Not: lambda value: pc.invert(_truth(value)),
     ast.Eq: pc.equal,
     ast.NotEq: pc.not_equal,
     ast.Gt: pc.greater,
@@ -128,9 +141,9 @@ class VectorEval(SimpleEval):  # type: ignore[misc]
 
     def _vector_boolop(self, node: ast.BoolOp) -> Vector:
         kernel = pc.and_kleene if isinstance(node.op, ast.And) else pc.or_kleene
-        result = self._eval(node.values[0])
+        result = _truth(self._eval(node.values[0]))
         for value in node.values[1:]:
-            result = kernel(result, self._eval(value))
+            result = kernel(result, _truth(self._eval(value)))
         return result
 
     def _vector_ifexp(self, node: ast.IfExp) -> Vector:

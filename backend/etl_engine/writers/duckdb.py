@@ -63,17 +63,19 @@ class DuckDBWriter(Writer):
         row = self.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
+    # Transactions go through the cursor as SQL: a DuckDB cursor is a connection of its own, so
+    # begin()/commit() on the parent connection would not cover the statements run here.
     def _begin(self) -> None:
-        self._connection.begin()
+        self.execute("BEGIN TRANSACTION")
         self._in_transaction = True
 
     def _commit(self) -> None:
-        # Outside begin() DuckDB commits each statement by itself.
+        # Outside a transaction DuckDB commits each statement by itself.
         if self._in_transaction:
             self._in_transaction = False
-            self._connection.commit()
+            self.execute("COMMIT")
 
     def _rollback(self) -> None:
         if self._connection is not None and self._in_transaction:
             self._in_transaction = False
-            self._connection.rollback()
+            self.execute("ROLLBACK")
