@@ -38,8 +38,8 @@ class BackstopPolicy:
     missing_grace: timedelta = timedelta(seconds=60)
     # The DAG run ended but the runner never wrote the outcome (killed after the task ended?).
     finished_grace: timedelta = timedelta(seconds=60)
-    # Queued in Airflow but never picked up (no scheduler or worker running).
-    pending_timeout: timedelta = timedelta(minutes=30)
+    # The DAG run still queued, never picked up by a scheduler (none running?).
+    pending_timeout: timedelta = timedelta(minutes=60)
 
 
 async def check_runs(
@@ -82,12 +82,18 @@ async def _reason_to_fail(
         if now - ended > policy.finished_grace:
             return f"Airflow DAG run {run.dag_run_id} ended, but the runner never recorded an outcome"
         return None
-    if run.status == JobRunStatus.PENDING.value and age > policy.pending_timeout:
+    # Only a DAG run no scheduler ever started: a started one whose task waits for a worker slot is
+    # Airflow's to time out (scheduler.task_queued_timeout), and a long legitimate queue is not stuck.
+    if (
+        run.status == JobRunStatus.PENDING.value
+        and dag_run.state == "queued"
+        and age > policy.pending_timeout
+    ):
         # Stop Airflow from starting it later, after the portal has already given up on it.
         await airflow.set_dag_run_state(run.dag_id, run.dag_run_id, "failed")
         return (
             f"Airflow did not start DAG run {run.dag_run_id} within {_minutes(policy.pending_timeout)} "
-            f"(state {dag_run.state}): is the scheduler and a worker running?"
+            "(still queued): is the Airflow scheduler running?"
         )
     return None
 

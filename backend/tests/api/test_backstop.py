@@ -71,8 +71,10 @@ async def test_a_run_left_pending_too_long_is_failed_and_stopped_in_airflow(
 ) -> None:
     job = await make_job(session)
     stuck = await active_run(session, job.id, 1, status="PENDING")
+    waiting_for_a_worker = await active_run(session, job.id, 2, status="PENDING")
     state = AirflowState()
     state.add_run(stuck, "queued")
+    state.add_run(waiting_for_a_worker, "running")
 
     await check_runs(app.state.session_factory, fake_airflow(state), POLICY)
 
@@ -80,6 +82,7 @@ async def test_a_run_left_pending_too_long_is_failed_and_stopped_in_airflow(
     assert status == "FAILED"
     assert reason is not None and "scheduler" in reason
     assert state.dag_runs[("etl_job_executor", stuck.dag_run_id or "")]["state"] == "failed"
+    assert (await status_of(session, waiting_for_a_worker))[0] == "PENDING"
 
 
 async def test_a_dag_run_that_succeeded_without_an_outcome_fails_after_the_grace(
