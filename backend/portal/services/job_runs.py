@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clients.airflow import (
@@ -147,7 +148,7 @@ async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> boo
         .values(status=JobRunStatus.FAILED.value, error_message=reason, finished_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if not _rowcount(result):
+    if not cast("CursorResult[Any]", result).rowcount:
         await session.rollback()
         return False
     session.add(
@@ -161,10 +162,6 @@ async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> boo
     )
     await session.commit()
     return True
-
-
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def delete_run(session: AsyncSession, run_id: int) -> None:
