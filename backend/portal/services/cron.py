@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cron_descriptor import get_description
+from cron_descriptor.Exception import FormatError, MissingFieldError, WrongArgumentError
 from croniter import CroniterError, croniter
 
 from portal.core.errors import ValidationFailedError
@@ -60,7 +61,12 @@ def check_timezone(name: str) -> ZoneInfo:
 
 
 def describe(expression: str) -> str:
-    return str(get_description(_expanded(expression)))
+    """In words; an expression croniter (and so Airflow) runs but cron-descriptor cannot put into
+    words is shown as it is rather than failing the response."""
+    try:
+        return str(get_description(_expanded(expression)))
+    except (FormatError, MissingFieldError, WrongArgumentError):
+        return expression
 
 
 def next_fire_times(expression: str, timezone: str, *, after: datetime, count: int = 5) -> list[datetime]:
