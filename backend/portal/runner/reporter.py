@@ -24,6 +24,11 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 CANCEL_CHECK_INTERVAL_SECONDS = 0.5
 
 
+# Keys the Airflow 3.3 task supervisor passes positionally when it forwards a task's log line: an
+# event carrying one of them makes the supervisor raise, abandoning a task that keeps running.
+_TASK_LOG_RENAMES = {"target": "target_table", "msg": "message", "level": "log_level"}
+
+
 def progress_values(p: Progress) -> dict[str, Any]:
     return {
         "rows_read": p.rows_read,
@@ -96,7 +101,7 @@ class DatabaseReporter:
             session.execute(insert(RejectedRowModel), values)
 
     def log(self, event: str, **kv: object) -> None:
-        log.info(event, **kv)
+        log.info(event, **{_TASK_LOG_RENAMES.get(key, key): value for key, value in kv.items()})
         self.event(EventKind.LOG, event, level="info", data=_json_safe(kv))
 
     def event(

@@ -15,52 +15,23 @@ Fixtures:
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from e2e_client import PortalClient, latency_summary
+from e2e_stack import recreate_database, stack_env, started_stack
 
 from portal.core.config import REPO_ROOT
 from portal.devstack import Stack, StackConfig, free_port
 
 APP_DATABASE = "etl_test_e2e_app"
 DEST_DATABASE = "etl_test_e2e_dest"
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEST_DSN = f"postgresql://postgres@127.0.0.1:5432/{DEST_DATABASE}"
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def stack_env(home: Path, airflow_port: int, database: str, airflow_password: str) -> dict[str, str]:
-    """The portal settings a stack's backend and Airflow workers share."""
-    return {
-        "ENVIRONMENT": "development",
-        "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
-        "CREDENTIALS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "UPLOAD_DIR": str(home / "uploads"),
-        "WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-        "FRONTEND_DIST": str(home / "no-frontend"),
-        "AIRFLOW_API_URL": f"http://127.0.0.1:{airflow_port}",
-        "AIRFLOW_USERNAME": "admin",
-        "AIRFLOW_PASSWORD": airflow_password,
-    }
-
-
-def print_logs_on_failure(stack: Stack) -> None:
-    for name in stack.service_names():
-        print(f"\n----- {name} (last lines) -----\n{stack.log_tail(name, 60)}")
 
 
 @pytest.fixture(scope="session")
@@ -78,17 +49,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log_server_port=free_port(),
         admin_password=password,
     )
-    running = Stack(config)
-    try:
-        running.start()
-    except BaseException:
-        print_logs_on_failure(running)
-        running.stop()
-        raise
-    yield running
-    if os.environ.get("E2E_PRINT_LOGS"):
-        print_logs_on_failure(running)
-    running.stop()
+    with started_stack(config) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
