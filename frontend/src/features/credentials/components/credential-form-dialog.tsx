@@ -207,7 +207,8 @@ export function CredentialFormDialog({
                 {test.data.ok ? <CheckCircle2Icon className="text-emerald-600" /> : <XCircleIcon />}
                 <AlertTitle>{test.data.ok ? "Connected" : "Connection failed"}</AlertTitle>
                 <AlertDescription>
-                  <p>{test.data.message}</p>
+                  {/* "connected" says nothing the title does not. */}
+                  {test.data.message.toLowerCase() !== "connected" && <p>{test.data.message}</p>}
                   {test.data.ok && (
                     <p className="text-xs">
                       {[test.data.server_version, test.data.latency_ms != null && `${Math.round(test.data.latency_ms)} ms`]

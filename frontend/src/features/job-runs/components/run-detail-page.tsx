@@ -71,7 +71,7 @@ function RunDetail({ run }: { run: JobRunRead }) {
             <Link to={`/jobs/${run.job_id}`} className="font-medium text-foreground underline-offset-4 hover:underline">
               {run.job_name}
             </Link>{" "}
-            · {run.trigger === "schedule" ? "scheduled" : "manual"} run, attempt {run.attempt} · created{" "}
+            · {run.trigger === "schedule" ? "scheduled" : "manual"} run{run.attempt > 1 && `, attempt ${run.attempt}`} · created{" "}
             {formatDateTime(run.created_at)}
           </>
         }

@@ -41,7 +41,7 @@ function preferredSchema(schemas: string[]): string {
 }
 
 /** Step 1: job name, destination connection (tested inline), schema, and new or existing table. */
-export function DestinationStep() {
+export function DestinationStep({ defaultTable }: { defaultTable: string }) {
   const { control, register, setValue, getValues, formState } = useFormContext<WizardValues>();
   const errors = formState.errors;
   const [credentialId, schema, tableMode, targetTable] = useWatch({
@@ -188,7 +188,7 @@ export function DestinationStep() {
                 onValueChange={(value) => {
                   field.onChange(value);
                   // An existing table must be picked from the list; a new one starts from the file's name.
-                  if (value === "existing") setValue("target_table", "");
+                  setValue("target_table", value === "existing" ? "" : defaultTable);
                 }}
                 aria-label="Table"
                 className="flex flex-wrap gap-6"

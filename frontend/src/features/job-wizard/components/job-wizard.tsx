@@ -29,6 +29,7 @@ import { toast } from "sonner";
 
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
+import { ErrorBoundary } from "@/components/ui/error-boundary";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { validateExpressionQueryOptions } from "@/features/column-mapping/api/validate-expression";
 import { autoMatch, mappingRowsFromFile } from "@/features/column-mapping/utils/mapping-rows";
@@ -41,7 +42,14 @@ import { LoadStep } from "@/features/job-wizard/components/load-step";
 import { MappingStep } from "@/features/job-wizard/components/mapping-step";
 import { ReviewStep } from "@/features/job-wizard/components/review-step";
 import { WizardSteps } from "@/features/job-wizard/components/wizard-steps";
-import { initialValues, STEP_FIELDS, toJobCreate, wizardSchema, type WizardValues } from "@/features/job-wizard/utils/wizard-schema";
+import {
+  initialValues,
+  STEP_FIELDS,
+  tableNameFromFilename,
+  toJobCreate,
+  wizardSchema,
+  type WizardValues,
+} from "@/features/job-wizard/utils/wizard-schema";
 import { toApiError } from "@/lib/api-client";
 import type { UploadedFileRead } from "@/types/api";
 
@@ -180,10 +188,12 @@ export function JobWizard({ file }: { file: UploadedFileRead }) {
             <CardDescription>{STEP_DESCRIPTIONS[step]}</CardDescription>
           </CardHeader>
           <CardContent>
-            {step === 0 && <DestinationStep />}
-            {step === 1 && <MappingStep file={file} />}
-            {step === 2 && <LoadStep />}
-            {step === 3 && <ReviewStep file={file} />}
+            <ErrorBoundary key={step} title={`The ${STEPS[step]?.toLowerCase() ?? ""} step failed`}>
+              {step === 0 && <DestinationStep defaultTable={tableNameFromFilename(file.filename)} />}
+              {step === 1 && <MappingStep file={file} />}
+              {step === 2 && <LoadStep />}
+              {step === 3 && <ReviewStep file={file} />}
+            </ErrorBoundary>
           </CardContent>
         </Card>
 

@@ -5,6 +5,7 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { ErrorBoundary } from "@/components/ui/error-boundary";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
@@ -99,7 +100,9 @@ export function PreviewPage() {
         <Card className="gap-0 py-0">
           <CardContent className="px-0">
             <div className="max-h-[70vh] overflow-auto" aria-busy={preview.isFetching}>
-              <PreviewTable preview={data} />
+              <ErrorBoundary title="The preview table failed to render">
+                <PreviewTable preview={data} />
+              </ErrorBoundary>
             </div>
           </CardContent>
         </Card>

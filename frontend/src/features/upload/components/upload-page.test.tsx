@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { http, HttpResponse } from "msw";
+import { delay, http, HttpResponse } from "msw";
 
 import { UploadPage } from "@/features/upload/components/upload-page";
 import { renderWithApp } from "@/testing/render";
@@ -78,6 +78,26 @@ describe("UploadPage", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Upload failed");
     expect(alert).toHaveTextContent("The file looks binary, not text");
+  });
+
+  it("shows a progress bar while uploading and goes back to the drop zone when cancelled", async () => {
+    server.use(
+      http.post(apiPath("/sources/csv/upload"), async () => {
+        await delay("infinite");
+        return HttpResponse.json(uploadedFile(), { status: 201 });
+      }),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+
+    await user.upload(screen.getByTestId("upload-input"), csv());
+
+    expect(await screen.findByRole("progressbar", { name: "Upload progress" })).toBeInTheDocument();
+    expect(screen.getByText("sales.csv")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+
+    expect(await screen.findByTestId("upload-dropzone")).toBeInTheDocument();
+    expect(screen.queryByRole("progressbar")).not.toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("re-profiles the file with only the options the user changed", async () => {
