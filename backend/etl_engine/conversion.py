@@ -156,6 +156,9 @@ def cast_each(values: pa.Array, target: pa.DataType) -> pa.Array:
 
 def _parse_numeric(original: pa.Array, text: pa.Array, limit: NumericLimit | None) -> Parsed:
     candidates = _matching(pc.replace_substring_regex(text, r"^\+", ""), _NUMERIC)
+    # Trailing fractional zeros carry no value; dropping them keeps 1.50 within DECIMAL(p, 1).
+    candidates = pc.replace_substring_regex(candidates, r"(\.\d*?)0+$", r"\1")
+    candidates = pc.replace_substring_regex(candidates, r"\.$", "")
     unsigned = pc.replace_substring_regex(candidates, r"^-", "")
     length = pc.utf8_length(unsigned)
     point = pc.find_substring(unsigned, ".")

@@ -17,6 +17,9 @@ SpecMaker = Callable[..., e.JobSpec]
 CsvWriter = Callable[..., Path]
 
 
+UPSERT_ID: dict[str, object] = {"strategy": "UPSERT", "upsert_keys": ["id"]}
+
+
 def run(spec: e.JobSpec) -> e.RunResult:
     return e.run_job(spec, RecordingReporter())
 

@@ -1,0 +1,177 @@
+"""The contract every writer passes: values round-trip exactly, failures leave the target as it
+was, and a committed run is never loaded twice.
+
+Parametrised over PostgreSQL, DuckDB and the Redshift writer. No Redshift cluster exists here and
+redshift-connector cannot log in to PostgreSQL (the server refuses its startup parameter
+`client_protocol_version`), so for `redshift` the writer's own SQL runs on the local PostgreSQL
+through psycopg: the connection is the one thing replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import etl_engine as e
+from etl_engine.writers.postgres import PostgresDestination
+from etl_engine.writers.redshift import RedshiftDestination
+
+from .conftest import RecordingReporter, query, schema_of
+
+TEXTS = ["plain", "Zoë — 日本語 🚀", 'say "hi", ok', "two\nlines", "semi;colon", "tab\there", "'single'"]
+
+
+@pytest.fixture(params=["pg", "duckdb", "redshift"])
+def writer_config(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[e.DestinationConfig]:
+    if request.param == "redshift":
+        config: e.DestinationConfig = request.getfixturevalue("pg_config")
+        monkeypatch.setattr(RedshiftDestination, "connect", PostgresDestination.connect)
+        yield e.DestinationConfig(**{**config.__dict__, "kind": "redshift"})
+    else:
+        yield request.getfixturevalue(f"{request.param}_config")
+
+
+def read(config: e.DestinationConfig, columns: str, table: str = "target") -> list[tuple[Any, ...]]:
+    return query(config, f'SELECT {columns} FROM "{schema_of(config)}"."{table}" ORDER BY 1')
+
+
+def test_every_type_and_null_round_trips(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    text = (
+        "id,big,amount,ratio,ok,day,at,at_tz,note\n"
+        "1,9223372036854775807,12345.6789,0.1,true,2024-02-29,2024-02-29 23:59:59.123456,"
+        "2024-03-10T01:30:00-05:00,x\n"
+        "2,-9223372036854775808,-0.0001,-1.5e300,false,1900-01-01,1970-01-01 00:00:00,"
+        "2024-03-10 06:30:00Z,y\n"
+        "3,,,,,,,,\n"
+    )
+    result = e.run_job(make_spec(write_csv(text), writer_config), RecordingReporter())
+    assert result.rows_loaded == 3
+    rows = read(writer_config, 'id, big, amount, ratio, ok, "day", "at", at_tz, note')
+    utc = dt.UTC
+    assert rows[0][:8] == (
+        1,
+        9223372036854775807,
+        Decimal("12345.6789"),
+        0.1,
+        True,
+        dt.date(2024, 2, 29),
+        dt.datetime(2024, 2, 29, 23, 59, 59, 123456),
+        dt.datetime(2024, 3, 10, 6, 30, tzinfo=utc),
+    )
+    assert rows[1][:8] == (
+        2,
+        -9223372036854775808,
+        Decimal("-0.0001"),
+        -1.5e300,
+        False,
+        dt.date(1900, 1, 1),
+        dt.datetime(1970, 1, 1),
+        dt.datetime(2024, 3, 10, 6, 30, tzinfo=utc),
+    )
+    assert rows[2] == (3, None, None, None, None, None, None, None, None)
+
+
+def test_text_with_unicode_quotes_and_newlines_round_trips(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    lines = ["id,note"] + [f'{i},"{t.replace(chr(34), chr(34) * 2)}"' for i, t in enumerate(TEXTS)]
+    e.run_job(make_spec(write_csv("\n".join(lines) + "\n"), writer_config), RecordingReporter())
+    assert [row[1] for row in read(writer_config, "id, note")] == TEXTS
+
+
+def test_big_numerics_are_exact_or_rejected_never_rounded(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    values = [
+        "123456789012345678901234567.1234567891",  # 27 + 10 digits: fits every destination
+        "12345678901234567890123456789012345678901234567890.5",  # 50 digits: PostgreSQL only
+        "0.12345678901234567890",  # 20 decimals: PostgreSQL only
+    ]
+    path = write_csv("id,n\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
+    profile = e.profile_csv(path)
+    reporter = RecordingReporter()
+    spec = make_spec(path, writer_config, profile=profile, reject_threshold_count=2)
+    e.run_job(spec, reporter)
+    loaded = {row[0]: row[1] for row in read(writer_config, "id, n")}
+    if writer_config.kind == "postgres":
+        assert [loaded[i] for i in range(3)] == [Decimal(v) for v in values]
+        assert reporter.rejected_rows == []
+    else:
+        assert loaded == {0: Decimal(values[0])}
+        assert [r.line_number for r in reporter.rejected_rows] == [3, 4]
+        assert "not a valid NUMERIC(38,10) for this destination" in reporter.rejected_rows[0].reason
+
+
+def test_a_failed_load_leaves_no_target_and_no_staging(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    spec = make_spec(write_csv("id\n1\n2\n"), writer_config, run_id="atomic")
+    destination = e.open_destination(writer_config)
+    with pytest.raises(RuntimeError), destination.writer(spec.load, spec.columns, spec.run_id) as writer:
+        writer.committed()
+        writer.prepare()
+        writer.write(pa.RecordBatch.from_pydict({"id": pa.array([1, 2], pa.int32())}))
+        raise RuntimeError("killed mid-load")
+    assert destination.list_tables(schema_of(writer_config)) == []
+    staged = query(
+        writer_config, "SELECT count(*) FROM information_schema.tables WHERE table_name = '_etl_stage_atomic'"
+    )
+    assert staged == [(0,)]
+
+
+def test_commit_records_the_run_and_a_retry_finds_it(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    spec = make_spec(write_csv("id\n1\n2\n"), writer_config, run_id="once")
+    destination = e.open_destination(writer_config)
+    with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
+        assert writer.committed() is None
+        writer.prepare()
+        writer.write(pa.RecordBatch.from_pydict({"id": pa.array([1, 2], pa.int32())}))
+        assert writer.commit(rows_read=3, rows_rejected=1, rows_filtered=0) == 2
+    with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
+        entry = writer.committed()
+    assert entry is not None
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_rejected) == (3, 2, 1)
+    assert e.run_job(spec, RecordingReporter()).rows_loaded == 2
+    assert read(writer_config, "id") == [(1,), (2,)]
+
+
+def test_commit_refuses_counts_that_do_not_reconcile(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    spec = make_spec(write_csv("id\n1\n"), writer_config)
+    destination = e.open_destination(writer_config)
+    with (
+        pytest.raises(e.ReconciliationFailed),
+        destination.writer(spec.load, spec.columns, spec.run_id) as writer,
+    ):
+        writer.committed()
+        writer.prepare()
+        writer.write(pa.RecordBatch.from_pydict({"id": pa.array([1], pa.int32())}))
+        writer.commit(rows_read=2, rows_rejected=0, rows_filtered=0)
+    assert destination.list_tables(schema_of(writer_config)) == []
+
+
+def test_browsing_lists_schemas_tables_and_columns(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    e.run_job(make_spec(write_csv("id,name\n1,a\n"), writer_config), RecordingReporter())
+    destination = e.open_destination(writer_config)
+    schema = schema_of(writer_config)
+    assert destination.test_connection().ok
+    assert schema in destination.list_schemas()
+    assert destination.list_tables(schema) == [e.TableRef(schema, "target")]  # ledger and staging hidden
+    columns = destination.table_columns(schema, "target")
+    assert [(c.name, c.nullable) for c in columns] == [("id", True), ("name", True)]
+    assert destination.table_columns(schema, "missing") == []
