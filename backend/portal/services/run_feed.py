@@ -35,7 +35,7 @@ class Tick:
     events: list[JobRunEventRead]
     run: JobRunRead | None  # None: the run was deleted
     changed: bool
-    terminal: bool
+    terminal: bool  # the run is over and this tick carries its last events
 
 
 class Lagging(Exception):
@@ -69,7 +69,7 @@ class RunFeed:
             while self.subscribers:
                 tick, cursor, seen = await self._poll(cursor, seen)
                 self._publish(tick)
-                if tick.run is None or (tick.terminal and len(tick.events) < EVENTS_PER_POLL):
+                if tick.run is None or tick.terminal:
                     return
                 if len(tick.events) < EVENTS_PER_POLL:
                     await asyncio.sleep(self._poll_seconds)
@@ -94,7 +94,8 @@ class RunFeed:
             events=[JobRunEventRead.of(e) for e in events],
             run=read,
             changed=fingerprint != seen,
-            terminal=JobRunStatus(run.status).is_terminal,
+            # Over only once every event up to the final status has been read.
+            terminal=JobRunStatus(run.status).is_terminal and len(events) < EVENTS_PER_POLL,
         )
         return tick, (events[-1].id if events else cursor), fingerprint
 

@@ -15,7 +15,7 @@ from run_factories import add_event, add_rejected, make_job, make_run, utc
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.models import JobRun
+from portal.models import JobRun, JobRunEvent
 from portal.services.job_runs import cancel_run
 
 
@@ -321,3 +321,30 @@ async def test_cancel_gives_a_running_load_the_grace_to_stop_itself(
 
     assert still_running == {"execute_etl_job": "running"}
     assert state.task_instances[("etl_job_executor", f"job_{job.id}_run_1")] == {"execute_etl_job": "failed"}
+
+
+async def test_stream_delivers_every_event_of_a_burst_before_the_end(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    run = await make_run(session, await make_job(session), status="RUNNING")
+
+    async def burst() -> None:
+        # More events than one poll reads, committed together with the final status.
+        await asyncio.sleep(0.5)
+        async with app.state.session_factory() as worker:
+            worker.add_all(
+                JobRunEvent(job_run_id=run.id, kind="log", message=f"line {n}") for n in range(700)
+            )
+            live = await worker.get(JobRun, run.id)
+            assert live is not None
+            live.status = "COMPLETED"
+            await worker.commit()
+
+    response, _ = await asyncio.wait_for(
+        asyncio.gather(client.get(f"/api/v1/job-runs/{run.id}/stream"), burst()), timeout=30
+    )
+
+    events = parse_sse(response.text)
+    logs = [e["data"]["message"] for e in events if e["event"] == "log"]
+    assert logs == [f"line {n}" for n in range(700)]
+    assert events[-1]["event"] == "end"
