@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -50,6 +51,7 @@ class Result:
     rows_per_s: float
     peak_rss_mb: float
     mb_per_s: float
+    client_cpu_s: float
     variant: str = ""
     detail: str = ""
 
@@ -90,11 +92,12 @@ def engine_profile(dataset: Dataset) -> dict[str, object]:
     return _profiles[dataset.path]
 
 
-def run_measured(command: list[str], log_name: str) -> tuple[float, float, str]:
-    """Run one child; return (wall seconds, peak RSS MB of its process tree, stdout)."""
+def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str]:
+    """Run one child; return (wall seconds, peak RSS MB of its process tree, its CPU seconds, stdout)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f"{log_name}.log"
     peak = 0
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with log_path.open("wb") as log:
         # Children may cache bytecode even where the environment forbids it, so imports stay cheap.
@@ -109,10 +112,12 @@ def run_measured(command: list[str], log_name: str) -> tuple[float, float, str]:
             time.sleep(POLL_SECONDS)
         stdout = child.stdout.read().decode() if child.stdout else ""
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
     if child.returncode != 0:
         tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
         raise BenchError(f"exit {child.returncode}; {log_path}:\n    " + "\n    ".join(tail))
-    return seconds, peak / 2**20, stdout
+    return seconds, peak / 2**20, cpu, stdout
 
 
 def prepare(method: str, dataset: Dataset, table: str, quick: bool) -> None:
@@ -173,7 +178,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
             "-qc",
             copy,
         ]
-        seconds, peak_mb, _ = run_measured(command, log_name)
+        seconds, peak_mb, cpu, _ = run_measured(command, log_name)
         detail = "psql \\copy, CSV text format"
     else:
         task = Task(
@@ -188,9 +193,10 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
             profile=engine_profile(dataset) if method.startswith("engine_") else {},
         )
         command = [sys.executable, "-m", "bench.methods", json.dumps(asdict(task))]
-        _, polled_mb, stdout = run_measured(command, log_name)
+        _, polled_mb, _, stdout = run_measured(command, log_name)
         reported = json.loads(stdout.strip().splitlines()[-1])
-        seconds, peak_mb = reported["seconds"], max(polled_mb, reported["peak_rss_mb"])
+        seconds, cpu = reported["seconds"], reported["cpu_seconds"]
+        peak_mb = max(polled_mb, reported["peak_rss_mb"])
         detail = reported["detail"]
     verify(method, dataset, schema, table)
     if method not in ("engine_insert", "dlt"):  # engine_insert's table seeds the UPSERT target
@@ -203,6 +209,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
         rows_per_s=round(dataset.rows / seconds),
         peak_rss_mb=round(peak_mb, 1),
         mb_per_s=round(dataset.size_bytes / 1e6 / seconds, 1),
+        client_cpu_s=round(cpu, 1),
         variant=variant,
         detail=detail,
     )
@@ -212,7 +219,7 @@ def print_table(results: list[Result], failures: list[str]) -> None:
     copy_speed = {r.dataset: r.rows_per_s for r in results if r.method == "psql_copy"}
     header = (
         f"{'method':<18}{'dataset':<11}{'rows':>11}{'seconds':>9}{'rows/s':>10}{'MB/s':>7}"
-        f"{'peak RSS MB':>12}{'x copy':>8}  detail"
+        f"{'peak RSS MB':>12}{'CPU s':>7}{'x copy':>8}  detail"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
@@ -220,7 +227,7 @@ def print_table(results: list[Result], failures: list[str]) -> None:
         name = f"{r.method}:{r.variant}" if r.variant else r.method
         print(
             f"{name:<18}{r.dataset:<11}{r.rows:>11,}{r.seconds:>9.1f}{r.rows_per_s:>10,}{r.mb_per_s:>7.1f}"
-            f"{r.peak_rss_mb:>12.0f}{ratio:>8}  {r.detail}"
+            f"{r.peak_rss_mb:>12.0f}{r.client_cpu_s:>7.1f}{ratio:>8}  {r.detail}"
         )
     for failure in failures:
         print(f"FAILED {failure}")

@@ -1,7 +1,7 @@
 """One load method per call, run in its own process by the harness so its peak RSS is its own.
 
 `python -m bench.methods '<task json>'` loads one file into one table and prints one JSON line:
-{"seconds", "detail", "peak_rss_mb"}. `seconds` covers the load itself, not the
+{"seconds", "cpu_seconds", "detail", "peak_rss_mb"}. `seconds` covers the load itself, not the
 interpreter start and imports (those do count in the peak RSS).
 """
 
@@ -46,7 +46,21 @@ class Task:
 @dataclass
 class Outcome:
     seconds: float
+    cpu_seconds: float
     detail: str = ""
+
+
+class Stopwatch:
+    """Wall-clock and CPU seconds (all threads of this process) of the load itself."""
+
+    def __enter__(self) -> Stopwatch:
+        self.seconds = self.cpu_seconds = 0.0
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._wall
+        self.cpu_seconds = time.process_time() - self._cpu
 
 
 class BenchReporter:
@@ -122,13 +136,12 @@ def run_engine(task: Task) -> Outcome:
         ),
     )
     reporter = BenchReporter()
-    started = time.perf_counter()
-    result = e.run_job(spec, reporter)
-    seconds = time.perf_counter() - started
+    with Stopwatch() as watch:
+        result = e.run_job(spec, reporter)
     detail = f"{result.status}, {result.rows_loaded} loaded"
     if result.rows_rejected:
         detail += f", {result.rows_rejected} rejected e.g. {reporter.rejected_rows[:3]}"
-    return Outcome(seconds, detail)
+    return Outcome(watch.seconds, watch.cpu_seconds, detail)
 
 
 def _copy_rows(table: Any, conn: Any, keys: list[str], data_iter: Iterable[Any]) -> int:
@@ -152,22 +165,18 @@ def run_pandas(task: Task) -> Outcome:
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg2://"))
-    started = time.perf_counter()
-    loaded = 0
-    for index, chunk in enumerate(pd.read_csv(task.path, chunksize=BATCH_ROWS)):
-        chunk.to_sql(
-            task.table,
-            engine,
-            schema=task.schema,
-            if_exists="replace" if index == 0 else "append",
-            index=False,
-            method=_copy_rows,
-        )
-        loaded += len(chunk)
+    with Stopwatch() as watch:
+        for index, chunk in enumerate(pd.read_csv(task.path, chunksize=BATCH_ROWS)):
+            chunk.to_sql(
+                task.table,
+                engine,
+                schema=task.schema,
+                if_exists="replace" if index == 0 else "append",
+                index=False,
+                method=_copy_rows,
+            )
     engine.dispose()
-    return Outcome(
-        time.perf_counter() - started, f"{loaded} rows, read_csv chunks of {BATCH_ROWS} + COPY callable"
-    )
+    return Outcome(watch.seconds, watch.cpu_seconds, f"read_csv chunks of {BATCH_ROWS}, COPY callable")
 
 
 def run_dlt(task: Task) -> Outcome:
@@ -188,16 +197,15 @@ def run_dlt(task: Task) -> Outcome:
         destination=dlt.destinations.postgres(credentials=DLT_URL),
         dataset_name=task.schema,
     )
-    started = time.perf_counter()
-    pipeline.run(
-        dlt.resource(batches(), name=task.table),
-        table_name=task.table,
-        loader_file_format=task.variant,
-        write_disposition="append",
-    )
-    seconds = time.perf_counter() - started
+    with Stopwatch() as watch:
+        pipeline.run(
+            dlt.resource(batches(), name=task.table),
+            table_name=task.table,
+            loader_file_format=task.variant,
+            write_disposition="append",
+        )
     shutil.rmtree(pipelines_dir, ignore_errors=True)
-    return Outcome(seconds, f"pyarrow batches, {task.variant} loader")
+    return Outcome(watch.seconds, watch.cpu_seconds, f"pyarrow batches, {task.variant} loader")
 
 
 def peak_rss_mb() -> float:
