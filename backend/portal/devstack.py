@@ -139,27 +139,31 @@ class Stack:
         self.wait_healthy(timeout)
 
     def stop(self) -> None:
-        """Stop every component: SIGTERM to each process group, SIGKILL after a grace period."""
-        for name in reversed(list(self._services)):
-            self.stop_service(name)
+        """Stop every component: SIGTERM to all process groups at once, SIGKILL after a grace period."""
+        self._stop(list(self._services.values()))
 
     def stop_service(self, name: str) -> None:
-        service = self._services[name]
-        process = service.process
-        if process is not None and process.poll() is None:
+        self._stop([self._services[name]])
+
+    def _stop(self, services: list[_Service]) -> None:
+        running = [s.process for s in services if s.process is not None and s.process.poll() is None]
+        for process in running:
             _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_GRACE_SECONDS
+        for process in running:
             try:
-                process.wait(_STOP_GRACE_SECONDS)
+                process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait()
-        # The group may outlive its leader (forked workers): make sure nothing of it is left.
-        if process is not None:
-            _signal_group(process, signal.SIGKILL)
-        if service.log is not None:
-            service.log.close()
-        service.process = None
-        service.log = None
+        for service in services:
+            # The group may outlive its leader (forked workers, task processes): leave nothing behind.
+            if service.process is not None:
+                _signal_group(service.process, signal.SIGKILL)
+            if service.log is not None:
+                service.log.close()
+            service.process = None
+            service.log = None
 
     def start_service(self, name: str, timeout: float = 120.0) -> None:
         """Start one stopped component again and wait until the stack is healthy."""
@@ -456,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         celery_broker_url=args.broker_url,
         worker_concurrency=args.workers,
     )
+    # Both, explicitly: a shell starting us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     stack = Stack(config)
     try:
