@@ -63,7 +63,7 @@ export function ReviewStep({ file }: { file: UploadedFileRead }) {
 
       <section aria-labelledby="ddl-heading" className="flex flex-col gap-2">
         <h3 id="ddl-heading" className="font-medium">
-          {job.create_table ? "Table definition" : "SQL"}
+          {job.create_table ? "Table that will be created" : "Columns the load writes (the existing table is not altered)"}
         </h3>
         {ddl.isPending && <Skeleton className="h-32" />}
         {ddl.isError && <ErrorMessage error={ddl.error} title="The server refused this job definition" onRetry={() => void ddl.refetch()} />}
