@@ -32,6 +32,7 @@ MAX_QUEUED_TICKS = 600
 class Tick:
     """What one poll found: new events (id order), the run as it is now, whether it changed."""
 
+    after_id: int  # the events are those after this id (a subscriber behind it reads the gap itself)
     events: list[JobRunEventRead]
     run: JobRunRead | None  # None: the run was deleted
     changed: bool
@@ -75,7 +76,7 @@ class RunFeed:
                     await asyncio.sleep(self._poll_seconds)
         except Exception:  # a poll failed (database gone?): end every stream, clients reconnect
             log.exception("run_feed_failed", job_run_id=self.run_id)
-            self._publish(Tick(events=[], run=None, changed=False, terminal=True))
+            self._publish(Tick(after_id=0, events=[], run=None, changed=False, terminal=True))
         finally:
             on_done(self)
 
@@ -86,11 +87,12 @@ class RunFeed:
             # Status first, events second: an event committed before the final status is never missed.
             run = await session.get(JobRun, self.run_id, populate_existing=True)
             if run is None:
-                return Tick(events=[], run=None, changed=True, terminal=True), cursor, seen
+                return Tick(after_id=cursor, events=[], run=None, changed=True, terminal=True), cursor, seen
             events = await list_events(session, self.run_id, after_id=cursor, limit=EVENTS_PER_POLL)
             read = JobRunRead.of(run)
             fingerprint = _fingerprint(run)
         tick = Tick(
+            after_id=cursor,
             events=[JobRunEventRead.of(e) for e in events],
             run=read,
             changed=fingerprint != seen,

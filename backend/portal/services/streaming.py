@@ -77,7 +77,13 @@ async def run_events(
             tick = await ticks.get()
             if isinstance(tick, Lagging) or tick.run is None:
                 return  # the client reconnects (with Last-Event-ID) or the run is gone
-            for message in cursor.messages(tick.events, tick.run, tick.changed):
+            events = tick.events
+            if tick.after_id > cursor.position:
+                # The shared poller started past this stream's snapshot: read the gap first.
+                async with session_factory() as session:
+                    gap = await list_events(session, run_id, after_id=cursor.position)
+                events = [JobRunEventRead.of(e) for e in gap if e.id <= tick.after_id] + events
+            for message in cursor.messages(events, tick.run, tick.changed):
                 yield message
             if tick.terminal:
                 yield _event("end", tick.run, None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,8 +17,11 @@ from run_factories import add_event, add_rejected, make_job, make_run, utc
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.models import JobRun, JobRunEvent
+from portal.models import JobRun, JobRunEvent, JobRunStatus
+from portal.schemas.job_run import JobRunEventRead, JobRunRead
 from portal.services.job_runs import cancel_run
+from portal.services.run_feed import Lagging, Tick
+from portal.services.streaming import run_events
 
 
 def parse_sse(body: str) -> list[dict[str, Any]]:
@@ -348,3 +353,45 @@ async def test_stream_delivers_every_event_of_a_burst_before_the_end(
     logs = [e["data"]["message"] for e in events if e["event"] == "log"]
     assert logs == [f"line {n}" for n in range(700)]
     assert events[-1]["event"] == "end"
+
+
+async def test_stream_reads_the_gap_when_the_shared_poller_started_past_its_snapshot(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    run = await make_run(session, await make_job(session), status="RUNNING")
+    await add_event(session, run, "log", "before the snapshot")
+    ticks: asyncio.Queue[Tick | Lagging] = asyncio.Queue()
+
+    class OneQueue:
+        """Stands in for RunFeeds to hand the stream a tick of our making."""
+
+        @contextlib.asynccontextmanager
+        async def subscribe(self, run_id: int) -> AsyncIterator[asyncio.Queue[Tick | Lagging]]:
+            yield ticks
+
+    stream = run_events(app.state.session_factory, OneQueue(), run.id, last_event_id=None)  # type: ignore[arg-type]
+    snapshot = await anext(stream)
+    in_the_gap = await add_event(session, run, "log", "between snapshot and poller start")
+    seen_by_poller = await add_event(session, run, "log", "seen by the poller")
+    final = JobRunRead.model_validate_json(str(snapshot.data)).model_copy(
+        update={"status": JobRunStatus.COMPLETED}
+    )
+    ticks.put_nowait(
+        Tick(
+            after_id=in_the_gap.id,
+            events=[JobRunEventRead.of(seen_by_poller)],
+            run=final,
+            changed=True,
+            terminal=True,
+        )
+    )
+
+    rest = [message async for message in stream]
+
+    assert snapshot.event == "snapshot"
+    assert [(m.event, m.id) for m in rest] == [
+        ("log", str(in_the_gap.id)),
+        ("log", str(seen_by_poller.id)),
+        ("progress", None),
+        ("end", None),
+    ]
