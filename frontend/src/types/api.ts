@@ -290,15 +290,22 @@ export type ScheduleCreate = { cron_expression: string; enabled: boolean; timezo
 
 export type ScheduleUpdate = Partial<ScheduleCreate>;
 
+/** The latest run a schedule started. */
+export type ScheduleLastRun = { id: number; status: JobRunStatus; created_at: string };
+
 export type ScheduleRead = {
   id: number;
   job_id: number;
   cron_expression: string;
   timezone: string;
   enabled: boolean;
+  /** When it was last enabled (the start date of its DAG). */
+  enabled_at?: string | null;
+  /** Human-readable cron, e.g. "At 06:00, Monday through Friday". */
   description: string;
+  /** The next five fire times in the schedule's timezone, with its offset. */
   next_runs: string[];
-  last_run: JobRunRead | null;
+  last_run: ScheduleLastRun | null;
   dag_id: string;
   created_at: string;
   updated_at: string;
@@ -307,8 +314,10 @@ export type ScheduleRead = {
 // ---- Dashboard, config, health ----------------------------------------------
 
 export type Dashboard = {
+  /** Every status, zeros included. */
   counts_by_status: Partial<Record<JobRunStatus, number>>;
   recent_runs: JobRunRead[];
+  /** The last 14 days (UTC), oldest first. */
   rows_per_day: { date: string; rows: number }[];
   running: JobRunRead[];
 };
