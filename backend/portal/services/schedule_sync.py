@@ -106,12 +106,18 @@ async def reconcile_schedules(airflow: AirflowClient, wanted: dict[str, bool]) -
     if file_behind:
         await _reparse_schedules_file(airflow, known.values())
     for dag_id, dag in known.items():
-        enabled = wanted.get(dag_id)
-        if enabled is None:
-            if dag.is_stale:
-                await airflow.delete_dag(dag_id)
-                log.info("schedule_dag_removed", dag_id=dag_id)
-            continue
-        if dag.is_paused == enabled:
-            await airflow.set_paused(dag_id, not enabled)
-            log.info("schedule_dag_pause_fixed", dag_id=dag_id, paused=not enabled)
+        try:
+            await _reconcile_one(airflow, dag, wanted.get(dag_id))
+        except AirflowRequestError as exc:  # e.g. 409 while its last run still runs: next pass
+            log.warning("schedule_dag_reconcile_deferred", dag_id=dag_id, reason=exc.message)
+
+
+async def _reconcile_one(airflow: AirflowClient, dag: DagInfo, enabled: bool | None) -> None:
+    if enabled is None:  # its schedule is gone
+        if dag.is_stale:
+            await airflow.delete_dag(dag.dag_id)
+            log.info("schedule_dag_removed", dag_id=dag.dag_id)
+        return
+    if dag.is_paused == enabled:
+        await airflow.set_paused(dag.dag_id, not enabled)
+        log.info("schedule_dag_pause_fixed", dag_id=dag.dag_id, paused=not enabled)

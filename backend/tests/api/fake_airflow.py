@@ -23,6 +23,7 @@ class AirflowState:
     dag_runs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     task_instances: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
+    refuse_delete: set[str] = field(default_factory=set)  # DAGs whose DELETE answers 409
     # Plays the DAG processor when set: the DAG ids the schedules file defines at its next parse.
     schedules_file: set[str] | None = None
     reparsed: list[str] = field(default_factory=list)
@@ -55,6 +56,8 @@ class AirflowState:
                 return httpx.Response(404, json={"detail": "not found"})
             if method == "PATCH":
                 dag["is_paused"] = json.loads(request.content)["is_paused"]
+            if method == "DELETE" and match[1] in self.refuse_delete:
+                return httpx.Response(409, json={"detail": "Task instances are still running"})
             if method == "DELETE":
                 self.deleted.append(match[1])
                 del self.dags[match[1]]

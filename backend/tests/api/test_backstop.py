@@ -139,6 +139,8 @@ async def test_reconcile_pauses_unpauses_and_removes_schedule_dags(
     state = AirflowState()
     state.add_dag(f"etl_job_{job.id}_schedule_1", paused=True)  # enabled in the portal
     state.add_dag(f"etl_job_{job.id}_schedule_2", paused=False)  # disabled in the portal
+    state.add_dag(f"etl_job_{job.id}_schedule_8", paused=False, stale=True)  # deleted, its run still running
+    state.refuse_delete.add(f"etl_job_{job.id}_schedule_8")
     state.add_dag(f"etl_job_{job.id}_schedule_9", paused=False, stale=True)  # deleted in the portal
     # schedule 3 has no DAG yet: the schedules file must be re-parsed.
 
@@ -147,4 +149,5 @@ async def test_reconcile_pauses_unpauses_and_removes_schedule_dags(
     assert state.dags[f"etl_job_{job.id}_schedule_1"]["is_paused"] is False
     assert state.dags[f"etl_job_{job.id}_schedule_2"]["is_paused"] is True
     assert state.deleted == [f"etl_job_{job.id}_schedule_9"]
+    assert f"etl_job_{job.id}_schedule_8" in state.dags  # refused (409) this time, retried next pass
     assert state.reparsed == ["schedules-file"]
