@@ -52,7 +52,11 @@ async def check_runs(
         active = (await session.scalars(select(JobRun).where(JobRun.status.in_(ACTIVE_STATUSES)))).all()
     failed: list[int] = []
     for run in active:
-        reason = await _reason_to_fail(airflow, run, policy, datetime.now(UTC))
+        try:
+            reason = await _reason_to_fail(airflow, run, policy, datetime.now(UTC))
+        except AirflowRequestError as exc:  # about this run only; the others still get checked
+            log.warning("backstop_run_check_failed", job_run_id=run.id, reason=exc.message)
+            continue
         if reason is None:
             continue
         async with session_factory() as session:
