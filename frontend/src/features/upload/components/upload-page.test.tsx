@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { delay, http, HttpResponse } from "msw";
 
@@ -40,6 +40,19 @@ describe("UploadPage", () => {
     expect(within(overview).getByText("NUMERIC")).toBeInTheDocument();
     expect(screen.getByTestId("preview-link")).toHaveAttribute("href", `/files/${file.id}`);
     expect(screen.getByTestId("create-job-link")).toHaveAttribute("href", `/jobs/new?fileId=${file.id}`);
+  });
+
+  it("uploads a file dropped on the drop zone", async () => {
+    const file = uploadedFile({ filename: "dropped.csv" });
+    server.use(
+      http.post(apiPath("/sources/csv/upload"), () => HttpResponse.json(file, { status: 201 })),
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+    );
+    renderWithApp(<UploadPage />, { path: "/upload" });
+
+    fireEvent.drop(screen.getByTestId("upload-dropzone"), { dataTransfer: { files: [csv("dropped.csv")] } });
+
+    expect(await screen.findByTestId("file-overview")).toHaveTextContent("dropped.csv");
   });
 
   it("refuses a file with the wrong extension without sending it", async () => {
