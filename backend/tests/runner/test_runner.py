@@ -1,0 +1,324 @@
+"""The runner without Airflow: one attempt at a run, its retry budget, its reporter, scheduled runs.
+
+Real parts: the engine loads into a DuckDB file, the app database is SQLite (the embedded default),
+and "unreachable" is a PostgreSQL port nobody listens on.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from etl_engine import Progress, profile_csv
+from portal.core.config import Settings
+from portal.db.base import Base
+from portal.db.sync import create_sync_engine, create_sync_session_factory
+from portal.devstack import free_port
+from portal.models import (
+    ColumnMapping,
+    Credential,
+    Job,
+    JobRun,
+    JobRunEvent,
+    JobRunStatus,
+    RunTrigger,
+    Schedule,
+    UploadedFile,
+)
+from portal.runner.errors import RetryableAttemptError, RunFailedError
+from portal.runner.job_run import execute_attempt
+from portal.runner.reporter import DatabaseReporter
+from portal.runner.scheduled import ensure_scheduled_run
+
+CITIES = "id,city\n1,Lyon\n2,Oslo\n3,Lima\n"
+TEST_KEY = base64.b64encode(b"runner-tests-credentials-key-32b").decode()
+
+
+@pytest.fixture
+def runner_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}",
+        credentials_key=TEST_KEY,
+        upload_dir=tmp_path / "uploads",
+        warehouse_path=tmp_path / "warehouse.duckdb",
+    )
+
+
+@pytest.fixture
+def sessions(runner_settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = create_sync_engine(runner_settings)
+    Base.metadata.create_all(engine)
+    yield create_sync_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def make_run(
+    sessions: sessionmaker[Session], runner_settings: Settings, tmp_path: Path
+) -> Callable[..., int]:
+    """`make_run(status=..., max_retries=..., destination="warehouse"|"unreachable")` -> run id."""
+
+    def make(*, destination: str = "warehouse", status: str = "PENDING", attempt: int = 0, **job: Any) -> int:
+        path = tmp_path / f"{uuid.uuid4().hex}.csv"
+        path.write_text(CITIES)
+        profile = profile_csv(str(path))
+        with sessions.begin() as session:
+            file = UploadedFile(
+                id=uuid.uuid4().hex,
+                filename="cities.csv",
+                stored_path=str(path),
+                size_bytes=profile.size_bytes,
+                encoding=profile.options.encoding,
+                delimiter=profile.options.delimiter,
+                quotechar=profile.options.quotechar,
+                has_header=profile.options.has_header,
+                columns=[
+                    {
+                        "name": c.name,
+                        "sql_name": c.sql_name,
+                        "type": c.type.value,
+                        "precision": None,
+                        "scale": None,
+                    }
+                    for c in profile.columns
+                ],
+            )
+            if destination == "warehouse":
+                credential = Credential(name=uuid.uuid4().hex, kind="duckdb", is_builtin=True, options={})
+            else:
+                credential = Credential(
+                    name=uuid.uuid4().hex, kind="postgres", host="127.0.0.1", port=free_port(), database="x"
+                )
+            session.add_all([file, credential])
+            session.flush()
+            job_row = Job(
+                name="cities",
+                file_id=file.id,
+                credential_id=credential.id,
+                target_schema="main",
+                target_table="cities",
+                **job,
+            )
+            job_row.mappings = [
+                ColumnMapping(
+                    position=i, source_column=c.sql_name, target_column=c.sql_name, target_type=c.type.value
+                )
+                for i, c in enumerate(profile.columns)
+            ]
+            session.add(job_row)
+            session.flush()
+            run = JobRun(job_id=job_row.id, status=status, attempt=attempt)
+            session.add(run)
+            session.flush()
+            return run.id
+
+    return make
+
+
+def read_run(sessions: sessionmaker[Session], run_id: int) -> JobRun:
+    with sessions() as session:
+        run = session.get(JobRun, run_id)
+        assert run is not None
+        return run
+
+
+def events(sessions: sessionmaker[Session], run_id: int, kind: str) -> list[JobRunEvent]:
+    with sessions() as session:
+        query = select(JobRunEvent).where(JobRunEvent.job_run_id == run_id, JobRunEvent.kind == kind)
+        return list(session.scalars(query.order_by(JobRunEvent.id)))
+
+
+def warehouse_cities(settings: Settings) -> list[tuple[Any, ...]] | None:
+    if not settings.warehouse_path.exists():
+        return None
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_name = 'cities'"
+        ).fetchone()
+        if not found or not found[0]:
+            return None
+        return conn.execute("SELECT id, city FROM main.cities ORDER BY id").fetchall()
+
+
+def test_attempt_loads_the_file_and_records_the_outcome_with_progress_and_status_events(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run()
+
+    summary = execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    assert summary["status"] == "COMPLETED"
+    run = read_run(sessions, run_id)
+    assert (run.status, run.attempt, run.rows_read, run.rows_loaded) == ("COMPLETED", 1, 3, 3)
+    assert run.started_at is not None and run.finished_at is not None
+    assert run.error_message is None
+    statuses = [event.data for event in events(sessions, run_id, "status")]
+    assert [data["status"] for data in statuses if data] == ["RUNNING", "COMPLETED"]
+    assert statuses[0] is not None and statuses[0]["pid"] == os.getpid()
+    last = events(sessions, run_id, "progress")[-1].data or {}
+    assert (last["rows_read"], last["rows_loaded"], last["bytes_read"]) == (3, 3, len(CITIES))
+    logs = {event.message: event.data for event in events(sessions, run_id, "log")}
+    assert logs["run_started"] is not None and logs["run_started"]["target"] == "main.cities"
+    assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
+
+
+def test_transient_failure_with_retries_left_waits_as_pending_and_asks_for_a_delayed_retry(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(destination="unreachable", max_retries=2, retry_delay_seconds=30)
+
+    with pytest.raises(RetryableAttemptError) as raised:
+        execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    assert raised.value.retry_delay_seconds == 30
+    run = read_run(sessions, run_id)
+    assert run.status == "PENDING"
+    assert run.error_message is not None
+    assert run.error_message.startswith("Attempt 1 of 3 failed:")
+    assert run.error_message.endswith("Retrying in 30 s.")
+
+
+def test_transient_failure_on_the_last_attempt_fails_the_run(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(destination="unreachable", max_retries=2, status="PENDING", attempt=2)
+
+    with pytest.raises(RunFailedError):
+        execute_attempt(sessions, runner_settings, run_id, try_number=3)
+
+    run = read_run(sessions, run_id)
+    assert (run.status, run.attempt) == ("FAILED", 3)
+    assert run.error_message is not None and "gave up after 3 attempts" in run.error_message
+
+
+def test_attempt_after_a_lost_one_fails_without_loading_when_no_retries_are_left(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(status="RUNNING", attempt=1, max_retries=0)
+
+    with pytest.raises(RunFailedError, match="killed or lost"):
+        execute_attempt(sessions, runner_settings, run_id, try_number=2)
+
+    run = read_run(sessions, run_id)
+    assert run.status == "FAILED"
+    assert run.finished_at is not None
+    assert warehouse_cities(runner_settings) is None
+
+
+def test_attempt_after_a_lost_one_loads_again_when_retries_are_left(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(status="RUNNING", attempt=1, max_retries=1)
+
+    execute_attempt(sessions, runner_settings, run_id, try_number=2)
+
+    assert (read_run(sessions, run_id).status, read_run(sessions, run_id).attempt) == ("COMPLETED", 2)
+    assert [
+        event.data for event in events(sessions, run_id, "log") if event.message == "previous_attempt_lost"
+    ] == [{"attempt": 1, "reason": "ended without reporting a result"}]
+    assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
+
+
+def test_cancelled_run_is_not_started(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(status="CANCELLED")
+
+    with pytest.raises(RunFailedError):
+        execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    assert read_run(sessions, run_id).status == "CANCELLED"
+    assert warehouse_cities(runner_settings) is None
+
+
+def test_finished_run_is_not_loaded_twice_when_airflow_retries_it(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(max_retries=1)
+    execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    # The first attempt committed, but its process died before Airflow heard of it.
+    summary = execute_attempt(sessions, runner_settings, run_id, try_number=2)
+
+    assert summary["status"] == "COMPLETED"
+    assert read_run(sessions, run_id).attempt == 1
+    assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
+
+
+def progress(rows: int) -> Progress:
+    return Progress(rows, rows, 0, 0, rows * 10, 1000, 100.0, 1.0)
+
+
+def test_reporter_writes_progress_at_most_every_half_second_and_always_when_flushed(
+    sessions: sessionmaker[Session], make_run: Callable[..., int]
+) -> None:
+    run_id = make_run()
+    now = [0.0]
+    reporter = DatabaseReporter(sessions, run_id, clock=lambda: now[0])
+
+    for at, rows in [(0.0, 1), (0.1, 2), (0.2, 3), (0.6, 4), (0.7, 5)]:
+        now[0] = at
+        reporter.progress(progress(rows))
+    assert [event.data["rows_read"] for event in events(sessions, run_id, "progress") if event.data] == [1, 4]
+
+    reporter.flush()
+
+    assert [event.data["rows_read"] for event in events(sessions, run_id, "progress") if event.data] == [
+        1,
+        4,
+        5,
+    ]
+    assert read_run(sessions, run_id).rows_read == 5
+
+
+def test_reporter_sees_the_cancellation_the_api_wrote(
+    sessions: sessionmaker[Session], make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(status="RUNNING")
+    now = [0.0]
+    reporter = DatabaseReporter(sessions, run_id, clock=lambda: now[0])
+    assert reporter.cancelled() is False
+
+    with sessions.begin() as session:
+        session.execute(update(JobRun).where(JobRun.id == run_id).values(status=JobRunStatus.CANCELLED.value))
+    now[0] = 1.0
+
+    assert reporter.cancelled() is True
+
+
+def test_scheduled_dag_run_gets_one_portal_run_however_many_attempts(
+    sessions: sessionmaker[Session], make_run: Callable[..., int]
+) -> None:
+    job_id = read_run(sessions, make_run()).job_id
+    with sessions.begin() as session:
+        schedule = Schedule(job_id=job_id, cron_expression="0 4 * * *", enabled=True)
+        session.add(schedule)
+        session.flush()
+        schedule_id = schedule.id
+    dag_id = f"etl_job_{job_id}_schedule_{schedule_id}"
+
+    first = ensure_scheduled_run(sessions, schedule_id, dag_id, "scheduled__2026-11-23T04:00:00+00:00")
+    again = ensure_scheduled_run(sessions, schedule_id, dag_id, "scheduled__2026-11-23T04:00:00+00:00")
+
+    assert first == again
+    run = read_run(sessions, first)
+    assert (run.trigger, run.schedule_id, run.dag_id, run.status) == (
+        RunTrigger.SCHEDULE.value,
+        schedule_id,
+        dag_id,
+        "PENDING",
+    )
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.dag_id == dag_id)) == 1
+    with pytest.raises(RunFailedError, match="no longer exists"):
+        ensure_scheduled_run(sessions, 999, "etl_job_1_schedule_999", "manual__x")
