@@ -31,7 +31,7 @@ from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
 from portal.db.session import create_engine_from_settings, create_session_factory
 from portal.services.backstop import start_backstop, stop_backstop
-from portal.services.credentials import ensure_builtin_warehouse
+from portal.services.credentials import ensure_builtin_warehouse, reencrypt_with_current_key
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
-        await _seed_builtin_warehouse(app)
+        await _prepare_credentials(app)
         backstop = start_backstop(app) if settings.backstop_enabled else None
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
@@ -88,13 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _seed_builtin_warehouse(app: FastAPI) -> None:
+async def _prepare_credentials(app: FastAPI) -> None:
+    """Seed the built-in warehouse and finish any key rotation."""
     try:
         async with app.state.session_factory() as session:
             await ensure_builtin_warehouse(session, app.state.settings)
+            await reencrypt_with_current_key(session, app.state.cipher)
     except (OSError, SQLAlchemyError) as exc:
-        # Start anyway: /health reports the database, and the next start seeds it.
-        log.error("builtin_warehouse_seed_failed", error=str(exc))
+        # Start anyway: /health reports the database, and the next start does this again.
+        log.error("credentials_startup_failed", error=str(exc))
 
 
 def _serve_spa(app: FastAPI, dist: Path) -> None:

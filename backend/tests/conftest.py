@@ -16,7 +16,8 @@ Fixtures (use them by name):
 - `upload_csv` (function): `await upload_csv(b"a,b\\n1,2\\n", "name.csv") -> dict` posts a file
   through the API and returns the UploadedFileRead body (asserts 201).
 
-Every table is truncated after each test, so tests never see each other's rows.
+Every table is truncated after each test that uses `app`, `client`, `session` or `make_client`
+(fixture `clean_tables`), so tests never see each other's rows.
 """
 
 from __future__ import annotations
@@ -94,11 +95,17 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
+async def clean_tables(database_url: str) -> AsyncIterator[None]:
+    """Empties every table after the test (torn down after every app and session of the test)."""
+    yield
+    await _truncate_all(database_url)
+
+
+@pytest.fixture
+async def app(settings: Settings, clean_tables: None) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
-    await _truncate_all(database_url)
 
 
 def client_for(application: FastAPI) -> httpx.AsyncClient:
@@ -112,18 +119,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_client(database_url: str) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
+def make_client(clean_tables: None) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
     """`async with make_client(make_settings(max_upload_bytes=100)) as http:` for a one-off app."""
 
     @asynccontextmanager
     async def make(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         application = create_app(settings)
-        try:
-            async with application.router.lifespan_context(application), client_for(application) as http:
-                yield http
-        finally:
-            if settings.database_url == database_url:
-                await _truncate_all(database_url)
+        async with application.router.lifespan_context(application), client_for(application) as http:
+            yield http
 
     return make
 

@@ -3,7 +3,8 @@
 Ciphertext layout: version (1 byte) | key id (4 bytes) | nonce (12 bytes) | ciphertext + tag.
 The key id (first 4 bytes of SHA-256 of the key) says which key encrypted a value, so after a
 rotation (new CREDENTIALS_KEY, the previous one moved to CREDENTIALS_OLD_KEYS) old values still
-decrypt and new ones use the new key.
+decrypt and new ones use the new key; the app re-encrypts stored values with the new key at
+start-up, after which the old key can be dropped.
 
 Usage::
 
@@ -79,3 +80,7 @@ class CredentialCipher:
             return aead.decrypt(nonce, token[_HEADER_BYTES:], header).decode("utf-8")
         except InvalidTag as exc:
             raise CredentialDecryptionError("stored secret failed its integrity check") from exc
+
+    def is_current(self, token: bytes) -> bool:
+        """False when a value was encrypted with a retired key (re-encrypt it to finish a rotation)."""
+        return token[1 : 1 + _KEY_ID_BYTES] == self._current_id

@@ -182,6 +182,24 @@ async def ensure_builtin_warehouse(session: AsyncSession, settings: Settings) ->
     return credential
 
 
+async def reencrypt_with_current_key(session: AsyncSession, cipher: CredentialCipher) -> int:
+    """Finish a key rotation: passwords still under a retired key get the current one."""
+    stale = [
+        credential
+        for credential in await session.scalars(
+            select(Credential).where(Credential.password_encrypted.is_not(None))
+        )
+        if credential.password_encrypted is not None and not cipher.is_current(credential.password_encrypted)
+    ]
+    for credential in stale:
+        assert credential.password_encrypted is not None
+        credential.password_encrypted = cipher.encrypt(cipher.decrypt(credential.password_encrypted))
+    await session.commit()
+    if stale:
+        log.info("credentials_reencrypted", count=len(stale))
+    return len(stale)
+
+
 async def _commit_unique_name(session: AsyncSession, name: str) -> None:
     try:
         await session.commit()

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -276,3 +279,24 @@ async def test_saved_builtin_warehouse_connects(client: httpx.AsyncClient) -> No
 
     assert response.status_code == 200
     assert response.json()["ok"] is True, response.json()
+
+
+async def test_restart_after_a_key_rotation_reencrypts_stored_passwords(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    make_settings: Callable[..., Settings],
+    make_client: Callable[[Settings], Any],
+) -> None:
+    created = await create(client)
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    rotated = make_settings(
+        credentials_key=new_key, credentials_old_keys=settings.credentials_key.get_secret_value()
+    )
+
+    async with make_client(rotated):
+        stored = await session.get(Credential, created["id"], populate_existing=True)
+        assert stored is not None and stored.password_encrypted is not None
+        token = stored.password_encrypted
+
+    assert CredentialCipher.from_settings(make_settings(credentials_key=new_key)).decrypt(token) == PASSWORD
