@@ -62,13 +62,13 @@ def parse_text(
     to: ColumnType,
     decimal: str = ".",
     limit: NumericLimit | None = None,
-    scale_hint: int | None = None,
+    hint: tuple[int | None, int | None] = (None, None),
 ) -> Parsed:
-    """Parse a string array (NULL = empty cell) into `to`. `scale_hint` (a NUMERIC column's profiled
-    scale) lets clean batches take the fast path."""
+    """Parse a string array (NULL = empty cell) into `to`. `hint`, a NUMERIC column's profiled
+    (precision, scale), lets clean batches take the fast path."""
     if to is ColumnType.TEXT:
         return _checked(values, values, "")
-    fast = _fast_cast(values, to, decimal, limit, scale_hint)
+    fast = _fast_cast(values, to, decimal, limit, hint)
     if fast is not None:
         return _checked(values, fast, "")
     text = pc.utf8_trim_whitespace(values)
@@ -81,7 +81,11 @@ def parse_text(
         return _parse_numeric(text, _decimal_point(text, decimal), limit)
     if to is ColumnType.FLOAT:
         candidates = _matching(_decimal_point(text, decimal), _FLOAT, ignore_case=True)
-        return _checked(text, cast_each(candidates, pa.float64()), "not a valid FLOAT")
+        result = cast_each(candidates, pa.float64())
+        # 1e400 parses as infinity: out of range, not a value to load as written.
+        overflow = pc.and_(pc.is_inf(result), pc.invert(pc.match_substring(text, "inf", ignore_case=True)))
+        result = pc.if_else(pc.fill_null(overflow, False), pa.nulls(len(result), pa.float64()), result)
+        return _checked(text, result, "not a valid FLOAT")
     if to is ColumnType.BOOLEAN:
         lowered = pc.utf8_lower(text)
         known = pc.is_in(lowered, value_set=pa.array(TRUE_WORDS + FALSE_WORDS))
@@ -118,23 +122,38 @@ def coerce(values: pa.Array, to: ColumnType, decimal: str = ".", limit: NumericL
 
 
 def _fast_cast(
-    values: pa.Array, to: ColumnType, decimal: str, limit: NumericLimit | None, scale_hint: int | None
+    values: pa.Array,
+    to: ColumnType,
+    decimal: str,
+    limit: NumericLimit | None,
+    hint: tuple[int | None, int | None],
 ) -> pa.Array | None:
     """Arrow's own parser on the whole array: it accepts only text the careful path accepts too, so
     when it succeeds for every value (the usual case) the regular expressions can be skipped."""
     if to is ColumnType.BOOLEAN or (decimal == "," and to in (ColumnType.NUMERIC, ColumnType.FLOAT)):
         return None
     if to is ColumnType.NUMERIC:
-        if scale_hint is None:
+        precision, scale = hint
+        if precision is None or scale is None or precision > 38:
             return None
-        scale = scale_hint if limit is None else min(scale_hint, limit.scale)
-        target: pa.DataType = pa.decimal128(38, scale)
+        if limit is not None:
+            scale = min(scale, limit.scale)
+        # The profiled precision keeps arithmetic on these values inside Arrow's decimal128; a
+        # wider value makes the cast fail and the batch take the careful path.
+        target: pa.DataType = pa.decimal128(max(precision, scale, 1), scale)
     else:
         target = FIXED_ARROW_TYPES[to]
+    if (
+        to in (ColumnType.INTEGER, ColumnType.BIGINT)
+        and pc.any(pc.match_substring(values, "x", ignore_case=True)).as_py()
+    ):
+        return None  # Arrow reads 0x10 as hexadecimal; the careful path refuses it
     try:
         result = pc.cast(values, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if to is ColumnType.FLOAT and pc.any(pc.is_inf(result)).as_py():
+        return None  # infinity written out, or an overflow: the careful path tells them apart
     if to is ColumnType.NUMERIC and limit is not None:
         largest = pc.max(pc.abs(result)).as_py()
         if largest is not None and largest >= 10 ** (limit.precision - limit.scale):
@@ -185,9 +204,13 @@ def _parse_numeric(original: pa.Array, text: pa.Array, limit: NumericLimit | Non
 
 
 def _decimal_point(text: pa.Array, decimal: str) -> pa.Array:
-    if decimal == ",":
-        return pc.replace_substring(text, ",", ".")
-    return text
+    """With a decimal comma, dots may only group thousands (1.234,5); any other dot is refused."""
+    if decimal != ",":
+        return text
+    grouped = pc.match_substring_regex(text, r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")
+    text = pc.if_else(grouped, pc.replace_substring(text, ".", ""), text)
+    text = pc.if_else(pc.match_substring(text, "."), pa.nulls(len(text), pa.string()), text)
+    return pc.replace_substring(text, ",", ".")
 
 
 def _matching(text: pa.Array, pattern: str, ignore_case: bool = False) -> pa.Array:

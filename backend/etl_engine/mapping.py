@@ -59,7 +59,8 @@ class BatchMapper:
         for name in self.needed:
             text = batch.column(name)
             source = self.sources[name]
-            parsed = parse_text(text, source.type, self.spec.csv.decimal, scale_hint=source.scale)
+            hint = (source.precision, source.scale)
+            parsed = parse_text(text, source.type, self.spec.csv.decimal, hint=hint)
             typed[name] = parsed.array
             checks.append(Check(self.sources[name].name, text, parsed))
         arrays = [self._column(column, typed, batch.num_rows, checks) for column in self.spec.columns]

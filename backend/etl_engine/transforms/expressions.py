@@ -41,15 +41,35 @@ def _is_text(value: Vector) -> bool:
 
 
 def _numeric(kernel: Callable[[Vector, Vector], Vector]) -> Callable[[Vector, Vector], Vector]:
-    """Exact decimal arithmetic when it fits in Arrow's decimals, float otherwise."""
+    """Exact decimal arithmetic when it fits in 76 digits, float otherwise."""
 
     def apply(left: Vector, right: Vector) -> Vector:
         try:
             return kernel(left, right)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return kernel(_float(left), _float(right))
+            pass
+        if _is_decimal(left) or _is_decimal(right):
+            try:
+                return kernel(_wide(left), _wide(right))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        return kernel(_float(left), _float(right))
 
     return apply
+
+
+def _is_decimal(value: Vector) -> bool:
+    return isinstance(value, (pa.Array, pa.Scalar)) and pa.types.is_decimal(value.type)
+
+
+def _wide(value: Vector) -> Vector:
+    """decimal256 (or an integer as a decimal256) for products and sums past 38 digits."""
+    if isinstance(value, (pa.Array, pa.Scalar)):
+        if pa.types.is_decimal(value.type):
+            return pc.cast(value, pa.decimal256(76, value.type.scale))
+        if pa.types.is_integer(value.type):
+            return pc.cast(value, pa.decimal256(40, 0))
+    return value
 
 
 def _float(value: Vector) -> Vector:
