@@ -90,7 +90,7 @@ function RunningNow({ runs }: { runs: JobRunRead[] }) {
 function RecentRuns({ runs }: { runs: JobRunRead[] }) {
   return (
     <Card>
-      <CardHeader>
+      <CardHeader className="flex-row items-center">
         <CardTitle>Recent runs</CardTitle>
         <CardAction>
           <Button variant="link" size="sm" asChild className="h-auto p-0">

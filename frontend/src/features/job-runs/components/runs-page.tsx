@@ -36,7 +36,7 @@ function readFilters(search: URLSearchParams): JobRunListParams {
 function Filters({ filters, onChange }: { filters: JobRunListParams; onChange: (name: string, value: string) => void }) {
   const jobs = useJobChoices();
   return (
-    <div className="flex flex-wrap items-end gap-4">
+    <div className="flex w-full flex-wrap items-end gap-4 sm:w-auto">
       <div className="flex w-full flex-col gap-1.5 sm:w-64">
         <Label htmlFor="runs-job-filter">Job</Label>
         <Select value={filters.job_id ? String(filters.job_id) : ALL} onValueChange={(v) => onChange("job_id", v)}>

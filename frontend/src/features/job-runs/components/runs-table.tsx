@@ -61,18 +61,18 @@ function RunActions({ run }: { run: JobRunRead }) {
 }
 
 /** Runs newest first: status, when, how long, how many rows; logs, cancel and delete per row. */
-export function RunsTable({ runs, showJob = true }: { runs: JobRunRead[]; showJob?: boolean }) {
+export function RunsTable({ runs }: { runs: JobRunRead[] }) {
   return (
     <Table>
       <TableHeader>
         <TableRow>
           <TableHead>Run</TableHead>
-          {showJob && <TableHead>Job</TableHead>}
+          <TableHead className="hidden sm:table-cell">Job</TableHead>
           <TableHead>Status</TableHead>
           <TableHead className="hidden md:table-cell">Started</TableHead>
           <TableHead className="hidden sm:table-cell">Duration</TableHead>
-          <TableHead className="text-right">Loaded</TableHead>
-          <TableHead className="hidden text-right sm:table-cell">Rejected</TableHead>
+          <TableHead className="hidden text-right sm:table-cell">Loaded</TableHead>
+          <TableHead className="hidden text-right md:table-cell">Rejected</TableHead>
           <TableHead className="text-right">
             <span className="sr-only">Actions</span>
           </TableHead>
@@ -86,14 +86,16 @@ export function RunsTable({ runs, showJob = true }: { runs: JobRunRead[]; showJo
                 #{run.id}
               </Link>
               {run.trigger === "schedule" && <span className="ml-1 text-xs text-muted-foreground">scheduled</span>}
+              {/* Narrow screens drop the job and count columns; keep the essentials under the id. */}
+              <div className="max-w-40 truncate text-xs text-muted-foreground sm:hidden">
+                {run.job_name} · {formatNumber(run.rows_loaded)} rows
+              </div>
             </TableCell>
-            {showJob && (
-              <TableCell className="max-w-48 truncate">
-                <Link to={`/jobs/${run.job_id}`} className="underline-offset-4 hover:underline">
-                  {run.job_name}
-                </Link>
-              </TableCell>
-            )}
+            <TableCell className="hidden max-w-48 truncate sm:table-cell">
+              <Link to={`/jobs/${run.job_id}`} className="underline-offset-4 hover:underline">
+                {run.job_name}
+              </Link>
+            </TableCell>
             <TableCell>
               <div className="flex flex-col gap-1">
                 <RunStatusBadge status={run.status} />
@@ -106,8 +108,8 @@ export function RunsTable({ runs, showJob = true }: { runs: JobRunRead[]; showJo
               {formatDateTime(run.started_at ?? run.created_at)}
             </TableCell>
             <TableCell className="hidden tabular-nums sm:table-cell">{formatDuration(run.duration_seconds)}</TableCell>
-            <TableCell className="text-right tabular-nums">{formatNumber(run.rows_loaded)}</TableCell>
-            <TableCell className="hidden text-right tabular-nums sm:table-cell">{formatNumber(run.rows_rejected)}</TableCell>
+            <TableCell className="hidden text-right tabular-nums sm:table-cell">{formatNumber(run.rows_loaded)}</TableCell>
+            <TableCell className="hidden text-right tabular-nums md:table-cell">{formatNumber(run.rows_rejected)}</TableCell>
             <TableCell>
               <RunActions run={run} />
             </TableCell>

@@ -13,7 +13,7 @@ export function JobRunsCard({ jobId }: { jobId: number }) {
   const runs = useJobRecentRuns(jobId);
   return (
     <Card>
-      <CardHeader>
+      <CardHeader className="flex-row items-center">
         <CardTitle>Recent runs</CardTitle>
         <CardAction>
           <Button variant="link" size="sm" asChild className="h-auto p-0">

@@ -14,7 +14,7 @@ export function JobSchedulesCard({ jobId }: { jobId: number }) {
   const schedules = useJobSchedules(jobId);
   return (
     <Card>
-      <CardHeader>
+      <CardHeader className="flex-row items-center">
         <CardTitle>Schedules</CardTitle>
         <CardAction>
           <Button variant="outline" size="sm" asChild>
