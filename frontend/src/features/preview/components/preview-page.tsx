@@ -99,7 +99,7 @@ export function PreviewPage() {
       {data && data.rows.length > 0 && (
         <Card className="gap-0 py-0">
           <CardContent className="px-0">
-            <div className="max-h-[70vh] overflow-auto" aria-busy={preview.isFetching}>
+            <div aria-busy={preview.isFetching}>
               <ErrorBoundary title="The preview table failed to render">
                 <PreviewTable preview={data} />
               </ErrorBoundary>

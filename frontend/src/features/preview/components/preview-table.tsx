@@ -49,8 +49,8 @@ function ColumnHead({ column }: { column: PreviewColumn }) {
 export function PreviewTable({ preview }: { preview: FilePreview }) {
   const invalid = indexInvalidCells(preview);
   return (
-    <Table data-testid="preview-table" aria-label="File preview">
-      <TableHeader className="sticky top-0 bg-background">
+    <Table data-testid="preview-table" aria-label="File preview" containerClassName="max-h-[70vh] overflow-y-auto">
+      <TableHeader className="sticky top-0 z-10 bg-background shadow-[0_1px_0_var(--border)]">
         <TableRow>
           <TableHead scope="col" className="w-12 text-right">
             #
