@@ -323,3 +323,44 @@ async def test_preview_of_an_unknown_file_is_404(client: httpx.AsyncClient) -> N
     response = await client.get("/api/v1/sources/csv/0123456789abcdef0123456789abcdef/preview")
 
     assert response.status_code == 404
+
+
+async def test_a_body_arriving_in_tiny_chunks_is_stored_byte_for_byte(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    boundary = "tiny"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + PEOPLE
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+    async def chunks() -> Any:
+        for start in range(0, len(body), 7):
+            yield body[start : start + 7]
+
+    response = await client.post(
+        "/api/v1/sources/csv/upload",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    assert response.status_code == 201, response.text
+    assert (settings.upload_dir / f"{response.json()['id']}.csv").read_bytes() == PEOPLE
+
+
+async def test_two_files_in_one_request_are_refused_and_nothing_is_kept(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await client.post(
+        "/api/v1/sources/csv/upload",
+        files=[("file", ("a.csv", PEOPLE)), ("file", ("b.csv", PEOPLE))],
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "TooManyFiles"
+    assert stored_files(settings) == []
