@@ -32,6 +32,7 @@ from portal.core.logging import RequestIdMiddleware, configure_logging
 from portal.db.session import create_engine_from_settings, create_session_factory
 from portal.services.backstop import start_backstop, stop_backstop
 from portal.services.credentials import ensure_builtin_warehouse, reencrypt_with_current_key
+from portal.services.uploads import remove_orphans
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         await _prepare_credentials(app)
+        await _remove_upload_orphans(app)
         backstop = start_backstop(app) if settings.backstop_enabled else None
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
@@ -97,6 +99,14 @@ async def _prepare_credentials(app: FastAPI) -> None:
     except (OSError, SQLAlchemyError) as exc:
         # Start anyway: /health reports the database, and the next start does this again.
         log.error("credentials_startup_failed", error=str(exc))
+
+
+async def _remove_upload_orphans(app: FastAPI) -> None:
+    try:
+        async with app.state.session_factory() as session:
+            await remove_orphans(session, app.state.settings.upload_dir)
+    except (OSError, SQLAlchemyError) as exc:
+        log.error("upload_orphans_check_failed", error=str(exc))
 
 
 def _serve_spa(app: FastAPI, dist: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +39,7 @@ ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 # Reasons (etl_engine.UnreadableFile.reason) that mean "this is not a CSV at all" (415);
 # the others (empty, truncated, corrupt, encoding, malformed) are a CSV gone wrong (422).
 _NOT_CSV_REASONS = {"binary", "not_csv"}
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(csv|tsv|txt)(\.gz)?")
 log = structlog.get_logger(__name__)
 
 
@@ -141,6 +144,28 @@ async def delete_upload(session: AsyncSession, file_id: str) -> None:
     await session.commit()
     Path(row.stored_path).unlink(missing_ok=True)
     log.info("upload_deleted", file_id=file_id)
+
+
+async def remove_orphans(session: AsyncSession, upload_dir: Path, min_age_seconds: float = 3600) -> int:
+    """Delete stored files no row refers to (an upload cut off by a crash or restart). Only files
+    named like ours and older than `min_age_seconds`, so an upload still in flight is left alone."""
+    if not upload_dir.is_dir():
+        return 0
+    known = set((await session.scalars(select(UploadedFile.stored_path))).all())
+    cutoff = time.time() - min_age_seconds
+    removed = 0
+    for path in upload_dir.iterdir():
+        if (
+            _STORED_NAME.fullmatch(path.name)
+            and str(path) not in known
+            and path.is_file()
+            and path.stat().st_mtime < cutoff
+        ):
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("upload_orphans_removed", count=removed)
+    return removed
 
 
 def csv_options(row: UploadedFile) -> CsvOptions:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -364,3 +366,25 @@ async def test_two_files_in_one_request_are_refused_and_nothing_is_kept(
     assert response.status_code == 422
     assert response.json()["error"] == "TooManyFiles"
     assert stored_files(settings) == []
+
+
+async def test_old_files_without_a_row_are_removed_at_start_up(
+    make_client: Callable[[Settings], Any], make_settings: Callable[..., Settings], upload_csv: UploadCsv
+) -> None:
+    settings = make_settings()
+    kept = await upload_csv(PEOPLE)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    orphan = settings.upload_dir / ("ab" * 16 + ".csv.gz")
+    in_flight = settings.upload_dir / ("cd" * 16 + ".csv")
+    foreign = settings.upload_dir / ".gitkeep"
+    for path in (orphan, in_flight, foreign):
+        path.write_bytes(b"x")
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    os.utime(foreign, (time.time() - 7200, time.time() - 7200))
+
+    async with make_client(settings):
+        pass
+
+    assert not orphan.exists()
+    assert in_flight.exists() and foreign.exists()
+    assert (settings.upload_dir / f"{kept['id']}.csv").exists()
