@@ -151,13 +151,14 @@ async def remove_orphans(session: AsyncSession, upload_dir: Path, min_age_second
     named like ours and older than `min_age_seconds`, so an upload still in flight is left alone."""
     if not upload_dir.is_dir():
         return 0
-    known = set((await session.scalars(select(UploadedFile.stored_path))).all())
+    # By id, not by path: a differently spelled UPLOAD_DIR must not make every file an orphan.
+    known = set((await session.scalars(select(UploadedFile.id))).all())
     cutoff = time.time() - min_age_seconds
     removed = 0
     for path in upload_dir.iterdir():
         if (
             _STORED_NAME.fullmatch(path.name)
-            and str(path) not in known
+            and path.name[:32] not in known
             and path.is_file()
             and path.stat().st_mtime < cutoff
         ):
