@@ -82,6 +82,7 @@ def _run(spec: JobSpec, reporter: Reporter) -> RunResult:
                 f"rows read {counts.read} != staged {writer.rows_staged} + rejected {counts.rejected}"
                 f" + filtered {counts.filtered}"
             )
+        reporter.log("rows_staged", rows=writer.rows_staged, seconds=round(time.monotonic() - started, 3))
         loaded = writer.commit(counts.read, counts.rejected, counts.filtered)
     seconds = time.monotonic() - started
     reporter.progress(

@@ -338,7 +338,7 @@ class Writer(ABC):
     # -- the final transaction ----------------------------------------------------------------
     def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
         """Move staged rows into the target and record the run, atomically. Returns rows loaded."""
-        if self.load.strategy == "UPSERT":
+        if self.load.strategy == "UPSERT" and self.needs_key_check():
             self._check_unique_keys()
         expected = rows_read - rows_rejected - rows_filtered
         self._begin()
@@ -365,11 +365,19 @@ class Writer(ABC):
                 ),
             )
             self._commit()
+        except DuplicateKeys:
+            self._rollback()
+            self._check_unique_keys()  # names the duplicated keys
+            raise
         except Exception:
             self._rollback()
             raise
         self._drop_stage()
         return loaded
+
+    def needs_key_check(self) -> bool:
+        """Whether upsert keys must be checked for duplicates before the final transaction."""
+        return True
 
     def _apply(self) -> int:
         columns = ", ".join(quote_identifier(c.target) for c in self.columns)

@@ -16,7 +16,8 @@ from adbc_driver_manager import (
 )
 from psycopg.conninfo import make_conninfo
 
-from ..errors import DestinationUnreachable
+from ..errors import DestinationUnreachable, DuplicateKeys
+from ..identifiers import quote_identifier
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
 from .base import Destination, Writer
 
@@ -74,6 +75,7 @@ class PostgresWriter(Writer):
         super().__init__(destination, load, columns, run_id)
         self.pg = destination
         self._bulk: Any = None
+        self.keys_unique = False
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._bulk is None:
@@ -85,6 +87,44 @@ class PostgresWriter(Writer):
             self._bulk.close()
             self._bulk = None
         super().close()
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.keys_unique = self.target_exists and self._unique_index_on_keys()
+
+    def needs_key_check(self) -> bool:
+        # A unique index on the keys lets INSERT ... ON CONFLICT find duplicates by itself.
+        return not self.keys_unique
+
+    def upsert(self) -> int:
+        if not self.keys_unique:
+            return super().upsert()
+        keys = ", ".join(quote_identifier(k) for k in self.load.upsert_keys)
+        columns = ", ".join(quote_identifier(c.target) for c in self.columns)
+        values = [quote_identifier(c.target) for c in self.columns if c.target not in self.load.upsert_keys]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{v} = EXCLUDED.{v}" for v in values) if values else "DO NOTHING"
+        )
+        try:
+            inserted_or_updated = self.execute_count(
+                f"INSERT INTO {self.target} ({columns}) SELECT {columns} FROM {self.staging} "
+                f"ON CONFLICT ({keys}) {action}"
+            )
+        except psycopg.errors.CardinalityViolation as error:
+            raise DuplicateKeys("upsert keys are not unique in the incoming data") from error
+        if not values:  # DO NOTHING counts only new rows; the others matched and stay as they are
+            return self.rows_staged
+        return inserted_or_updated
+
+    def _unique_index_on_keys(self) -> bool:
+        rows = self.execute(
+            "SELECT array_agg(a.attname::text) FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indpred IS NULL "
+            "AND i.indexprs IS NULL GROUP BY i.indexrelid",
+            (self.target,),
+        ).fetchall()
+        return any(set(row[0]) == set(self.load.upsert_keys) for row in rows)
 
     def truncate_sql(self) -> str:
         # Transactional in PostgreSQL (unlike Redshift), and far cheaper than DELETE.

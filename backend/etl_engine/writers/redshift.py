@@ -73,6 +73,9 @@ class RedshiftWriter(PostgresWriter):
     def truncate_sql(self) -> str:
         return f"DELETE FROM {self.target}"
 
+    def _unique_index_on_keys(self) -> bool:
+        return False  # Redshift neither enforces unique keys nor has ON CONFLICT
+
     def upsert(self) -> int:
         keys = self.load.upsert_keys
         match = " AND ".join(f"{self.target}.{quote_identifier(k)} = s.{quote_identifier(k)}" for k in keys)

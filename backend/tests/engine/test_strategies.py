@@ -183,3 +183,21 @@ def test_a_failure_in_the_final_transaction_leaves_the_target_unchanged(
     tables = [t.name for t in e.open_destination(destination).list_tables(schema)]
     assert tables == ["people"]
     assert query(destination, f'SELECT count(*) FROM "{schema}"."_etl_loads"') == [(0,)]
+
+
+def test_upsert_into_a_table_keyed_on_the_upsert_keys(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker
+) -> None:
+    schema = schema_of(destination)
+    execute(
+        destination,
+        f'CREATE TABLE "{schema}".keyed (id integer PRIMARY KEY, name text)',
+        f"INSERT INTO \"{schema}\".keyed VALUES (1, 'old'), (5, 'kept')",
+    )
+    upsert = {"table": "keyed", "create_table": False, **UPSERT_ID}
+    assert run(make_spec(write_csv("id,name\n1,new\n2,b\n"), destination, **upsert)).rows_loaded == 2
+    assert rows(destination, "keyed") == [(1, "new"), (2, "b"), (5, "kept")]
+    duplicated = write_csv("id,name\n5,x\n7,y\n7,z\n", name="dup.csv")
+    with pytest.raises(e.DuplicateKeys, match=r"id=7 \(2 times\)"):
+        run(make_spec(duplicated, destination, **upsert))
+    assert rows(destination, "keyed") == [(1, "new"), (2, "b"), (5, "kept")]
