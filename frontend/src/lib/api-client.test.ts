@@ -42,3 +42,28 @@ describe("api client error interceptor", () => {
     expect((error as ApiError).message).toMatch(/cannot reach the server/i);
   });
 });
+
+describe("ApiError.problems", () => {
+  it("lists the problems a 422 carries in details", async () => {
+    server.use(
+      http.post(apiPath("/jobs"), () =>
+        HttpResponse.json(
+          {
+            error: "JobValidationError",
+            message: "The mapping does not fit",
+            details: { problems: [{ field: "mappings[2].target_column", message: "duplicate target 'id'" }] },
+          },
+          { status: 422 },
+        ),
+      ),
+    );
+
+    const error = (await api.post("/jobs", {}).catch((e: unknown) => e)) as ApiError;
+
+    expect(error.problems).toEqual([{ field: "mappings[2].target_column", message: "duplicate target 'id'" }]);
+  });
+
+  it("is empty when details has no problem list", () => {
+    expect(new ApiError(404, { error: "NotFound", message: "gone", details: { id: 1 } }).problems).toEqual([]);
+  });
+});

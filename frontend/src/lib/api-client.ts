@@ -1,7 +1,7 @@
 import axios, { AxiosError } from "axios";
 
 import { env } from "@/lib/env";
-import type { ApiErrorBody } from "@/types/api";
+import type { ApiErrorBody, ApiProblem } from "@/types/api";
 
 /** Every failed request rejects with this: the API's error body, or a stand-in for network failures. */
 export class ApiError extends Error {
@@ -15,6 +15,15 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body.error;
     this.details = body.details;
+  }
+
+  /** The individual problems a 422 lists in `details.problems`, if any. */
+  get problems(): ApiProblem[] {
+    const problems: unknown = (this.details as { problems?: unknown } | null | undefined)?.problems;
+    if (!Array.isArray(problems)) return [];
+    return problems.filter(
+      (p): p is ApiProblem => typeof p === "object" && p !== null && typeof (p as ApiProblem).message === "string",
+    );
   }
 }
 

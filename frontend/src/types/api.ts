@@ -34,6 +34,9 @@ export type ApiErrorBody = {
 
 export type Page<T> = { items: T[]; total: number };
 
+/** `details.problems` of a 422 that lists several problems (e.g. a job's mapping). */
+export type ApiProblem = { field: string; message: string };
+
 export type PageParams = { offset?: number; limit?: number };
 
 // ---- CSV sources ---------------------------------------------------------
@@ -97,6 +100,8 @@ export type FilePreview = {
   offset: number;
   limit: number;
   total_rows: number | null;
+  /** false when total_rows is an estimate (large files are not counted up front). */
+  total_rows_exact?: boolean;
   invalid_cells: InvalidCell[];
 };
 

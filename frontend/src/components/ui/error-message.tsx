@@ -23,6 +23,16 @@ export function ErrorMessage({
       <AlertTitle>{title}</AlertTitle>
       <AlertDescription>
         <p>{apiError.message}</p>
+        {apiError.problems.length > 0 && (
+          <ul className="list-disc pl-4">
+            {apiError.problems.map((problem, index) => (
+              <li key={index}>
+                {problem.field && <span className="font-mono">{problem.field}: </span>}
+                {problem.message}
+              </li>
+            ))}
+          </ul>
+        )}
         {onRetry && (
           <Button variant="outline" size="sm" onClick={onRetry} className="mt-1">
             Try again

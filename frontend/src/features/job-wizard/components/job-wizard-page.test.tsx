@@ -220,6 +220,37 @@ describe("JobWizardPage", () => {
     expect(await screen.findByText(/was created but could not start: Airflow is not reachable/)).toBeInTheDocument();
   });
 
+  it("lists the server's problems when it refuses the job, staying on the review", async () => {
+    destinationHandlers();
+    server.use(
+      http.post(apiPath("/jobs/preview-ddl"), () => HttpResponse.json({ ddl: "CREATE TABLE x ()", warnings: [] })),
+      http.post(apiPath("/jobs"), () =>
+        HttpResponse.json(
+          {
+            error: "JobValidationError",
+            message: "The job does not fit its file and destination",
+            details: { problems: [{ field: "mappings[0].target_type", message: "INTEGER cannot hold 'abc'" }] },
+          },
+          { status: 422 },
+        ),
+      ),
+    );
+    const { user } = renderWizard();
+    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
+    for (const panel of ["wizard-step-mapping", "wizard-step-load", "wizard-step-review"]) {
+      await user.click(screen.getByTestId("wizard-next"));
+      await screen.findByTestId(panel);
+    }
+
+    await user.click(screen.getByTestId("create-job-button"));
+
+    const message = await screen.findByText("The job does not fit its file and destination");
+    const alert = message.closest('[role="alert"]');
+    expect(alert).toHaveTextContent("The job could not be created");
+    expect(alert).toHaveTextContent("mappings[0].target_type: INTEGER cannot hold 'abc'");
+    expect(screen.getByTestId("wizard-step-review")).toBeInTheDocument();
+  });
+
   it("asks for a file when opened without one", async () => {
     renderWithApp(<JobWizardPage />, { path: "/jobs/new" });
     expect(await screen.findByText("Upload a file first")).toBeInTheDocument();

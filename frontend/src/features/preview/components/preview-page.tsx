@@ -112,7 +112,7 @@ export function PreviewPage() {
         <nav aria-label="Preview pages" className="flex flex-wrap items-center justify-between gap-3">
           <p className="text-sm text-muted-foreground" aria-live="polite" data-testid="preview-range">
             {data.rows.length > 0
-              ? `Rows ${formatNumber(data.offset + 1)}–${formatNumber(shownTo)}${total !== null ? ` of ${formatNumber(total)}` : ""}`
+              ? `Rows ${formatNumber(data.offset + 1)}–${formatNumber(shownTo)}${total !== null ? ` of ${data.total_rows_exact === false ? "about " : ""}${formatNumber(total)}` : ""}`
               : ""}
             {preview.isFetching && <Spinner className="ml-2 inline" />}
           </p>
