@@ -8,7 +8,9 @@ import { expect, test, type Page } from "@playwright/test";
 // to a PostgreSQL table through Airflow, watched live, then gets a schedule.
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SCREENSHOTS = path.join(REPO, "test-artifacts", "screenshots");
-const ROWS = 50_000;
+// Big enough, in small batches, that the run page sees the load moving before it ends.
+const ROWS = 500_000;
+const BATCH = "20000";
 const DESTINATION = "UI test warehouse";
 
 test.use({ baseURL: process.env.E2E_BASE_URL });
@@ -82,6 +84,7 @@ test("a CSV is uploaded, previewed, turned into a job and loaded live to COMPLET
   await page.getByTestId("wizard-next").click();
 
   await expect(page.getByTestId("wizard-step-load")).toBeVisible();
+  await page.getByTestId("batch-size-input").fill(BATCH);
   await page.getByTestId("wizard-next").click();
 
   await expect(page.getByTestId("wizard-step-review")).toBeVisible();
@@ -92,11 +95,23 @@ test("a CSV is uploaded, previewed, turned into a job and loaded live to COMPLET
   // The run page follows the load over SSE until it ends.
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   await expect(page.getByRole("heading", { name: /^Run #\d+$/ })).toBeVisible();
+  // Caught mid-load: the page shows a running load part way, pushed over the stream.
+  const progress = page.getByRole("progressbar", { name: "Load progress" });
+  const status = page.locator("[data-status]").first();
+  await expect
+    .poll(
+      async () => {
+        const percent = Number(await progress.getAttribute("aria-valuenow"));
+        return (await status.getAttribute("data-status")) === "RUNNING" && percent > 0 && percent < 100;
+      },
+      { timeout: 120_000, intervals: [100] },
+    )
+    .toBe(true);
   await screenshot(page, "run-progress-live");
   await expect(page.locator('[data-status="COMPLETED"]').first()).toBeVisible({ timeout: 180_000 });
   await expect(page.getByText(/completed$/).first()).toBeVisible(); // the toast
-  await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText("50,000");
-  await expect(page.getByRole("progressbar", { name: "Load progress" })).toHaveAttribute("aria-valuenow", "100");
+  await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText("500,000");
+  await expect(progress).toHaveAttribute("aria-valuenow", "100");
   await expect(page.getByRole("list", { name: "Run logs" })).toBeVisible();
   await screenshot(page, "run-completed");
 });
@@ -105,7 +120,7 @@ test("the finished run is in the history, with its logs", async ({ page }) => {
   await page.goto("/runs");
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "#1", exact: true }) });
   await expect(row).toContainText("Completed");
-  await expect(row).toContainText("50,000");
+  await expect(row).toContainText("500,000");
   await screenshot(page, "runs");
 
   await row.getByRole("button", { name: "Logs of run #1" }).click();
@@ -155,7 +170,7 @@ test("the dashboard counts the run and charts the rows loaded", async ({ page })
   await page.goto("/");
   const tiles = page.getByRole("list", { name: "Runs by status" });
   await expect(tiles.getByRole("link", { name: /Completed/ })).toContainText("1");
-  await expect(page.getByText("50,000 rows loaded in the last")).toBeVisible();
+  await expect(page.getByText("500,000 rows loaded in the last")).toBeVisible();
   await expect(page.getByRole("link", { name: "Airflow UI" })).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+/);
   await screenshot(page, "dashboard");
 });
