@@ -32,9 +32,10 @@ _HEADER_BYTES = len(_VERSION) + _KEY_ID_BYTES + _NONCE_BYTES
 
 
 class CredentialDecryptionError(PortalError):
-    """A stored secret cannot be decrypted: its key is not configured or the value is damaged."""
+    """A stored secret cannot be decrypted: its key is not configured or the value is damaged.
+    409: the stored credential conflicts with this server's keys; re-entering the password fixes it."""
 
-    status_code = 500
+    status_code = 409
 
 
 def decode_key(encoded: str) -> bytes:

@@ -13,10 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from etl_engine import DestinationConfig
 from portal.core.config import Settings
-from portal.core.crypto import CredentialCipher
+from portal.core.crypto import CredentialCipher, CredentialDecryptionError
 from portal.core.errors import ConflictError, EntityNotFoundError, ValidationFailedError
 from portal.models import Credential, CredentialKind, Job
-from portal.schemas.credential import ConnectionFields, CredentialCreate, CredentialUpdate
+from portal.schemas.credential import (
+    ConnectionFields,
+    ConnectionTestResult,
+    CredentialCreate,
+    CredentialUpdate,
+)
+from portal.services import destinations
 
 BUILTIN_WAREHOUSE_NAME = "Embedded DuckDB warehouse"
 log = structlog.get_logger(__name__)
@@ -116,6 +122,17 @@ async def delete_credential(session: AsyncSession, credential_id: int) -> None:
     log.info("credential_deleted", credential_id=credential_id)
 
 
+async def test_saved_credential(
+    session: AsyncSession, cipher: CredentialCipher, credential_id: int
+) -> ConnectionTestResult:
+    credential = await get_credential(session, credential_id)
+    try:
+        config = destination_config(credential, cipher)
+    except CredentialDecryptionError as exc:
+        return ConnectionTestResult(ok=False, message=exc.message)
+    return await destinations.test_connection(config)
+
+
 def destination_config(credential: Credential, cipher: CredentialCipher) -> DestinationConfig:
     """The engine's view of a stored credential, password decrypted (for a load or a test)."""
     password = cipher.decrypt(credential.password_encrypted) if credential.password_encrypted else None
@@ -191,13 +208,21 @@ async def reencrypt_with_current_key(session: AsyncSession, cipher: CredentialCi
         )
         if credential.password_encrypted is not None and not cipher.is_current(credential.password_encrypted)
     ]
+    rotated = 0
     for credential in stale:
         assert credential.password_encrypted is not None
-        credential.password_encrypted = cipher.encrypt(cipher.decrypt(credential.password_encrypted))
+        try:
+            password = cipher.decrypt(credential.password_encrypted)
+        except CredentialDecryptionError:
+            # Its key is gone: using it fails with the readable reason; re-entering the password fixes it.
+            log.warning("credential_key_missing", credential_id=credential.id)
+            continue
+        credential.password_encrypted = cipher.encrypt(password)
+        rotated += 1
     await session.commit()
-    if stale:
-        log.info("credentials_reencrypted", count=len(stale))
-    return len(stale)
+    if rotated:
+        log.info("credentials_reencrypted", count=rotated)
+    return rotated
 
 
 async def _commit_unique_name(session: AsyncSession, name: str) -> None:

@@ -300,3 +300,24 @@ async def test_restart_after_a_key_rotation_reencrypts_stored_passwords(
         token = stored.password_encrypted
 
     assert CredentialCipher.from_settings(make_settings(credentials_key=new_key)).decrypt(token) == PASSWORD
+
+
+async def test_a_password_under_a_lost_key_does_not_stop_the_app_and_its_test_says_why(
+    client: httpx.AsyncClient,
+    make_settings: Callable[..., Settings],
+    make_client: Callable[[Settings], Any],
+) -> None:
+    created = await create(client)
+    other_key = base64.b64encode(os.urandom(32)).decode()
+
+    async with make_client(make_settings(credentials_key=other_key)) as http:
+        listed = await http.get("/api/v1/credentials")
+        tested = await http.post(f"/api/v1/credentials/{created['id']}/test")
+        browsed = await http.get(f"/api/v1/destinations/{created['id']}/schemas")
+
+    assert listed.status_code == 200
+    assert tested.status_code == 200
+    assert tested.json()["ok"] is False
+    assert "CREDENTIALS_OLD_KEYS" in tested.json()["message"]
+    assert browsed.status_code == 409
+    assert browsed.json()["error"] == "CredentialDecryptionError"

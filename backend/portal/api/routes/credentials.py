@@ -60,5 +60,4 @@ async def delete_credential(credential_id: int, session: SessionDep) -> None:
 async def test_saved_credential(
     credential_id: int, session: SessionDep, cipher: CipherDep
 ) -> ConnectionTestResult:
-    credential = await credentials.get_credential(session, credential_id)
-    return await destinations.test_connection(credentials.destination_config(credential, cipher))
+    return await credentials.test_saved_credential(session, cipher, credential_id)
