@@ -24,13 +24,11 @@ import httpx
 import psycopg
 import pytest
 from e2e_client import PortalClient, latency_summary
-from e2e_stack import recreate_database, stack_env, started_stack
+from e2e_stack import APP_DATABASE, DEST_DATABASE, recreate_database, stack_env, started_stack
 
 from portal.core.config import REPO_ROOT
 from portal.devstack import Stack, StackConfig, free_port
 
-APP_DATABASE = "etl_test_e2e_app"
-DEST_DATABASE = "etl_test_e2e_dest"
 DEST_DSN = f"postgresql://postgres@127.0.0.1:5432/{DEST_DATABASE}"
 
 

@@ -14,6 +14,9 @@ import psycopg
 from portal.devstack import Stack, StackConfig
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The session stack's databases (the Celery module has its own, see test_celery.py).
+APP_DATABASE = "etl_test_e2e_app"
+DEST_DATABASE = "etl_test_e2e_dest"
 
 
 def recreate_database(name: str) -> None:

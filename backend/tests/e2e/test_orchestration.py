@@ -12,6 +12,7 @@ import httpx
 import psycopg
 import pytest
 from e2e_client import TERMINAL, PortalClient, parse_time
+from e2e_stack import DEST_DATABASE
 
 from portal.devstack import Stack
 
@@ -212,6 +213,30 @@ def test_sigkill_mid_load_is_retried_and_the_retry_loads_each_row_exactly_once(
     assert row_counts(dest, "retried") == (BIG_ROWS + SENTINELS, BIG_ROWS + SENTINELS)
     lost = [e for e in portal.events(run["id"]) if e["message"] == "previous_attempt_lost"]
     assert [e["data"]["attempt"] for e in lost] == [1]
+
+
+def test_destination_dropping_its_connections_mid_load_fails_cleanly_and_a_rerun_loads_each_row_once(
+    portal: PortalClient, big_job: Callable[..., dict[str, Any]], dest: psycopg.Connection
+) -> None:
+    job = big_job("dropped", max_retries=0)
+    run = portal.execute(job["id"])
+    portal.wait_for_run(run["id"], loading)
+
+    # What the load sees when its database restarts: every session to it is cut at once.
+    dest.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()",
+        (DEST_DATABASE,),
+    )
+    final = portal.follow(run["id"])[-1].data
+
+    assert final["status"] == "FAILED", final
+    assert final["error_message"]
+    assert row_counts(dest, "dropped") == (SENTINELS, SENTINELS)
+
+    rerun = portal.follow(portal.execute(job["id"])["id"])[-1].data
+    assert rerun["status"] == "COMPLETED", rerun
+    assert row_counts(dest, "dropped") == (BIG_ROWS + SENTINELS, BIG_ROWS + SENTINELS)
 
 
 def test_execute_answers_503_and_leaves_no_run_while_airflow_is_down(
