@@ -6,6 +6,7 @@ Services raise these (never HTTPException); routes stay thin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -78,19 +79,24 @@ async def _portal_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.error, exc.message, exc.details), status_code=exc.status_code)
 
 
+def validation_problems(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic errors as `[{field, message, type}]`; body fields are named without `body.`.
+    Inputs are left out on purpose: they may be secrets (a credential's password)."""
+    problems = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        if loc[:1] == ["body"] and len(loc) > 1:
+            loc = loc[1:]
+        problems.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type", "")})
+    return problems
+
+
 async def _request_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = [
-        {
-            "field": ".".join(str(part) for part in err.get("loc", ())),
-            "message": err.get("msg", ""),
-            "type": err.get("type", ""),
-        }
-        for err in exc.errors()
-    ]
-    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    problems = validation_problems(exc.errors())
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return JSONResponse(
-        error_body("RequestValidationError", f"Invalid request: {summary}", {"errors": fields}),
+        error_body("RequestValidationError", f"Invalid request: {summary}", {"problems": problems}),
         status_code=422,
     )
 

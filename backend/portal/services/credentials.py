@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from etl_engine import DestinationConfig
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher, CredentialDecryptionError
-from portal.core.errors import ConflictError, EntityNotFoundError, ValidationFailedError
+from portal.core.errors import (
+    ConflictError,
+    EntityNotFoundError,
+    ValidationFailedError,
+    validation_problems,
+)
 from portal.models import Credential, CredentialKind, Job
 from portal.schemas.credential import (
     ConnectionFields,
@@ -88,7 +93,7 @@ async def update_credential(
         checked = ConnectionFields.model_validate(merged)
     except ValidationError as exc:
         raise ValidationFailedError(
-            "The updated credential is incomplete", errors=_pydantic_errors(exc)
+            "The updated credential is incomplete", problems=validation_problems(exc.errors())
         ) from exc
     if body.name is not None:
         credential.name = body.name
@@ -233,10 +238,3 @@ async def _commit_unique_name(session: AsyncSession, name: str) -> None:
         raise ConflictError(
             f"A credential named {name!r} already exists", error="CredentialNameTaken", name=name
         ) from exc
-
-
-def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [
-        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
-        for e in exc.errors()
-    ]

@@ -162,17 +162,17 @@ async def test_duplicate_name_is_a_conflict(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "problem_field"),
     [
-        ({"host": None}, "host"),
-        ({"port": 70000}, "port"),
-        ({"kind": "oracle"}, "kind"),
-        ({"name": ""}, "name"),
-        ({"unexpected": 1}, "unexpected"),
+        ({"host": None}, "host", "body"),  # a rule across fields names the whole body
+        ({"port": 70000}, "port", "port"),
+        ({"kind": "oracle"}, "kind", "kind"),
+        ({"name": ""}, "name", "name"),
+        ({"unexpected": 1}, "unexpected", "unexpected"),
     ],
 )
 async def test_invalid_bodies_are_422_with_the_field_named(
-    client: httpx.AsyncClient, overrides: dict[str, Any], field: str
+    client: httpx.AsyncClient, overrides: dict[str, Any], field: str, problem_field: str
 ) -> None:
     response = await client.post("/api/v1/credentials", json=postgres_body(**overrides))
 
@@ -180,6 +180,8 @@ async def test_invalid_bodies_are_422_with_the_field_named(
     body = response.json()
     assert body["error"] == "RequestValidationError"
     assert field in body["message"]
+    assert [p["field"] for p in body["details"]["problems"]] == [problem_field]
+    assert PASSWORD not in response.text
 
 
 async def test_duckdb_credential_needs_a_path(client: httpx.AsyncClient) -> None:
