@@ -14,7 +14,10 @@ function csv(name = "sales.csv", content = "id,name\n1,Ann\n") {
 }
 
 beforeEach(() => {
-  server.use(http.get(apiPath("/config"), () => HttpResponse.json(config)));
+  server.use(
+    http.get(apiPath("/config"), () => HttpResponse.json(config)),
+    http.get(apiPath("/sources/csv"), () => HttpResponse.json({ items: [], total: 0 })),
+  );
 });
 
 describe("UploadPage", () => {
@@ -111,6 +114,31 @@ describe("UploadPage", () => {
     expect(await screen.findByTestId("upload-dropzone")).toBeInTheDocument();
     expect(screen.queryByRole("progressbar")).not.toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("lists earlier uploads with links onward and deletes one after confirmation", async () => {
+    const older = uploadedFile({ id: "old1", filename: "old.csv", created_at: "2026-11-20T10:00:00Z" });
+    const newer = uploadedFile({ id: "new1", filename: "new.csv", created_at: "2026-11-23T10:00:00Z" });
+    let items = [older, newer];
+    server.use(
+      http.get(apiPath("/sources/csv"), () => HttpResponse.json({ items, total: items.length })),
+      http.delete(apiPath("/sources/csv/old1"), () => {
+        items = items.filter((f) => f.id !== "old1");
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload" });
+
+    const table = await screen.findByRole("table", { name: "Recent uploads" });
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((row) => within(row).getAllByRole("cell")[0]!.textContent)).toEqual(["new.csv", "old.csv"]);
+    expect(within(table).getByRole("link", { name: "Create a job from new.csv" })).toHaveAttribute("href", "/jobs/new?fileId=new1");
+
+    await user.click(within(table).getByRole("button", { name: "Delete old.csv" }));
+    await user.click(await screen.findByRole("button", { name: "Delete" }));
+
+    await waitFor(() => expect(within(table).queryByText("old.csv")).not.toBeInTheDocument());
+    expect(within(table).getByText("new.csv")).toBeInTheDocument();
   });
 
   it("re-profiles the file with only the options the user changed", async () => {

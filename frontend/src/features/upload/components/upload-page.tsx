@@ -13,6 +13,7 @@ import { useFile } from "@/features/upload/api/get-file";
 import { useUploadFile, type UploadProgress } from "@/features/upload/api/upload-file";
 import { FileDropzone } from "@/features/upload/components/file-dropzone";
 import { FileOverview } from "@/features/upload/components/file-overview";
+import { RecentUploads } from "@/features/upload/components/recent-uploads";
 import { checkFile } from "@/features/upload/utils/check-file";
 import { toApiError } from "@/lib/api-client";
 import { formatBytes } from "@/lib/format";
@@ -108,6 +109,7 @@ export function UploadPage() {
           )}
           {rejection && <ErrorMessage error={new Error(rejection)} title="This file cannot be uploaded" />}
           {uploadError && <ErrorMessage error={upload.error} title="Upload failed" />}
+          <RecentUploads />
         </>
       )}
 
