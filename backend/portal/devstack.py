@@ -246,6 +246,9 @@ class Stack:
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{cfg.airflow_port}",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(cfg.dag_refresh_seconds),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(cfg.log_server_port),
+            # A worker that dies with its task (not just the task process) is noticed after this
+            # long without heartbeats, instead of 5 minutes; its run is then retried or failed.
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             # Long loads outlive the default 10 minute task token (Airflow issue #67939).
             "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": str(24 * 3600),
             # The schedules factory keeps its last good snapshot next to the Airflow home.
