@@ -251,8 +251,6 @@ class Stack:
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             # Long loads outlive the default 10 minute task token (Airflow issue #67939).
             "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": str(24 * 3600),
-            # The schedules factory keeps its last good snapshot next to the Airflow home.
-            "ETL_SCHEDULES_SNAPSHOT": str(home / "etl_schedules_snapshot.json"),
         }
         if cfg.executor == "celery":
             result_backend = make_url(database_url).set(drivername="postgresql")
