@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from .destinations import open_destination
@@ -52,13 +53,13 @@ def _run(spec: JobSpec, reporter: Reporter) -> RunResult:
         mapper = BatchMapper(spec, writer.numeric_limit, writer.text_max_bytes)
         counts = _Counts()
         column_names = [c.sql_name for c in spec.source_columns]
-        # One write in flight while the next batch is parsed: the CSV reader, Arrow kernels and the
-        # drivers release the GIL, so reading and writing use both cores. Two batches at most.
+        # Writes run in threads while the next batch is parsed: the CSV reader, Arrow kernels and
+        # the drivers release the GIL. At most `parallel_writes` batches are in flight.
         with (
             CsvBatchReader(spec.source_path, spec.csv, column_names, spec.load.batch_size) as reader,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-write") as pool,
+            ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool,
         ):
-            writing: Future[None] | None = None
+            writing: deque[Future[None]] = deque()
             for raw in reader:
                 if reporter.cancelled():
                     raise RunCancelled("the run was cancelled; nothing was loaded")
@@ -69,12 +70,13 @@ def _run(spec: JobSpec, reporter: Reporter) -> RunResult:
                     counts.rejected += len(rejected)
                     reporter.rejected(rejected)
                     _check_count_threshold(spec, counts.rejected, rejected)
-                if writing is not None:
-                    writing.result()
-                    reporter.progress(counts.progress(writer.rows_staged, reader, started))
-                writing = pool.submit(writer.write, batch) if batch.num_rows else None
-            if writing is not None:
-                writing.result()
+                if len(writing) >= writer.parallel_writes:
+                    writing.popleft().result()
+                if batch.num_rows:
+                    writing.append(pool.submit(writer.write, batch))
+                reporter.progress(counts.progress(writer.rows_staged, reader, started))
+            while writing:
+                writing.popleft().result()
             bytes_total = reader.bytes_total
         _check_percent_threshold(spec, counts)
         if counts.read != writer.rows_staged + counts.rejected + counts.filtered:

@@ -19,7 +19,7 @@ from ..spec import CsvOptions
 # `batch_size` rows or BATCH_BYTES of text, whichever comes first: memory is bounded by these, never
 # by the file.
 BLOCK_BYTES = 1 << 19
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 4 << 20
 
 
 @dataclass

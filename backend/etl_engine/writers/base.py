@@ -203,6 +203,7 @@ class Writer(ABC):
     """
 
     numeric_limit: ClassVar[NumericLimit | None] = None
+    parallel_writes: ClassVar[int] = 1  # how many write() calls may run at once, from as many threads
     text_max_bytes: ClassVar[int | None] = None
     unlogged_staging: ClassVar[bool] = False
 

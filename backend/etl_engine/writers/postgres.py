@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 import adbc_driver_manager
@@ -68,24 +69,35 @@ class PostgresDestination(Destination):
 
 class PostgresWriter(Writer):
     unlogged_staging = True
+    # Two COPY sessions into the staging table: the server parses binary rows on two cores while
+    # this process parses CSV, which is what lets a load outrun a single `COPY` of the same file.
+    parallel_writes = 2
 
     def __init__(
         self, destination: PostgresDestination, load: LoadSpec, columns: list[ColumnSpec], run_id: str
     ):
         super().__init__(destination, load, columns, run_id)
         self.pg = destination
-        self._bulk: Any = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._bulks: list[_BulkCopy] = []
         self.keys_unique = False
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if self._bulk is None:
-            self._bulk = _BulkCopy(self.pg)
-        self.rows_staged += self._bulk.append(self.load.schema, self.stage, batch)
+        """Thread-safe: each writing thread COPYs over its own connection (see `parallel_writes`)."""
+        bulk = getattr(self._local, "bulk", None)
+        if bulk is None:
+            bulk = self._local.bulk = _BulkCopy(self.pg)
+            with self._lock:
+                self._bulks.append(bulk)
+        rows = bulk.append(self.load.schema, self.stage, batch)
+        with self._lock:
+            self.rows_staged += rows
 
     def close(self) -> None:
-        if self._bulk is not None:
-            self._bulk.close()
-            self._bulk = None
+        for bulk in self._bulks:
+            bulk.close()
+        self._bulks.clear()
         super().close()
 
     def prepare(self) -> None:

@@ -55,6 +55,7 @@ class RedshiftWriter(PostgresWriter):
     numeric_limit = REDSHIFT_NUMERIC
     text_max_bytes = TEXT_MAX_BYTES
     unlogged_staging = False
+    parallel_writes = 1  # INSERTs go through the one statement connection
 
     def write(self, batch: pa.RecordBatch) -> None:
         for sql, params in self.insert_statements(batch):
