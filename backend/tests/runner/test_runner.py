@@ -30,6 +30,7 @@ from portal.models import (
     JobRun,
     JobRunEvent,
     JobRunStatus,
+    RejectedRow,
     RunTrigger,
     Schedule,
     UploadedFile,
@@ -67,9 +68,17 @@ def make_run(
 ) -> Callable[..., int]:
     """`make_run(status=..., max_retries=..., destination="warehouse"|"unreachable")` -> run id."""
 
-    def make(*, destination: str = "warehouse", status: str = "PENDING", attempt: int = 0, **job: Any) -> int:
+    def make(
+        *,
+        destination: str = "warehouse",
+        status: str = "PENDING",
+        attempt: int = 0,
+        csv: str = CITIES,
+        target_types: dict[str, str] | None = None,
+        **job: Any,
+    ) -> int:
         path = tmp_path / f"{uuid.uuid4().hex}.csv"
-        path.write_text(CITIES)
+        path.write_text(csv)
         profile = profile_csv(str(path))
         with sessions.begin() as session:
             file = UploadedFile(
@@ -110,7 +119,10 @@ def make_run(
             )
             job_row.mappings = [
                 ColumnMapping(
-                    position=i, source_column=c.sql_name, target_column=c.sql_name, target_type=c.type.value
+                    position=i,
+                    source_column=c.sql_name,
+                    target_column=c.sql_name,
+                    target_type=(target_types or {}).get(c.sql_name, c.type.value),
                 )
                 for i, c in enumerate(profile.columns)
             ]
@@ -170,6 +182,31 @@ def test_attempt_loads_the_file_and_records_the_outcome_with_progress_and_status
     logs = {event.message: event.data for event in events(sessions, run_id, "log")}
     assert logs["run_started"] is not None and logs["run_started"]["target"] == "main.cities"
     assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
+
+
+def test_rejected_rows_are_kept_with_their_line_and_reason(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(
+        csv="id,city\n1,Lyon\nseven,Oslo\n3,Lima\n", target_types={"id": "INTEGER"}, reject_threshold_count=5
+    )
+
+    summary = execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    assert summary["status"] == "COMPLETED_WITH_REJECTS"
+    run = read_run(sessions, run_id)
+    assert (run.status, run.rows_read, run.rows_loaded, run.rows_rejected) == (
+        "COMPLETED_WITH_REJECTS",
+        3,
+        2,
+        1,
+    )
+    with sessions() as session:
+        rejected = session.scalars(select(RejectedRow).where(RejectedRow.job_run_id == run_id)).all()
+    assert [(row.line_number, row.column) for row in rejected] == [(3, "id")]
+    assert "seven" in rejected[0].raw
+    assert rejected[0].reason
+    assert warehouse_cities(runner_settings) == [(1, "Lyon"), (3, "Lima")]
 
 
 def test_transient_failure_with_retries_left_waits_as_pending_and_asks_for_a_delayed_retry(
