@@ -264,7 +264,7 @@ def test_execute_answers_503_and_leaves_no_run_while_airflow_is_down(
     assert health["database"]["ok"] is True
 
 
-def test_start_path_records_trigger_to_running_and_running_to_completed_times(
+def test_tiny_jobs_complete_one_after_another_and_record_their_latency(
     portal: PortalClient, tiny_file: dict[str, Any], stack: Stack, record_latency: Callable[..., None]
 ) -> None:
     job = portal.create_job(
