@@ -33,6 +33,14 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """The factory reads `get_settings()`; no test leaves its DATABASE_URL cached for the next."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def add_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     """An SQLite app database the factory reads (DATABASE_URL); returns `add_schedule(**columns)`."""
@@ -40,7 +48,6 @@ def add_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
     engine = create_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{path}")
-    get_settings.cache_clear()
 
     def add(**columns: Any) -> None:
         now = datetime.now(UTC)
@@ -50,7 +57,6 @@ def add_schedule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
 
     yield add
     engine.dispose()
-    get_settings.cache_clear()
 
 
 def fill_dagbag(airflow_home: Path) -> Any:
@@ -148,3 +154,16 @@ def test_retry_policy_retries_transient_failures_after_the_jobs_delay(airflow_ho
     # Anything else (the process died, the app database was down) gets Airflow's own retry; the
     # next attempt then checks the job's budget itself.
     assert policy.evaluate(OSError("disk"), try_number=1, max_tries=10).action == RetryAction.DEFAULT
+
+
+def test_schedule_factory_survives_an_unreadable_snapshot_while_the_database_is_unreachable(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (airflow_home / "etl_schedules_snapshot.json").write_text("{not json")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/gone")
+
+    bag = fill_dagbag(airflow_home)
+
+    assert bag.import_errors == {}
+    assert [dag_id for dag_id in bag.dags if "_schedule_" in dag_id] == []
+    assert "etl_job_executor" in bag.dags

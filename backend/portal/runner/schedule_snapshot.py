@@ -104,17 +104,29 @@ def read_schedules(sync_database_url: str, timeout_seconds: int) -> list[Schedul
 
 
 def save_snapshot(path: Path, rows: list[ScheduleRow]) -> None:
+    """Keep `rows` as the last good read; never fails the parse that calls it."""
     content = json.dumps([asdict(row) for row in rows], default=datetime.isoformat, indent=1)
-    if path.exists() and path.read_text() == content:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".tmp")
-    partial.write_text(content)
-    partial.replace(path)  # atomic: a parse never reads half a file
+    try:
+        if path.exists() and path.read_text() == content:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Per process: the dag-processor and task processes may write at the same moment.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(content)
+        partial.replace(path)  # atomic: a parse never reads half a file
+    except OSError as error:
+        log.warning("schedules_snapshot_not_saved", error=str(error), snapshot=str(path))
 
 
 def load_snapshot(path: Path) -> list[ScheduleRow]:
-    if not path.exists():
+    """The last good read; none when there is no readable snapshot (the schedule DAGs then go stale)."""
+    try:
+        rows = json.loads(path.read_text())
+        return [
+            ScheduleRow(**{**row, "start_date": datetime.fromisoformat(row["start_date"])}) for row in rows
+        ]
+    except FileNotFoundError:
         return []
-    rows = json.loads(path.read_text())
-    return [ScheduleRow(**{**row, "start_date": datetime.fromisoformat(row["start_date"])}) for row in rows]
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        log.error("schedules_snapshot_unreadable", error=str(error), snapshot=str(path))
+        return []
