@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .destinations import open_destination
 from .errors import (
+    DestinationUnreachable,
     EngineError,
     InvalidJobSpec,
     LoadFailed,
@@ -19,23 +20,30 @@ from .mapping import BatchMapper
 from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
 from .readers.csv import CsvBatchReader
 from .spec import JobSpec
+from .writers.base import Destination
 
 
 def run_job(spec: JobSpec, reporter: Reporter) -> RunResult:
     """Load `spec.source_path` into the destination. Raises an EngineError subclass on failure,
     after which the target is exactly as it was; calling again with the same run_id is safe."""
-    try:
-        return _run(spec, reporter)
-    except EngineError:
-        raise
-    except Exception as error:  # a driver's error: fail the run with the database's own words
-        raise LoadFailed(f"{type(error).__name__}: {str(error).strip()}") from error
-
-
-def _run(spec: JobSpec, reporter: Reporter) -> RunResult:
-    started = time.monotonic()
     _check_spec(spec)
     destination = open_destination(spec.destination)
+    try:
+        return _run(spec, reporter, destination)
+    except EngineError:
+        raise
+    except destination.transient_errors as error:
+        raise DestinationUnreachable(f"lost the connection to the destination: {_words(error)}") from error
+    except Exception as error:  # the destination refused a statement: fail with its own words
+        raise LoadFailed(f"{type(error).__name__}: {_words(error)}") from error
+
+
+def _words(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResult:
+    started = time.monotonic()
     reporter.log("run_started", run_id=spec.run_id, target=f"{spec.load.schema}.{spec.load.table}")
     with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
         previous = writer.committed()

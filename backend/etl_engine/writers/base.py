@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from ..conversion import NumericLimit
-from ..ddl import TYPE_NAMES, create_table_sql
+from ..ddl import create_table_sql
 from ..errors import DuplicateKeys, LoadFailed, ReconciliationFailed, SchemaMismatch
 from ..identifiers import qualified_name, quote_identifier
 from ..spec import ColumnSpec, ColumnType, DestinationConfig, DestinationKind, LoadSpec
@@ -119,6 +119,8 @@ class Destination(ABC):
 
     kind: ClassVar[DestinationKind]
     placeholder: ClassVar[str] = "%s"
+    # Driver errors that mean the server went away mid-run: worth a retry, unlike a refused statement.
+    transient_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
     def __init__(self, config: DestinationConfig) -> None:
         self.config = config
@@ -456,6 +458,3 @@ class Writer(ABC):
             # After a failure the connection may be gone; the next attempt drops the table first.
             if not quiet:
                 raise LoadFailed(f"could not drop staging table {self.stage}: {error}") from error
-
-    def type_name(self, column_type: ColumnType) -> str:
-        return TYPE_NAMES[self.kind][column_type]

@@ -20,6 +20,7 @@ LOCK_WAIT_SECONDS = 10.0  # a DuckDB file has one writer process; wait for a run
 class DuckDBDestination(Destination):
     kind: ClassVar[DestinationKind] = "duckdb"
     placeholder: ClassVar[str] = "?"
+    transient_errors: ClassVar[tuple[type[BaseException], ...]] = (duckdb.IOException,)
 
     def connect(self) -> Any:
         path = self.config.path

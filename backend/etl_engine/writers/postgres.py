@@ -27,6 +27,10 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 class PostgresDestination(Destination):
     kind: ClassVar[DestinationKind] = "postgres"
+    transient_errors: ClassVar[tuple[type[BaseException], ...]] = (
+        psycopg.OperationalError,
+        adbc_driver_manager.OperationalError,
+    )
 
     def conninfo(self) -> str:
         c = self.config

@@ -27,6 +27,7 @@ TEXT_MAX_BYTES = 65535
 
 class RedshiftDestination(PostgresDestination):
     kind: ClassVar[DestinationKind] = "redshift"
+    transient_errors: ClassVar[tuple[type[BaseException], ...]] = (InterfaceError, OperationalError)
 
     def connect(self) -> Any:
         c = self.config

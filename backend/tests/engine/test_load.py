@@ -182,3 +182,30 @@ def test_a_file_truncated_after_profiling_fails_without_loading(
     assert error.value.reason in ("truncated", "malformed")
     assert not table_exists(pg_config, "target")
     assert gzip  # the module wrote the file through the write_csv fixture
+
+
+def test_a_connection_killed_mid_load_is_transient_and_the_retry_loads_each_row_once(
+    pg_config: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker
+) -> None:
+    import psycopg
+
+    from .conftest import dsn
+
+    class KillingReporter(RecordingReporter):
+        def progress(self, p: e.Progress) -> None:
+            super().progress(p)
+            if len(self.progress_seen) == 2:
+                with psycopg.connect(dsn(pg_config), autocommit=True) as admin:
+                    admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'etl-portal' AND pid <> pg_backend_pid()"
+                    )
+
+    path = write_csv("id\n" + "".join(f"{i}\n" for i in range(6000)))
+    spec = make_spec(path, pg_config, batch_size=1000, run_id="killed")
+    with pytest.raises(e.DestinationUnreachable, match="connection"):
+        e.run_job(spec, KillingReporter())
+    assert not table_exists(pg_config, "target")
+    result = e.run_job(spec, RecordingReporter())
+    assert result.rows_loaded == 6000
+    assert query(pg_config, f"SELECT count(*), count(DISTINCT id) FROM {target(pg_config)}") == [(6000, 6000)]
