@@ -47,7 +47,8 @@ function thresholdText(job: JobRead): string {
   const parts = [];
   if (job.reject_threshold_count != null) parts.push(`${formatNumber(job.reject_threshold_count)} rows`);
   if (job.reject_threshold_percent != null) parts.push(`${job.reject_threshold_percent}%`);
-  return parts.length ? `Fails above ${parts.join(" or ")} rejected` : "No limit: bad rows are set aside";
+  // The engine's default without a threshold: one rejected row fails the run and loads nothing.
+  return parts.length ? `Fails above ${parts.join(" or ")} rejected` : "None allowed: any rejected row fails the run";
 }
 
 function JobDetail({ job }: { job: JobRead }) {
