@@ -209,3 +209,17 @@ def test_a_connection_killed_mid_load_is_transient_and_the_retry_loads_each_row_
     result = e.run_job(spec, RecordingReporter())
     assert result.rows_loaded == 6000
     assert query(pg_config, f"SELECT count(*), count(DISTINCT id) FROM {target(pg_config)}") == [(6000, 6000)]
+
+
+def test_bytes_invalid_in_the_detected_encoding_late_in_a_file_fail_the_run_clearly(
+    duckdb_config: e.DestinationConfig, tmp_path: Path, make_spec: SpecMaker
+) -> None:
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"id,name\n" + b"1,plain ascii text\n" * 70000 + "2,Caf\xe9\n".encode("latin-1"))
+    spec = make_spec(path, duckdb_config)
+    assert spec.csv.encoding == "utf-8"  # the first MiB is plain ASCII
+    with pytest.raises(e.UnreadableFile) as error:
+        e.run_job(spec, RecordingReporter())
+    assert error.value.reason == "encoding"
+    assert "choose its encoding" in str(error.value)
+    assert not table_exists(duckdb_config, "target")
