@@ -92,6 +92,18 @@ def engine_profile(dataset: Dataset) -> dict[str, object]:
     return _profiles[dataset.path]
 
 
+def engine_revision() -> str:
+    """The last commit of backend/etl_engine, and whether the work tree differs from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("log", "-1", "--format=%h %cI", "--", "backend/etl_engine") or "unknown"
+    dirty = git("status", "--porcelain", "--", "backend/etl_engine")
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
 def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str]:
     """Run one child; return (wall seconds, peak RSS MB of its process tree, its CPU seconds, stdout)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -246,6 +258,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown method or dataset: {', '.join(unknown)}")
 
+    print(f"engine: {engine_revision()}", flush=True)
     recreate_database()
     results: list[Result] = []
     failures: list[str] = []
