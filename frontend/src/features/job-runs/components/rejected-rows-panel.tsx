@@ -66,14 +66,16 @@ export function RejectedRowsPanel({ runId }: { runId: number }) {
           </TableBody>
         </Table>
       </div>
-      <div className="flex justify-end gap-2">
-        <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-          Previous
-        </Button>
-        <Button variant="outline" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-          Next
-        </Button>
-      </div>
+      {total > PAGE_SIZE && (
+        <div className="flex justify-end gap-2">
+          <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+            Previous
+          </Button>
+          <Button variant="outline" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
+            Next
+          </Button>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,0 +1,64 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { expect, test } from "@playwright/test";
+
+// Bad values do not stop a load: they are set aside with their line and reason, shown on the run
+// page and downloadable. Loads into the embedded DuckDB warehouse, the no-server default.
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SCREENSHOTS = path.join(REPO, "test-artifacts", "screenshots");
+
+test.use({ baseURL: process.env.E2E_BASE_URL });
+
+function paymentsCsv(): Buffer {
+  const lines = ["payment_id,quantity"];
+  for (let i = 1; i <= 300; i += 1) {
+    // Every 50th quantity is not a number; the mapping asks for integers.
+    lines.push(`${i},${i % 50 === 0 ? "n/a" : String(i % 7)}`);
+  }
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+test("rows that cannot be converted are rejected, listed on the run and downloadable as CSV", async ({ page }) => {
+  await page.goto("/upload");
+  await page.getByTestId("upload-input").setInputFiles({ name: "payments.csv", mimeType: "text/csv", buffer: paymentsCsv() });
+  await expect(page.getByTestId("file-overview")).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId("create-job-link").click();
+
+  await expect(page.getByTestId("wizard-step-destination")).toBeVisible();
+  await expect(page.getByTestId("credential-select")).toContainText("DuckDB");
+  await expect(page.getByTestId("schema-select")).toContainText("main");
+  await page.getByTestId("wizard-next").click();
+
+  await expect(page.getByTestId("wizard-step-mapping")).toBeVisible();
+  await page.getByTestId("mapping-type-quantity").click();
+  await page.getByRole("option", { name: "INTEGER", exact: true }).click();
+  await page.getByTestId("wizard-next").click();
+  await expect(page.getByTestId("wizard-step-load")).toBeVisible();
+  // Without a threshold any rejected row fails the run; allow up to 10.
+  await page.getByTestId("reject-mode-count").click();
+  await page.getByTestId("reject-threshold-input").fill("10");
+  await page.getByTestId("wizard-next").click();
+  await expect(page.getByTestId("wizard-step-review")).toBeVisible();
+  await page.getByTestId("create-and-execute-button").click();
+
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.locator('[data-status="COMPLETED_WITH_REJECTS"]').first()).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByText("Rows rejected", { exact: true }).locator("xpath=..")).toContainText("6");
+  await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText("294");
+
+  await page.getByRole("tab", { name: "Rejected rows (6)" }).click();
+  await expect(page.getByText(/^6 rejected rows; showing 1–6$/)).toBeVisible();
+  const firstReject = page.getByRole("row").filter({ hasText: "n/a" }).first();
+  await expect(firstReject).toContainText("51"); // line 51 of the file: payment 50 after the header
+  await expect(firstReject).toContainText("quantity");
+  await page.screenshot({ path: path.join(SCREENSHOTS, "run-rejected-rows.png"), fullPage: true });
+
+  const download = page.getByRole("link", { name: "Download CSV" });
+  const response = await page.request.get(String(await download.getAttribute("href")));
+  expect(response.ok()).toBe(true);
+  expect(response.headers()["content-type"]).toContain("text/csv");
+  const csv = await response.text();
+  expect(csv.trim().split("\n")).toHaveLength(7); // header + 6 rows
+  expect(csv).toContain("n/a");
+});
