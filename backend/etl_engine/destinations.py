@@ -1,24 +1,29 @@
-"""open_destination: the one place that maps a destination kind to its implementation."""
+"""open_destination: the one place that maps a destination kind to its implementation.
+
+Modules are imported on first use: a PostgreSQL load never pays for importing the Redshift driver
+(and boto3 behind it, almost a second) or DuckDB.
+"""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from .errors import InvalidJobSpec
 from .spec import DestinationConfig
 from .writers.base import Destination
-from .writers.duckdb import DuckDBDestination
-from .writers.postgres import PostgresDestination
-from .writers.redshift import RedshiftDestination
 
-_DESTINATIONS: dict[str, type[Destination]] = {
-    "postgres": PostgresDestination,
-    "redshift": RedshiftDestination,
-    "duckdb": DuckDBDestination,
+_DESTINATIONS: dict[str, tuple[str, str]] = {
+    "postgres": ("etl_engine.writers.postgres", "PostgresDestination"),
+    "redshift": ("etl_engine.writers.redshift", "RedshiftDestination"),
+    "duckdb": ("etl_engine.writers.duckdb", "DuckDBDestination"),
 }
 
 
 def open_destination(config: DestinationConfig) -> Destination:
     """A Destination for `config` (no connection is opened until a method needs one)."""
     try:
-        return _DESTINATIONS[config.kind](config)
+        module, name = _DESTINATIONS[config.kind]
     except KeyError:
         raise InvalidJobSpec(f"unknown destination kind {config.kind!r}") from None
+    destination_class: type[Destination] = getattr(import_module(module), name)
+    return destination_class(config)

@@ -199,8 +199,9 @@ def evaluate(
     expression: str, arrays: dict[str, pa.Array], sources: dict[str, SourceColumn], rows: int
 ) -> tuple[pa.Array, ColumnType]:
     """The expression over a batch: one array of `rows` values and its type."""
+    names = {name: arrays[name] for name in referenced_names(expression) if name in arrays}
     try:
-        result = VectorEval(dict(arrays)).eval(expression)
+        result = _eval(expression, names)
     except (InvalidExpression, pa.ArrowException, TypeError, ValueError, SyntaxError) as error:
         raise InvalidJobSpec(f"expression {expression!r} failed: {error}") from error
     array = _as_array(result, rows)
@@ -230,7 +231,7 @@ def validate_expression(expression: str, columns: list[SourceColumn]) -> Express
             )
     empty = {c.sql_name: pa.array([], _sample_type(c)) for c in columns}
     try:
-        array = _as_array(VectorEval(empty).eval(expression), 0)
+        array = _as_array(_eval(expression, empty), 0)
     except (InvalidExpression, pa.ArrowException, TypeError, ValueError) as error:
         return ExpressionCheck(False, f"cannot evaluate: {error}", 0)
     return ExpressionCheck(True, None, None, column_type_of(array.type))
@@ -278,6 +279,17 @@ def _sample_type(column: SourceColumn) -> pa.DataType:
     if column.type is ColumnType.NUMERIC:
         return pa.decimal128(column.precision or 38, column.scale or 0)
     return FIXED_ARROW_TYPES[column.type]
+
+
+def _eval(expression: str, names: dict[str, Vector]) -> Vector:
+    evaluator = VectorEval(names)
+    try:
+        return evaluator.eval(expression)
+    finally:
+        # Its node table points back at it: without this the cycle keeps a whole batch's arrays
+        # alive until the garbage collector gets round to it (tens of MB per batch).
+        evaluator.nodes = None
+        evaluator.names = {}
 
 
 def _parse(expression: str) -> ast.Expression:
