@@ -29,36 +29,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from alembic import command
-from alembic.config import Config
+from databases import alembic_config, recreate_database
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from portal.core.config import REPO_ROOT, Settings
+from portal.core.config import Settings
 from portal.db.base import Base
 from portal.main import create_app
 
 # Overridable so two people (or helpers) on one machine can run the suite at once.
 TEST_DATABASE = os.environ.get("PORTAL_TEST_DATABASE", "etl_test_api")
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # A fixed, non-placeholder 32-byte key (base64) so encrypted values are reproducible in tests.
 TEST_CREDENTIALS_KEY = "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMmJ5dGU="
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def alembic_config(database_url: str) -> Config:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
-    return config
 
 
 @pytest.fixture(scope="session")

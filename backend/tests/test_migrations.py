@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import alembic_config, recreate_database
+from databases import alembic_config, recreate_database
 from sqlalchemy import create_engine, inspect
 
 import portal.models  # noqa: F401  (registers every table)

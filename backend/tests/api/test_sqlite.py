@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from conftest import alembic_config
+from databases import alembic_config
 
 from portal.core.config import Settings
 

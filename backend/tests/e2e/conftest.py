@@ -23,8 +23,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from databases import recreate_database
 from e2e_client import PortalClient, latency_summary
-from e2e_stack import APP_DATABASE, DEST_DATABASE, recreate_database, stack_env, started_stack
+from e2e_stack import APP_DATABASE, DEST_DATABASE, stack_env, started_stack
 
 from portal.core.config import REPO_ROOT
 from portal.devstack import Stack, StackConfig, free_port

@@ -9,20 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-
 from portal.devstack import Stack, StackConfig
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # The session stack's databases (the Celery module has its own, see test_celery.py).
 APP_DATABASE = "etl_test_e2e_app"
 DEST_DATABASE = "etl_test_e2e_dest"
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def stack_env(home: Path, airflow_port: int, database: str, airflow_password: str) -> dict[str, str]:

@@ -16,8 +16,9 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from databases import recreate_database
 from e2e_client import TERMINAL, PortalClient, parse_time
-from e2e_stack import recreate_database, stack_env, started_stack
+from e2e_stack import stack_env, started_stack
 
 from portal.devstack import Stack, StackConfig, free_port
 
