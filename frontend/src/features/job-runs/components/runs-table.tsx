@@ -20,7 +20,7 @@ function RunActions({ run }: { run: JobRunRead }) {
   const remove = useDeleteJobRun();
   const active = isActive(run.status);
   return (
-    <div className="flex justify-end gap-1">
+    <div className="flex justify-end sm:gap-1">
       <RunLogsDialog run={run} />
       {active ? (
         <Button
@@ -87,7 +87,7 @@ export function RunsTable({ runs }: { runs: JobRunRead[] }) {
               </Link>
               {run.trigger === "schedule" && <span className="ml-1 text-xs text-muted-foreground">scheduled</span>}
               {/* Narrow screens drop the job and count columns; keep the essentials under the id. */}
-              <div className="max-w-40 truncate text-xs text-muted-foreground sm:hidden">
+              <div className="max-w-28 truncate text-xs text-muted-foreground sm:hidden">
                 {run.job_name} · {formatNumber(run.rows_loaded)} rows
               </div>
             </TableCell>
