@@ -19,7 +19,7 @@ function paymentsCsv(): Buffer {
   return Buffer.from(`${lines.join("\n")}\n`);
 }
 
-test("rows that cannot be converted are rejected, listed on the run and downloadable as CSV", async ({ page }) => {
+test("rows that cannot be converted are rejected, listed on the run and downloadable as CSV; the live view survives a dropped stream", async ({ page }) => {
   await page.goto("/upload");
   await page.getByTestId("upload-input").setInputFiles({ name: "payments.csv", mimeType: "text/csv", buffer: paymentsCsv() });
   await expect(page.getByTestId("file-overview")).toBeVisible({ timeout: 60_000 });
@@ -40,10 +40,21 @@ test("rows that cannot be converted are rejected, listed on the run and download
   await page.getByTestId("reject-threshold-input").fill("10");
   await page.getByTestId("wizard-next").click();
   await expect(page.getByTestId("wizard-step-review")).toBeVisible();
+
+  // The first stream connection drops: the page says so and the browser reconnects by itself.
+  let streamRequests = 0;
+  await page.route("**/api/v1/job-runs/*/stream", async (route) => {
+    streamRequests += 1;
+    if (streamRequests === 1) await route.abort("connectionreset");
+    else await route.continue();
+  });
   await page.getByTestId("create-and-execute-button").click();
 
   await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.getByText("Reconnecting…")).toBeVisible();
   await expect(page.locator('[data-status="COMPLETED_WITH_REJECTS"]').first()).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByText(/completed with rejects$/)).toBeVisible(); // the toast, from the second connection
+  expect(streamRequests).toBeGreaterThanOrEqual(2);
   await expect(page.getByText("Rows rejected", { exact: true }).locator("xpath=..")).toContainText("6");
   await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText("294");
 
