@@ -114,7 +114,7 @@ export function LoadStep() {
             <RadioGroup value={field.value} onValueChange={field.onChange} aria-labelledby="reject-heading" className="flex flex-wrap gap-6">
               {(
                 [
-                  ["none", "No limit"],
+                  ["none", "None allowed"],
                   ["count", "More than a number of rows"],
                   ["percent", "More than a share of rows"],
                 ] as const

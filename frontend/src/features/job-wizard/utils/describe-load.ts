@@ -53,7 +53,7 @@ export function describeLoad(job: JobCreate, rowEstimate: number | null): string
       `Rows with values that cannot be converted are skipped and kept for review; the run fails if more than ${job.reject_threshold_percent}% of rows are rejected.`,
     );
   } else {
-    sentences.push("Rows with values that cannot be converted are skipped and kept for review, however many there are.");
+    sentences.push("A single row with a value that cannot be converted fails the run, and nothing is loaded.");
   }
   return sentences;
 }
