@@ -232,10 +232,16 @@ class Writer(ABC):
     ) -> None:
         try:
             if exc is not None:
+                self.abandon_writes()
                 self._rollback()
                 self._drop_stage(quiet=True)
         finally:
             self.close()
+
+    def abandon_writes(self) -> None:
+        """Roll back writes still open elsewhere, so that dropping the staging table cannot wait
+        on their locks. Writers that stage through their one connection have none."""
+        return None
 
     def close(self) -> None:
         if self._connection is not None:

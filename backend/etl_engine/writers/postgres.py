@@ -98,11 +98,22 @@ class PostgresWriter(Writer):
         with self._lock:
             self.rows_staged += rows
 
+    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
+        for bulk in self._bulks:  # staged rows become visible to the final transaction
+            bulk.finish()
+        return super().commit(rows_read, rows_rejected, rows_filtered)
+
+    def abandon_writes(self) -> None:
+        self._close_bulks()  # closing an ADBC connection rolls its COPY transaction back
+
     def close(self) -> None:
+        self._close_bulks()
+        super().close()
+
+    def _close_bulks(self) -> None:
         for bulk in self._bulks:
             bulk.close()
         self._bulks.clear()
-        super().close()
 
     def prepare(self) -> None:
         super().prepare()
@@ -161,13 +172,16 @@ class PostgresWriter(Writer):
 
 
 class _BulkCopy:
-    """Binary COPY of Arrow batches through ADBC's low-level API (its DB-API layer would import
-    pandas: 70 MB of memory for nothing). Each append is one autocommitted COPY into staging."""
+    """Binary COPY of Arrow batches through ADBC's low-level API (its DB-API layer imports pandas
+    and more at once). Each append is one COPY into staging; `finish` commits them."""
 
     def __init__(self, destination: PostgresDestination) -> None:
         try:
             self.database = adbc_driver_postgresql.connect(destination.conninfo())
             self.connection = adbc_driver_manager.AdbcConnection(self.database)
+            # One transaction per session, committed before the final transaction: a commit per
+            # batch would wait for a WAL flush every few thousand rows.
+            self.connection.set_autocommit(False)
         except adbc_driver_manager.Error as error:
             raise DestinationUnreachable(
                 f"cannot open a COPY connection: {destination.describe_error(error)}"
@@ -188,6 +202,9 @@ class _BulkCopy:
         finally:
             statement.close()
         return int(rows) if rows is not None and rows >= 0 else int(batch.num_rows)
+
+    def finish(self) -> None:
+        self.connection.commit()
 
     def close(self) -> None:
         self.connection.close()
