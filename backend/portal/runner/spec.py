@@ -5,20 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from etl_engine import (
-    ColumnSpec,
-    ColumnType,
-    CsvOptions,
-    DestinationConfig,
-    JobSpec,
-    LoadSpec,
-    SourceColumn,
-    Transform,
-)
-from etl_engine.spec import DestinationKind, LoadStrategy
+from etl_engine import ColumnSpec, ColumnType, JobSpec, LoadSpec, Transform
+from etl_engine.spec import LoadStrategy
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher
 from portal.models import Credential, Job, JobRun, UploadedFile
+from portal.services.engine_inputs import csv_options, destination_config, source_columns
 
 
 def engine_run_id(run: JobRun) -> str:
@@ -39,24 +31,8 @@ def build_job_spec(
     return JobSpec(
         run_id=engine_run_id(run),
         source_path=str(source_path),
-        csv=CsvOptions(
-            encoding=file.encoding,
-            delimiter=file.delimiter,
-            quotechar=file.quotechar or '"',
-            has_header=file.has_header,
-            decimal=file.decimal,
-            compression=file.compression,
-        ),
-        source_columns=[
-            SourceColumn(
-                name=column["name"],
-                sql_name=column["sql_name"],
-                type=ColumnType(column["type"]),
-                precision=column.get("precision"),
-                scale=column.get("scale"),
-            )
-            for column in file.columns
-        ],
+        csv=csv_options(file),
+        source_columns=source_columns(file),
         columns=[
             ColumnSpec(
                 source=mapping.source_column,
@@ -71,7 +47,7 @@ def build_job_spec(
             for mapping in job.mappings
             if mapping.include
         ],
-        destination=destination_config(credential, settings),
+        destination=destination_config(credential, CredentialCipher.from_settings(settings)),
         load=LoadSpec(
             schema=job.target_schema,
             table=job.target_table,
@@ -82,25 +58,4 @@ def build_job_spec(
             reject_threshold_count=job.reject_threshold_count,
             reject_threshold_percent=job.reject_threshold_percent,
         ),
-    )
-
-
-def destination_config(credential: Credential, settings: Settings) -> DestinationConfig:
-    options = dict(credential.options or {})
-    path = options.pop("path", None)
-    if credential.is_builtin and credential.kind == "duckdb":
-        # The embedded warehouse lives wherever this deployment's WAREHOUSE_PATH says.
-        path = str(settings.warehouse_path)
-    password = None
-    if credential.password_encrypted:
-        password = CredentialCipher.from_settings(settings).decrypt(credential.password_encrypted)
-    return DestinationConfig(
-        kind=cast(DestinationKind, credential.kind),  # validated by the API
-        host=credential.host,
-        port=credential.port,
-        database=credential.database,
-        user=credential.username,
-        password=password,
-        path=path,
-        options=options,
     )

@@ -28,6 +28,7 @@ from portal.schemas.credential import (
     CredentialUpdate,
 )
 from portal.services import destinations
+from portal.services.engine_inputs import destination_config, destination_from_fields
 
 BUILTIN_WAREHOUSE_NAME = "Embedded DuckDB warehouse"
 log = structlog.get_logger(__name__)
@@ -138,19 +139,10 @@ async def test_saved_credential(
     return await destinations.test_connection(config)
 
 
-def destination_config(credential: Credential, cipher: CredentialCipher) -> DestinationConfig:
-    """The engine's view of a stored credential, password decrypted (for a load or a test)."""
-    password = cipher.decrypt(credential.password_encrypted) if credential.password_encrypted else None
-    return _engine_config(
-        credential.kind, credential.host, credential.port, credential.database, credential.username,
-        password, credential.options or {},
-    )  # fmt: skip
-
-
 def unsaved_destination_config(fields: ConnectionFields) -> DestinationConfig:
     """The engine's view of a credential that is only being tried out."""
     password = fields.password.get_secret_value() if fields.password else None
-    return _engine_config(
+    return destination_from_fields(
         fields.kind.value,
         fields.host,
         fields.port,
@@ -158,29 +150,6 @@ def unsaved_destination_config(fields: ConnectionFields) -> DestinationConfig:
         fields.username,
         password,
         fields.options,
-    )
-
-
-def _engine_config(
-    kind: str,
-    host: str | None,
-    port: int | None,
-    database: str | None,
-    username: str | None,
-    password: str | None,
-    options: dict[str, Any],
-) -> DestinationConfig:
-    rest = dict(options)
-    path = rest.pop("path", None)
-    return DestinationConfig(
-        kind=CredentialKind(kind).value,
-        host=host,
-        port=port,
-        database=database,
-        user=username,
-        password=password,
-        path=str(path) if path is not None else None,
-        options=rest,
     )
 
 

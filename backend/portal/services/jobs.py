@@ -59,6 +59,7 @@ from portal.schemas.job import (
     TransformIn,
 )
 from portal.services import credentials, uploads
+from portal.services.engine_inputs import csv_options, destination_config
 from portal.services.expression_sample import expression_sample
 from portal.services.job_runs import ACTIVE_STATUSES
 from portal.services.schedule_sync import Desired, apply_in_background
@@ -181,7 +182,7 @@ async def resolve(
     )
     problems = _mapping_problems(resolved, sources) + _strategy_problems(resolved)
     if not problems and check_destination and not fields.create_table:
-        config = credentials.destination_config(credential, cipher)
+        config = destination_config(credential, cipher)
         existing = await _table_columns(config, fields.target_schema, fields.target_table)
         if not existing:
             problems.append(
@@ -466,7 +467,7 @@ async def check_expression(session: AsyncSession, body: ExpressionRequest) -> Ex
     sample = None
     if check.valid:
         sample = await run_in_threadpool(
-            expression_sample, Path(file.stored_path), uploads.csv_options(file), sources, body.expression
+            expression_sample, Path(file.stored_path), csv_options(file), sources, body.expression
         )
     return ExpressionResult(
         valid=check.valid, error=check.error, position=check.position, type=check.type, sample=sample

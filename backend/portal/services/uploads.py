@@ -15,11 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from etl_engine import (
-    ColumnType,
-    CsvOptions,
     FileProfile,
     Preview,
-    SourceColumn,
     UnreadableFile,
     preview_csv,
     profile_csv,
@@ -34,6 +31,7 @@ from portal.core.errors import (
 )
 from portal.models import Job, UploadedFile
 from portal.schemas.upload import PreviewRead
+from portal.services.engine_inputs import csv_options, source_columns
 
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 # Reasons (etl_engine.UnreadableFile.reason) that mean "this is not a CSV at all" (415);
@@ -167,22 +165,6 @@ async def remove_orphans(session: AsyncSession, upload_dir: Path, min_age_second
     if removed:
         log.info("upload_orphans_removed", count=removed)
     return removed
-
-
-def csv_options(row: UploadedFile) -> CsvOptions:
-    """The engine's reading options for a stored file (the runner builds its JobSpec from this)."""
-    return CsvOptions(
-        encoding=row.encoding,
-        delimiter=row.delimiter,
-        quotechar=row.quotechar or '"',
-        has_header=row.has_header,
-        decimal=row.decimal,
-        compression=row.compression,
-    )
-
-
-def source_columns(row: UploadedFile) -> list[SourceColumn]:
-    return [SourceColumn(**{**column, "type": ColumnType(column["type"])}) for column in row.columns]
 
 
 def _apply_profile(row: UploadedFile, profile: FileProfile) -> None:

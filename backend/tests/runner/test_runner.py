@@ -102,7 +102,12 @@ def make_run(
                 ],
             )
             if destination == "warehouse":
-                credential = Credential(name=uuid.uuid4().hex, kind="duckdb", is_builtin=True, options={})
+                credential = Credential(
+                    name=uuid.uuid4().hex,
+                    kind="duckdb",
+                    is_builtin=True,
+                    options={"path": str(runner_settings.warehouse_path)},  # as the API keeps it
+                )
             else:
                 credential = Credential(
                     name=uuid.uuid4().hex, kind="postgres", host="127.0.0.1", port=free_port(), database="x"
