@@ -59,7 +59,7 @@ from portal.schemas.job import (
     TransformIn,
 )
 from portal.services import credentials, uploads
-from portal.services.engine_inputs import csv_options, destination_config
+from portal.services.engine_inputs import csv_options, destination_config, source_columns
 from portal.services.expression_sample import expression_sample
 from portal.services.job_runs import ACTIVE_STATUSES
 from portal.services.schedule_sync import Desired, apply_in_background
@@ -200,20 +200,6 @@ async def resolve(
             problems=[{"field": p.field, "message": p.message} for p in problems],
         )
     return resolved
-
-
-def source_columns(file: UploadedFile) -> list[SourceColumn]:
-    """The file's columns as the engine expects them (the stored JSON holds the type as a string)."""
-    return [
-        SourceColumn(
-            name=c["name"],
-            sql_name=c["sql_name"],
-            type=ColumnType(c["type"]),
-            precision=c.get("precision"),
-            scale=c.get("scale"),
-        )
-        for c in file.columns
-    ]
 
 
 def auto_mappings(sources: list[SourceColumn]) -> list[MappingIn]:
