@@ -145,9 +145,9 @@ def _fast_cast(
         target = FIXED_ARROW_TYPES[to]
     if (
         to in (ColumnType.INTEGER, ColumnType.BIGINT)
-        and pc.any(pc.match_substring(values, "x", ignore_case=True)).as_py()
+        and pc.any(pc.or_(pc.starts_with(values, "0x"), pc.starts_with(values, "0X"))).as_py()
     ):
-        return None  # Arrow reads 0x10 as hexadecimal; the careful path refuses it
+        return None  # Arrow reads 0x10 (only that form) as hexadecimal; the careful path refuses it
     try:
         result = pc.cast(values, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
