@@ -34,7 +34,7 @@ export const routes: RouteObject[] = [
           {
             path: "jobs/new",
             lazy: async () => ({
-              Component: (await import("@/features/job-wizard/components/job-wizard-page")).JobWizardPage,
+              Component: (await import("@/app/routes/new-job")).NewJobRoute,
             }),
           },
           {

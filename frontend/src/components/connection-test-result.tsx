@@ -24,7 +24,8 @@ export function ConnectionTestResult({ result, error }: { result?: Result; error
       {result.ok ? <CheckCircle2Icon /> : <XCircleIcon />}
       <AlertTitle>{result.ok ? "Connected" : "Connection failed"}</AlertTitle>
       <AlertDescription>
-        {result.message}
+        {/* "connected" says nothing the title does not. */}
+        {result.message.toLowerCase() !== "connected" && result.message}
         {details && <span className="text-xs opacity-80">{details}</span>}
       </AlertDescription>
     </Alert>

@@ -1,6 +1,7 @@
 // The cache's namespace, shared by every feature: a feature that changes a resource invalidates
 // the same keys another feature reads it under (e.g. the wizard creating a credential refreshes
-// the credentials page). Fetchers live in their feature's api/ folder; only the keys are shared.
+// the credentials page). Fetchers live in their feature's api/ folder; a request more than one
+// feature makes, unchanged, lives once in lib/requests/.
 import type { JobRunListParams, PageParams } from "@/types/api";
 
 export const queryKeys = {

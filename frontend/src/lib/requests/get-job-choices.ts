@@ -6,7 +6,7 @@ import type { JobRead, Page } from "@/types/api";
 
 const PARAMS = { limit: 500 };
 
-/** Every job, for the schedules page (names and the job picker). */
+/** Every job, for pickers and filters (schedules, run history). */
 export async function getJobChoices(): Promise<Page<JobRead>> {
   const { data } = await api.get<Page<JobRead>>("/jobs", { params: PARAMS });
   return data;

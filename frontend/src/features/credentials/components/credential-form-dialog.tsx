@@ -1,10 +1,10 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { CheckCircle2Icon, PlugZapIcon, XCircleIcon } from "lucide-react";
+import { PlugZapIcon } from "lucide-react";
 import * as React from "react";
 import { Controller, useForm, useWatch } from "react-hook-form";
 import { toast } from "sonner";
 
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { ConnectionTestResult } from "@/components/connection-test-result";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { ErrorMessage } from "@/components/ui/error-message";
@@ -59,15 +59,18 @@ function Field({
 }
 
 /** Create (no `credential`) or edit a destination connection; the password is write-only.
- * Mount it with a `key` per credential so each opening starts from that credential's values. */
+ * Mount it with a `key` per credential so each opening starts from that credential's values.
+ * The credentials page and the job wizard (composed by the app layer) both use it. */
 export function CredentialFormDialog({
   credential,
   open,
   onOpenChange,
+  onSaved,
 }: {
   credential?: CredentialRead;
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  onSaved?: (credential: CredentialRead) => void;
 }) {
   const editing = credential !== undefined;
   const form = useForm<CredentialForm>({
@@ -86,6 +89,7 @@ export function CredentialFormDialog({
     const done = (saved: CredentialRead) => {
       toast.success(`${saved.name} ${editing ? "saved" : "created"}`);
       onOpenChange(false);
+      onSaved?.(saved);
     };
     if (editing) update.mutate({ id: credential.id, body: updateBody(values, credential) }, { onSuccess: done });
     else create.mutate(createBody(values), { onSuccess: done });
@@ -105,7 +109,13 @@ export function CredentialFormDialog({
             A destination the portal loads into. Passwords are stored encrypted and never shown again.
           </DialogDescription>
         </DialogHeader>
-        <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-6" noValidate aria-label="Connection">
+        <form
+          onSubmit={(event) => {
+            // The dialog is portalled, but React still bubbles submit to a form around it (the wizard's).
+            event.stopPropagation();
+            void onSubmit(event);
+          }}
+          className="grid gap-4 sm:grid-cols-6" noValidate aria-label="Connection">
           <Field id="credential-name" label="Name" error={errors.name?.message} className="sm:col-span-4">
             <Input id="credential-name" autoComplete="off" {...form.register("name")} {...invalid("name")} />
           </Field>
@@ -202,23 +212,7 @@ export function CredentialFormDialog({
           )}
 
           <div className="flex flex-col gap-3 sm:col-span-6" aria-live="polite">
-            {test.data && (
-              <Alert variant={test.data.ok ? "default" : "destructive"}>
-                {test.data.ok ? <CheckCircle2Icon className="text-emerald-600" /> : <XCircleIcon />}
-                <AlertTitle>{test.data.ok ? "Connected" : "Connection failed"}</AlertTitle>
-                <AlertDescription>
-                  {/* "connected" says nothing the title does not. */}
-                  {test.data.message.toLowerCase() !== "connected" && <p>{test.data.message}</p>}
-                  {test.data.ok && (
-                    <p className="text-xs">
-                      {[test.data.server_version, test.data.latency_ms != null && `${Math.round(test.data.latency_ms)} ms`]
-                        .filter(Boolean)
-                        .join(" · ")}
-                    </p>
-                  )}
-                </AlertDescription>
-              </Alert>
-            )}
+            <ConnectionTestResult result={test.data} />
             {editing && credential.has_password && kind !== "duckdb" && !password && (
               <p className="text-xs text-muted-foreground">
                 Testing here uses the password typed above; to test the stored one, use Test on the list.

@@ -13,10 +13,10 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDeleteCredential } from "@/features/credentials/api/delete-credential";
 import { useCredentials } from "@/features/credentials/api/get-credentials";
-import { useTestCredential } from "@/features/credentials/api/test-credential";
 import { CredentialFormDialog } from "@/features/credentials/components/credential-form-dialog";
 import { KIND_LABEL } from "@/features/credentials/utils/credential-form";
 import { toApiError } from "@/lib/api-client";
+import { useTestCredential } from "@/lib/requests/test-credential";
 import type { CredentialRead } from "@/types/api";
 
 function where(credential: CredentialRead): string {

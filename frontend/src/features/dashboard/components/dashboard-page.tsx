@@ -10,9 +10,9 @@ import { Progress } from "@/components/ui/progress";
 import { RunStatusBadge } from "@/components/ui/run-status-badge";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useConfig } from "@/features/dashboard/api/get-config";
 import { useDashboard } from "@/features/dashboard/api/get-dashboard";
 import { formatDateTime, formatDuration, formatNumber } from "@/lib/format";
+import { useConfig } from "@/lib/requests/get-config";
 import { cn } from "@/lib/utils";
 import type { Dashboard, JobRunRead, JobRunStatus } from "@/types/api";
 

@@ -10,11 +10,11 @@ import { PageHeader } from "@/components/ui/page-header";
 import { runStatusLabel } from "@/components/ui/run-status-badge";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useJobChoices } from "@/features/job-runs/api/get-job-choices";
 import { useJobRuns } from "@/features/job-runs/api/get-job-runs";
 import { RunsTable } from "@/features/job-runs/components/runs-table";
 import { isActive } from "@/features/job-runs/utils/run-figures";
 import { formatNumber } from "@/lib/format";
+import { useJobChoices } from "@/lib/requests/get-job-choices";
 import type { JobRunListParams, JobRunStatus } from "@/types/api";
 
 const PAGE_SIZE = 25;

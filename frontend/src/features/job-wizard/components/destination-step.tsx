@@ -2,6 +2,7 @@ import { AlertTriangleIcon, PlugZapIcon } from "lucide-react";
 import * as React from "react";
 import { Controller, useFormContext, useWatch } from "react-hook-form";
 
+import { ConnectionTestResult } from "@/components/connection-test-result";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -15,10 +16,8 @@ import { Textarea } from "@/components/ui/textarea";
 import { useCredentials } from "@/features/job-wizard/api/get-credentials";
 import { useSchemas } from "@/features/job-wizard/api/get-schemas";
 import { useTables } from "@/features/job-wizard/api/get-tables";
-import { useTestCredential } from "@/features/job-wizard/api/test-credential";
-import { ConnectionTestResult } from "@/features/job-wizard/components/connection-test-result";
-import { NewCredentialDialog } from "@/features/job-wizard/components/new-credential-dialog";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
+import { useTestCredential } from "@/lib/requests/test-credential";
 import type { CredentialRead } from "@/types/api";
 
 const KIND_LABELS: Record<CredentialRead["kind"], string> = {
@@ -41,7 +40,16 @@ function preferredSchema(schemas: string[]): string {
 }
 
 /** Step 1: job name, destination connection (tested inline), schema, and new or existing table. */
-export function DestinationStep({ defaultTable }: { defaultTable: string }) {
+/** The app layer's control for creating a connection without leaving the wizard; it reports what it created. */
+export type RenderNewCredential = (onCreated: (credential: CredentialRead) => void) => React.ReactNode;
+
+export function DestinationStep({
+  defaultTable,
+  renderNewCredential,
+}: {
+  defaultTable: string;
+  renderNewCredential?: RenderNewCredential;
+}) {
   const { control, register, setValue, getValues, formState } = useFormContext<WizardValues>();
   const errors = formState.errors;
   const [credentialId, schema, tableMode, targetTable] = useWatch({
@@ -135,7 +143,7 @@ export function DestinationStep({ defaultTable }: { defaultTable: string }) {
               <PlugZapIcon />
               {test.isPending ? "Testing…" : "Test connection"}
             </Button>
-            <NewCredentialDialog onCreated={(credential) => pickCredential(credential.id)} />
+            {renderNewCredential?.((credential) => pickCredential(credential.id))}
           </div>
         )}
         {credentials.data?.items.length === 0 && (

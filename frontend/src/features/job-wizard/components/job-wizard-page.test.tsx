@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
@@ -155,46 +155,6 @@ describe("JobWizardPage", () => {
     expect(screen.getByTestId("mapping-target-customer_name")).toHaveValue("customername");
     expect(screen.getByTestId("mapping-type-id")).toHaveTextContent("BIGINT");
     expect(screen.getByTestId("mapping-include-amount")).not.toBeChecked();
-  });
-
-  it("creates a connection inline after testing it, then selects it", async () => {
-    destinationHandlers();
-    const saved = credential({ id: 5, name: "Analytics PG", kind: "postgres", is_builtin: false, host: "db", port: 5432 });
-    let tested: unknown = null;
-    let posted: unknown = null;
-    server.use(
-      http.post(apiPath("/credentials/test"), async ({ request }) => {
-        tested = await request.json();
-        return HttpResponse.json({ ok: true, message: "Connected", server_version: "PostgreSQL 16.4", latency_ms: 3.2 });
-      }),
-      http.post(apiPath("/credentials"), async ({ request }) => {
-        posted = await request.json();
-        return HttpResponse.json(saved, { status: 201 });
-      }),
-      http.get(apiPath(`/destinations/${saved.id}/schemas`), () => HttpResponse.json(["public"])),
-      http.get(apiPath(`/destinations/${saved.id}/tables`), () => HttpResponse.json([])),
-    );
-    const { user } = renderWizard();
-    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("main"));
-
-    await user.click(screen.getByTestId("new-credential-button"));
-    const dialog = await screen.findByRole("dialog", { name: "New connection" });
-    await user.type(within(dialog).getByLabelText("Name"), "Analytics PG");
-    await user.type(within(dialog).getByLabelText("Host"), "db");
-    await user.type(within(dialog).getByLabelText("Database"), "analytics");
-    await user.type(within(dialog).getByLabelText("User"), "etl");
-    await user.type(within(dialog).getByLabelText("Password"), "s3cret");
-    await user.click(within(dialog).getByRole("button", { name: "Test connection" }));
-    expect(await within(dialog).findByTestId("connection-test-result")).toHaveTextContent("PostgreSQL 16.4 · 3 ms");
-    expect(tested).toMatchObject({ kind: "postgres", host: "db", port: 5432, database: "analytics", password: "s3cret" });
-
-    server.use(http.get(apiPath("/credentials"), () => HttpResponse.json({ items: [warehouse, saved], total: 2 })));
-    await user.click(within(dialog).getByRole("button", { name: "Save connection" }));
-
-    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
-    expect(posted).toMatchObject({ name: "Analytics PG", options: { sslmode: "prefer" } });
-    await waitFor(() => expect(screen.getByTestId("credential-select")).toHaveTextContent("Analytics PG"));
-    await waitFor(() => expect(screen.getByTestId("schema-select")).toHaveTextContent("public"));
   });
 
   it("opens the job when it was created but Airflow could not start it", async () => {

@@ -6,11 +6,13 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useFile } from "@/features/job-wizard/api/get-file";
+import type { RenderNewCredential } from "@/features/job-wizard/components/destination-step";
 import { JobWizard } from "@/features/job-wizard/components/job-wizard";
+import { useFile } from "@/lib/requests/get-file";
 
-/** /jobs/new?fileId=… — a job always starts from an uploaded file. */
-export function JobWizardPage() {
+/** /jobs/new?fileId=… — a job always starts from an uploaded file.
+ * `renderNewCredential` is the app layer's "new connection" control (the credentials feature's form). */
+export function JobWizardPage({ renderNewCredential }: { renderNewCredential?: RenderNewCredential }) {
   const [searchParams] = useSearchParams();
   const fileId = searchParams.get("fileId");
   const file = useFile(fileId);
@@ -37,7 +39,7 @@ export function JobWizardPage() {
       {fileId && file.isError && (
         <ErrorMessage error={file.error} title="Could not load the file for this job" onRetry={() => void file.refetch()} />
       )}
-      {file.data && <JobWizard key={file.data.id} file={file.data} />}
+      {file.data && <JobWizard key={file.data.id} file={file.data} renderNewCredential={renderNewCredential} />}
     </div>
   );
 }

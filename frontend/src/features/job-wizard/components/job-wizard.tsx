@@ -34,10 +34,9 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { validateExpressionQueryOptions } from "@/features/column-mapping/api/validate-expression";
 import { autoMatch, mappingRowsFromFile } from "@/features/column-mapping/utils/mapping-rows";
 import { useCreateJob } from "@/features/job-wizard/api/create-job";
-import { useExecuteJob } from "@/features/job-wizard/api/execute-job";
 import { getTableSchemaQueryOptions } from "@/features/job-wizard/api/get-table-schema";
 import { getTablesQueryOptions } from "@/features/job-wizard/api/get-tables";
-import { DestinationStep } from "@/features/job-wizard/components/destination-step";
+import { DestinationStep, type RenderNewCredential } from "@/features/job-wizard/components/destination-step";
 import { LoadStep } from "@/features/job-wizard/components/load-step";
 import { MappingStep } from "@/features/job-wizard/components/mapping-step";
 import { ReviewStep } from "@/features/job-wizard/components/review-step";
@@ -51,6 +50,7 @@ import {
   type WizardValues,
 } from "@/features/job-wizard/utils/wizard-schema";
 import { toApiError } from "@/lib/api-client";
+import { useExecuteJob } from "@/lib/requests/execute-job";
 import type { UploadedFileRead } from "@/types/api";
 
 const STEPS = ["Destination", "Mapping", "Load", "Review"] as const;
@@ -61,7 +61,13 @@ const STEP_DESCRIPTIONS = [
   "Check what will happen, then create the job or create and run it now.",
 ];
 
-export function JobWizard({ file }: { file: UploadedFileRead }) {
+export function JobWizard({
+  file,
+  renderNewCredential,
+}: {
+  file: UploadedFileRead;
+  renderNewCredential?: RenderNewCredential;
+}) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const createJob = useCreateJob();
@@ -189,7 +195,7 @@ export function JobWizard({ file }: { file: UploadedFileRead }) {
           </CardHeader>
           <CardContent>
             <ErrorBoundary key={step} title={`The ${STEPS[step]?.toLowerCase() ?? ""} step failed`}>
-              {step === 0 && <DestinationStep defaultTable={tableNameFromFilename(file.filename)} />}
+              {step === 0 && <DestinationStep defaultTable={tableNameFromFilename(file.filename)} renderNewCredential={renderNewCredential} />}
               {step === 1 && <MappingStep file={file} />}
               {step === 2 && <LoadStep />}
               {step === 3 && <ReviewStep file={file} />}

@@ -3,8 +3,8 @@ import { useNavigate } from "react-router";
 import { toast } from "sonner";
 
 import { Button, type ButtonProps } from "@/components/ui/button";
-import { useExecuteJob } from "@/features/jobs/api/execute-job";
 import { toApiError } from "@/lib/api-client";
+import { useExecuteJob } from "@/lib/requests/execute-job";
 
 /** Runs the job now and opens the run's live progress. */
 export function ExecuteJobButton({

@@ -12,10 +12,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
-import { useFile } from "@/features/preview/api/get-file";
 import { useFilePreview } from "@/features/preview/api/get-file-preview";
 import { PreviewTable } from "@/features/preview/components/preview-table";
 import { formatBytes, formatNumber } from "@/lib/format";
+import { useFile } from "@/lib/requests/get-file";
 
 const PAGE_SIZES = [25, 50, 100, 250];
 const DEFAULT_LIMIT = 50;

@@ -14,12 +14,12 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDeleteSchedule } from "@/features/schedules/api/delete-schedule";
-import { useJobChoices } from "@/features/schedules/api/get-job-choices";
 import { useSchedules } from "@/features/schedules/api/get-schedules";
 import { useSetScheduleEnabled } from "@/features/schedules/api/set-schedule-enabled";
 import { ScheduleFormDialog } from "@/features/schedules/components/schedule-form-dialog";
 import { toApiError } from "@/lib/api-client";
 import { formatDateTime } from "@/lib/format";
+import { useJobChoices } from "@/lib/requests/get-job-choices";
 import type { ScheduleRead } from "@/types/api";
 
 function EnabledSwitch({ schedule, jobName }: { schedule: ScheduleRead; jobName: string }) {

@@ -8,8 +8,6 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { Progress } from "@/components/ui/progress";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useConfig } from "@/features/upload/api/get-config";
-import { useFile } from "@/features/upload/api/get-file";
 import { useUploadFile, type UploadProgress } from "@/features/upload/api/upload-file";
 import { FileDropzone } from "@/features/upload/components/file-dropzone";
 import { FileOverview } from "@/features/upload/components/file-overview";
@@ -17,6 +15,8 @@ import { RecentUploads } from "@/features/upload/components/recent-uploads";
 import { checkFile } from "@/features/upload/utils/check-file";
 import { toApiError } from "@/lib/api-client";
 import { formatBytes } from "@/lib/format";
+import { useConfig } from "@/lib/requests/get-config";
+import { useFile } from "@/lib/requests/get-file";
 
 function UploadingCard({ name, progress, onCancel }: { name: string; progress: UploadProgress; onCancel: () => void }) {
   const percent = progress.total > 0 ? Math.round((100 * progress.loaded) / progress.total) : 0;
