@@ -96,15 +96,21 @@ class BatchMapper:
         return values
 
     def _describe(self, raw: RawBatch, checks: list[Check], rejected: pa.Array) -> list[RejectedRow]:
+        """One RejectedRow per rejected index, naming the first check it failed (column order)."""
+        indices = pc.indices_nonzero(rejected)
+        masks = [
+            pc.fill_null(c.parsed.invalid.take(indices), False).to_numpy(zero_copy_only=False) for c in checks
+        ]
+        shown = [c.shown.take(indices).to_pylist() if c.shown is not None else None for c in checks]
+        cells = raw.batch.take(indices).to_pylist()
         rows: list[RejectedRow] = []
-        for index in pc.indices_nonzero(rejected).to_pylist():
-            failed = next(c for c in checks if c.parsed.invalid[index].as_py())
-            value = failed.shown[index].as_py() if failed.shown is not None else None
+        for position, index in enumerate(indices.to_pylist()):
+            which = next(i for i, mask in enumerate(masks) if mask[position])
+            failed, values = checks[which], shown[which]
+            value = values[position] if values is not None else None
             reason = failed.parsed.reason if value is None else f"{str(value)!r} is {failed.parsed.reason}"
-            cells = [raw.batch.column(i)[index].as_py() for i in range(raw.batch.num_columns)]
-            rows.append(
-                RejectedRow(raw.line_number(index), csv_line(cells, self.spec), failed.column, reason)
-            )
+            line = csv_line(list(cells[position].values()), self.spec)
+            rows.append(RejectedRow(raw.line_number(index), line, failed.column, reason))
         return rows
 
 
