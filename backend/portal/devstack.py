@@ -245,6 +245,10 @@ class Stack:
             # Workers reach the Execution API through the base URL: required off port 8080.
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{cfg.airflow_port}",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(cfg.dag_refresh_seconds),
+            # The portal forces a re-parse of the schedules file with a DAG's file token, which
+            # exists only once the file has a DAG: the first schedule shows at the next periodic
+            # parse of that file, so it comes every few seconds (default 30 s).
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(cfg.dag_refresh_seconds),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(cfg.log_server_port),
             # A worker that dies with its task (not just the task process) is noticed after this
             # long without heartbeats, instead of 5 minutes; its run is then retried or failed.

@@ -44,7 +44,9 @@ async def _schedule_dags(airflow: AirflowClient) -> list[DagInfo]:
 
 async def _reparse_schedules_file(airflow: AirflowClient, known: Iterable[DagInfo]) -> bool:
     """Every schedule DAG comes from the same file, so any of them (stale ones too) carries its
-    token. With none known yet, the DAG processor picks the file up at its own interval."""
+    token. With none known yet Airflow has no token for the file (it refuses tokens of files without
+    a DAG): the DAG processor parses it again after `[dag_processor] min_file_process_interval`,
+    which deployments set to a few seconds."""
     for dag in known:
         await airflow.reparse_dag_file(dag.file_token)
         return True

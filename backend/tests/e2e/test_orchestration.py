@@ -123,7 +123,8 @@ def test_schedule_created_through_the_api_becomes_a_dag_whose_runs_load_the_job(
         found = airflow_api.get(f"/dags/{dag_id}")
         return found.json() if found.status_code == 200 else None
 
-    wait_until(lambda: (dag() or {}).get("is_paused") is False, 90, f"{dag_id} unpaused in Airflow")
+    # Within seconds, even for the first schedule DAG (no file token to force a re-parse yet).
+    wait_until(lambda: (dag() or {}).get("is_paused") is False, 15, f"{dag_id} unpaused in Airflow")
     details = dag()
     assert details is not None
     assert {"etl-portal", "scheduled"} <= {tag["name"] for tag in details["tags"]}
