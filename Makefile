@@ -16,7 +16,9 @@ help: ## List the targets
 $(STAMP): $(LOCK) backend/pyproject.toml
 	@test -x $(PY) || python3.11 -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q uv==0.13.8
-	VIRTUAL_ENV=$(VENV) $(UV) pip sync -q $(LOCK)
+	@# Bytecode compiled once here: PYTHONDONTWRITEBYTECODE may be set, and every Airflow task
+	@# would otherwise recompile pandas and Airflow on import (~2 s each).
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync -q --compile-bytecode $(LOCK)
 	VIRTUAL_ENV=$(VENV) $(UV) pip install -q --no-deps -e backend
 	@rm -f $(VENV)/.installed-* && touch $@
 
