@@ -2,14 +2,12 @@ import { KeyRoundIcon, PencilIcon, PlugZapIcon, PlusIcon, Trash2Icon } from "luc
 import * as React from "react";
 import { toast } from "sonner";
 
+import { PagedList } from "@/components/paged-list";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
-import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDeleteCredential } from "@/features/credentials/api/delete-credential";
 import { useCredentials } from "@/features/credentials/api/get-credentials";
@@ -99,66 +97,60 @@ export function CredentialsPage() {
           </Button>
         }
       />
-      {credentials.isPending ? (
-        <div className="flex flex-col gap-2" aria-busy="true">
-          {Array.from({ length: 3 }, (_, i) => (
-            <Skeleton key={i} className="h-12 w-full" />
-          ))}
-        </div>
-      ) : credentials.isError ? (
-        <ErrorMessage title="Could not load the credentials" error={credentials.error} onRetry={() => void credentials.refetch()} />
-      ) : credentials.data.items.length === 0 ? (
-        <EmptyState
-          icon={<KeyRoundIcon />}
-          title="No connections yet"
-          description="Add a PostgreSQL, Redshift or DuckDB destination to load into."
-          action={<Button onClick={() => setEditing(null)}>New connection</Button>}
-        />
-      ) : (
-        <Card className="py-0">
-          <CardContent className="px-0">
-            <Table>
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-4">Name</TableHead>
-                  <TableHead className="hidden sm:table-cell">Kind</TableHead>
-                  <TableHead className="hidden md:table-cell">Location</TableHead>
-                  <TableHead className="hidden lg:table-cell">User</TableHead>
-                  <TableHead className="hidden lg:table-cell">Password</TableHead>
-                  <TableHead className="pr-4 text-right">
-                    <span className="sr-only">Actions</span>
-                  </TableHead>
+      <PagedList
+        query={credentials}
+        errorTitle="Could not load the credentials"
+        empty={
+          <EmptyState
+            icon={<KeyRoundIcon />}
+            title="No connections yet"
+            description="Add a PostgreSQL, Redshift or DuckDB destination to load into."
+            action={<Button onClick={() => setEditing(null)}>New connection</Button>}
+          />
+        }
+      >
+        {(items) => (
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-4">Name</TableHead>
+                <TableHead className="hidden sm:table-cell">Kind</TableHead>
+                <TableHead className="hidden md:table-cell">Location</TableHead>
+                <TableHead className="hidden lg:table-cell">User</TableHead>
+                <TableHead className="hidden lg:table-cell">Password</TableHead>
+                <TableHead className="pr-4 text-right">
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {items.map((credential) => (
+                <TableRow key={credential.id}>
+                  <TableCell className="pl-4 font-medium">
+                    {credential.name}
+                    {credential.is_builtin && (
+                      <Badge variant="info" className="ml-2">
+                        built-in
+                      </Badge>
+                    )}
+                  </TableCell>
+                  <TableCell className="hidden sm:table-cell">{KIND_LABEL[credential.kind]}</TableCell>
+                  <TableCell className="hidden max-w-64 truncate font-mono text-xs md:table-cell" title={where(credential)}>
+                    {where(credential)}
+                  </TableCell>
+                  <TableCell className="hidden lg:table-cell">{credential.username ?? "—"}</TableCell>
+                  <TableCell className="hidden text-muted-foreground lg:table-cell">
+                    {credential.has_password ? "stored" : "none"}
+                  </TableCell>
+                  <TableCell className="pr-4">
+                    <CredentialActions credential={credential} onEdit={() => setEditing(credential)} />
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {credentials.data.items.map((credential) => (
-                  <TableRow key={credential.id}>
-                    <TableCell className="pl-4 font-medium">
-                      {credential.name}
-                      {credential.is_builtin && (
-                        <Badge variant="info" className="ml-2">
-                          built-in
-                        </Badge>
-                      )}
-                    </TableCell>
-                    <TableCell className="hidden sm:table-cell">{KIND_LABEL[credential.kind]}</TableCell>
-                    <TableCell className="hidden max-w-64 truncate font-mono text-xs md:table-cell" title={where(credential)}>
-                      {where(credential)}
-                    </TableCell>
-                    <TableCell className="hidden lg:table-cell">{credential.username ?? "—"}</TableCell>
-                    <TableCell className="hidden text-muted-foreground lg:table-cell">
-                      {credential.has_password ? "stored" : "none"}
-                    </TableCell>
-                    <TableCell className="pr-4">
-                      <CredentialActions credential={credential} onEdit={() => setEditing(credential)} />
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </CardContent>
-        </Card>
-      )}
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </PagedList>
       <CredentialFormDialog
         key={editing === undefined ? "closed" : (editing?.id ?? "new")}
         credential={editing ?? undefined}

@@ -1,13 +1,11 @@
 import { PlusIcon, WorkflowIcon } from "lucide-react";
 import { Link } from "react-router";
 
+import { PagedList } from "@/components/paged-list";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
-import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useJobs } from "@/features/jobs/api/get-jobs";
 import { ExecuteJobButton } from "@/features/jobs/components/execute-job-button";
@@ -34,66 +32,61 @@ export function JobsPage() {
           </Button>
         }
       />
-      {jobs.isPending ? (
-        <div className="flex flex-col gap-2" aria-busy="true">
-          {Array.from({ length: 4 }, (_, i) => (
-            <Skeleton key={i} className="h-12 w-full" />
-          ))}
-        </div>
-      ) : jobs.isError ? (
-        <ErrorMessage title="Could not load the jobs" error={jobs.error} onRetry={() => void jobs.refetch()} />
-      ) : jobs.data.items.length === 0 ? (
-        <EmptyState
-          icon={<WorkflowIcon />}
-          title="No jobs yet"
-          description="Upload a CSV file, check its preview, and the wizard turns it into a job."
-          action={
-            <Button asChild>
-              <Link to={NEW_JOB_PATH}>Upload a CSV</Link>
-            </Button>
-          }
-        />
-      ) : (
-        <Card className="py-0">
-          <CardContent className="px-0">
-            <Table>
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-4">Name</TableHead>
-                  <TableHead className="hidden sm:table-cell">Destination table</TableHead>
-                  <TableHead className="hidden md:table-cell">Strategy</TableHead>
-                  <TableHead className="hidden lg:table-cell">Updated</TableHead>
-                  <TableHead className="pr-4 text-right">
-                    <span className="sr-only">Actions</span>
-                  </TableHead>
+      <PagedList
+        query={jobs}
+        errorTitle="Could not load the jobs"
+        loadingRows={4}
+        empty={
+          <EmptyState
+            icon={<WorkflowIcon />}
+            title="No jobs yet"
+            description="Upload a CSV file, check its preview, and the wizard turns it into a job."
+            action={
+              <Button asChild>
+                <Link to={NEW_JOB_PATH}>Upload a CSV</Link>
+              </Button>
+            }
+          />
+        }
+      >
+        {(items) => (
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-4">Name</TableHead>
+                <TableHead className="hidden sm:table-cell">Destination table</TableHead>
+                <TableHead className="hidden md:table-cell">Strategy</TableHead>
+                <TableHead className="hidden lg:table-cell">Updated</TableHead>
+                <TableHead className="pr-4 text-right">
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {items.map((job) => (
+                <TableRow key={job.id}>
+                  <TableCell className="max-w-72 pl-4">
+                    <Link to={`/jobs/${job.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                      {job.name}
+                    </Link>
+                    {job.description && <p className="truncate text-xs text-muted-foreground">{job.description}</p>}
+                  </TableCell>
+                  <TableCell className="hidden font-mono text-xs sm:table-cell">
+                    {job.target_schema}.{job.target_table}
+                  </TableCell>
+                  <TableCell className="hidden md:table-cell">
+                    <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>
+                  </TableCell>
+                  <TableCell className="hidden whitespace-nowrap lg:table-cell">{formatDateTime(job.updated_at)}</TableCell>
+                  <TableCell className="pr-4 text-right">
+                    <ExecuteJobButton jobId={job.id} jobName={job.name} size="sm" variant="outline" />
+                  </TableCell>
                 </TableRow>
-              </TableHeader>
-              <TableBody>
-                {jobs.data.items.map((job) => (
-                  <TableRow key={job.id}>
-                    <TableCell className="max-w-72 pl-4">
-                      <Link to={`/jobs/${job.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
-                        {job.name}
-                      </Link>
-                      {job.description && <p className="truncate text-xs text-muted-foreground">{job.description}</p>}
-                    </TableCell>
-                    <TableCell className="hidden font-mono text-xs sm:table-cell">
-                      {job.target_schema}.{job.target_table}
-                    </TableCell>
-                    <TableCell className="hidden md:table-cell">
-                      <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>
-                    </TableCell>
-                    <TableCell className="hidden whitespace-nowrap lg:table-cell">{formatDateTime(job.updated_at)}</TableCell>
-                    <TableCell className="pr-4 text-right">
-                      <ExecuteJobButton jobId={job.id} jobName={job.name} size="sm" variant="outline" />
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </CardContent>
-        </Card>
-      )}
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </PagedList>
     </>
   );
 }

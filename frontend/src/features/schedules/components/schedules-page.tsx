@@ -3,14 +3,12 @@ import * as React from "react";
 import { Link, useSearchParams } from "react-router";
 import { toast } from "sonner";
 
+import { PagedList } from "@/components/paged-list";
 import { Button } from "@/components/ui/button";
-import { Card, CardContent } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
-import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { RunStatusBadge } from "@/components/ui/run-status-badge";
-import { Skeleton } from "@/components/ui/skeleton";
 import { Switch } from "@/components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useDeleteSchedule } from "@/features/schedules/api/delete-schedule";
@@ -143,103 +141,97 @@ export function SchedulesPage() {
           </Button>
         }
       />
-      {schedules.isPending ? (
-        <div className="flex flex-col gap-2" aria-busy="true">
-          {Array.from({ length: 3 }, (_, i) => (
-            <Skeleton key={i} className="h-14 w-full" />
-          ))}
-        </div>
-      ) : schedules.isError ? (
-        <ErrorMessage title="Could not load the schedules" error={schedules.error} onRetry={() => void schedules.refetch()} />
-      ) : schedules.data.items.length === 0 ? (
-        <EmptyState
-          icon={<CalendarClockIcon />}
-          title="No schedules yet"
-          description={
-            noJobs ? "Create a job first; then schedule it here." : "Jobs run only when executed by hand until they have a schedule."
-          }
-          action={
-            noJobs ? (
-              <Button asChild>
-                <Link to="/upload">Upload a CSV</Link>
-              </Button>
-            ) : (
-              <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })}>New schedule</Button>
-            )
-          }
-        />
-      ) : (
-        <Card className="py-0">
-          <CardContent className="px-0">
-            <Table>
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="pl-4">Job</TableHead>
-                  <TableHead>Schedule</TableHead>
-                  <TableHead className="hidden md:table-cell">Next run</TableHead>
-                  <TableHead className="hidden lg:table-cell">Last run</TableHead>
-                  <TableHead>Enabled</TableHead>
-                  <TableHead className="pr-4 text-right">
-                    <span className="sr-only">Actions</span>
-                  </TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {schedules.data.items.map((schedule) => {
-                  const name = jobName(schedule.job_id);
-                  return (
-                    <TableRow key={schedule.id}>
-                      <TableCell className="max-w-48 truncate pl-4">
-                        <Link to={`/jobs/${schedule.job_id}`} className="font-medium text-primary underline-offset-4 hover:underline">
-                          {name}
-                        </Link>
-                      </TableCell>
-                      <TableCell>
-                        <div className="font-medium">{schedule.description}</div>
-                        <div className="text-xs text-muted-foreground">
-                          <code>{schedule.cron_expression}</code> · {schedule.timezone}
+      <PagedList
+        query={schedules}
+        errorTitle="Could not load the schedules"
+        empty={
+          <EmptyState
+            icon={<CalendarClockIcon />}
+            title="No schedules yet"
+            description={
+              noJobs ? "Create a job first; then schedule it here." : "Jobs run only when executed by hand until they have a schedule."
+            }
+            action={
+              noJobs ? (
+                <Button asChild>
+                  <Link to="/upload">Upload a CSV</Link>
+                </Button>
+              ) : (
+                <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })}>New schedule</Button>
+              )
+            }
+          />
+        }
+      >
+        {(items) => (
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead className="pl-4">Job</TableHead>
+                <TableHead>Schedule</TableHead>
+                <TableHead className="hidden md:table-cell">Next run</TableHead>
+                <TableHead className="hidden lg:table-cell">Last run</TableHead>
+                <TableHead>Enabled</TableHead>
+                <TableHead className="pr-4 text-right">
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {items.map((schedule) => {
+                const name = jobName(schedule.job_id);
+                return (
+                  <TableRow key={schedule.id}>
+                    <TableCell className="max-w-48 truncate pl-4">
+                      <Link to={`/jobs/${schedule.job_id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                        {name}
+                      </Link>
+                    </TableCell>
+                    <TableCell>
+                      <div className="font-medium">{schedule.description}</div>
+                      <div className="text-xs text-muted-foreground">
+                        <code>{schedule.cron_expression}</code> · {schedule.timezone}
+                      </div>
+                    </TableCell>
+                    <TableCell className="hidden whitespace-nowrap md:table-cell">
+                      <NextRuns schedule={schedule} />
+                    </TableCell>
+                    <TableCell className="hidden lg:table-cell">
+                      {schedule.last_run ? (
+                        <div className="flex flex-col items-start gap-1">
+                          <Link to={`/runs/${schedule.last_run.id}`} className="text-xs text-primary hover:underline">
+                            #{schedule.last_run.id} · {formatDateTime(schedule.last_run.created_at)}
+                          </Link>
+                          <RunStatusBadge status={schedule.last_run.status} />
                         </div>
-                      </TableCell>
-                      <TableCell className="hidden whitespace-nowrap md:table-cell">
-                        <NextRuns schedule={schedule} />
-                      </TableCell>
-                      <TableCell className="hidden lg:table-cell">
-                        {schedule.last_run ? (
-                          <div className="flex flex-col items-start gap-1">
-                            <Link to={`/runs/${schedule.last_run.id}`} className="text-xs text-primary hover:underline">
-                              #{schedule.last_run.id} · {formatDateTime(schedule.last_run.created_at)}
-                            </Link>
-                            <RunStatusBadge status={schedule.last_run.status} />
-                          </div>
-                        ) : (
-                          <span className="text-muted-foreground">Never</span>
-                        )}
-                      </TableCell>
-                      <TableCell>
-                        <EnabledSwitch schedule={schedule} jobName={name} />
-                      </TableCell>
-                      <TableCell className="pr-4">
-                        <div className="flex justify-end gap-1">
-                          <Button
-                            variant="ghost"
-                            size="sm"
-                            aria-label={`Edit schedule of ${name}: ${schedule.description}`}
-                            onClick={() => setEditing({ mode: "edit", schedule })}
-                          >
-                            <PencilIcon />
-                            <span className="hidden lg:inline">Edit</span>
-                          </Button>
-                          <DeleteScheduleButton schedule={schedule} jobName={name} />
-                        </div>
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </CardContent>
-        </Card>
-      )}
+                      ) : (
+                        <span className="text-muted-foreground">Never</span>
+                      )}
+                    </TableCell>
+                    <TableCell>
+                      <EnabledSwitch schedule={schedule} jobName={name} />
+                    </TableCell>
+                    <TableCell className="pr-4">
+                      <div className="flex justify-end gap-1">
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          aria-label={`Edit schedule of ${name}: ${schedule.description}`}
+                          onClick={() => setEditing({ mode: "edit", schedule })}
+                        >
+                          <PencilIcon />
+                          <span className="hidden lg:inline">Edit</span>
+                        </Button>
+                        <DeleteScheduleButton schedule={schedule} jobName={name} />
+                      </div>
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+      </PagedList>
       {editing && (
         <ScheduleFormDialog
           key={editing.mode === "edit" ? editing.schedule.id : "new"}
