@@ -285,13 +285,7 @@ class Writer(ABC):
     # -- before the data ----------------------------------------------------------------------
     def committed(self) -> LedgerEntry | None:
         """The ledger entry of this run if an earlier attempt committed it."""
-        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.load.schema)}")
-        self.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.ledger} (run_id varchar(200) PRIMARY KEY, "
-            "target_table varchar(200), strategy varchar(20), rows_read bigint, rows_loaded bigint, "
-            "rows_rejected bigint, rows_filtered bigint, loaded_at timestamp)"
-        )
-        self._commit()
+        self.create_ledger()
         p = self.destination.placeholder
         row = self.execute(
             f"SELECT rows_read, rows_loaded, rows_rejected, rows_filtered FROM {self.ledger} "
@@ -300,6 +294,16 @@ class Writer(ABC):
         ).fetchone()
         self._commit()
         return None if row is None else LedgerEntry(self.run_id, *(int(v) for v in row))
+
+    def create_ledger(self) -> None:
+        """Create the schema and the ledger table unless they exist (committed on return)."""
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.load.schema)}")
+        self.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.ledger} (run_id varchar(200) PRIMARY KEY, "
+            "target_table varchar(200), strategy varchar(20), rows_read bigint, rows_loaded bigint, "
+            "rows_rejected bigint, rows_filtered bigint, loaded_at timestamp)"
+        )
+        self._commit()
 
     def prepare(self) -> None:
         """Check an existing target against the mapping, then create a fresh staging table."""

@@ -23,6 +23,9 @@ from ..spec import ColumnSpec, DestinationKind, LoadSpec
 from .base import Destination, Writer
 
 CONNECT_TIMEOUT_SECONDS = 10
+# Serialises creating schemas and ledgers in one database (pg_advisory_xact_lock's key space is
+# shared by every client of the database: a fixed, unlikely key, "ETL_LEDG" in ASCII).
+LEDGER_LOCK_KEY = 0x45544C5F4C454447
 
 
 class PostgresDestination(Destination):
@@ -114,6 +117,18 @@ class PostgresWriter(Writer):
         for bulk in self._bulks:
             bulk.close()
         self._bulks.clear()
+
+    def create_ledger(self) -> None:
+        # Concurrent CREATE ... IF NOT EXISTS can both find the name free and then collide on the
+        # catalog's unique index (UniqueViolation on pg_namespace / pg_type): first loads into a
+        # fresh schema take turns, each in a transaction that holds the lock until it commits.
+        self._begin()
+        try:
+            self.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK_KEY,))
+            super().create_ledger()
+        except BaseException:
+            self._rollback()
+            raise
 
     def prepare(self) -> None:
         super().prepare()

@@ -87,6 +87,9 @@ class RedshiftWriter(PostgresWriter):
             f"INSERT INTO {self.target} ({columns}) SELECT {columns} FROM {self.staging}"
         )
 
+    def create_ledger(self) -> None:
+        Writer.create_ledger(self)  # Redshift has no advisory locks
+
     def close(self) -> None:
         Writer.close(self)
 
