@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -68,7 +69,7 @@ def test_writers_creating_the_ledger_at_the_same_instant_all_succeed(
             assert writer.committed() is None
 
     writers = [destination.writer(spec.load, spec.columns, f"race-{n}") for n in range(LOADS)]
-    assert run_together([lambda w=w: first_contact(w) for w in writers]) == []
+    assert run_together([partial(first_contact, w) for w in writers]) == []
 
 
 def test_concurrent_first_loads_into_a_fresh_schema_all_succeed(
@@ -79,7 +80,11 @@ def test_concurrent_first_loads_into_a_fresh_schema_all_succeed(
     path = write_csv("id,name\n" + "".join(f"{i},n{i}\n" for i in range(200)))
     specs = [make_spec(path, fresh_schema_config, table=f"t{n}", run_id=f"load-{n}") for n in range(LOADS)]
     results: list[e.RunResult] = []
-    errors = run_together([lambda s=s: results.append(e.run_job(s, RecordingReporter())) for s in specs])
+
+    def load(spec: e.JobSpec) -> None:
+        results.append(e.run_job(spec, RecordingReporter()))
+
+    errors = run_together([partial(load, s) for s in specs])
     assert errors == []
     assert sorted(r.rows_loaded for r in results) == [200] * LOADS
     schema = fresh_schema_config.options["schema"]
