@@ -192,19 +192,33 @@ def test_a_connection_killed_mid_load_is_transient_and_the_retry_loads_each_row_
     from .conftest import dsn
 
     class KillingReporter(RecordingReporter):
+        killed: tuple[int, ...] = ()
+
         def progress(self, p: e.Progress) -> None:
             super().progress(p)
             if len(self.progress_seen) == 2:
+                # Only this load's sessions, never other suites' loads on the same server: in this
+                # database, and naming this test's own schema in their last statement (the writer's
+                # connection) or holding a lock in it (the COPY sessions' open transactions).
                 with psycopg.connect(dsn(pg_config), autocommit=True) as admin:
-                    admin.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name = 'etl-portal' AND pid <> pg_backend_pid()"
-                    )
+                    pids = admin.execute(
+                        "SELECT a.pid FROM pg_stat_activity a WHERE a.datname = current_database() "
+                        "AND a.application_name = 'etl-portal' AND a.pid <> pg_backend_pid() "
+                        "AND (strpos(a.query, %s) > 0 OR EXISTS (SELECT 1 FROM pg_locks l "
+                        "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE l.pid = a.pid AND n.nspname = %s))",
+                        (schema_of(pg_config), schema_of(pg_config)),
+                    ).fetchall()
+                    for (pid,) in pids:
+                        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    self.killed = tuple(pid for (pid,) in pids)
 
     path = write_csv("id\n" + "".join(f"{i}\n" for i in range(6000)))
     spec = make_spec(path, pg_config, batch_size=1000, run_id="killed")
+    killer = KillingReporter()
     with pytest.raises(e.DestinationUnreachable, match="connection"):
-        e.run_job(spec, KillingReporter())
+        e.run_job(spec, killer)
+    assert killer.killed  # at least the writer's own connection
     assert not table_exists(pg_config, "target")
     result = e.run_job(spec, RecordingReporter())
     assert result.rows_loaded == 6000
