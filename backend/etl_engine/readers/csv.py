@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -20,16 +21,24 @@ from ..spec import CsvOptions
 # by the file.
 BLOCK_BYTES = 1 << 19
 BATCH_BYTES = 4 << 20
+# How much of the file is decoded once to learn how many file bytes a byte of parsed text takes
+# (compressed or non-UTF-8 files).
+RATIO_SAMPLE_BYTES = 1 << 20
 
 
 @dataclass
 class RawBatch:
-    """Text values of consecutive records; `line_numbers(i)` maps a row index to its record number."""
+    """Text values of consecutive records; `line_numbers(i)` maps a row index to its record number.
+
+    `file_bytes` is how much of the file these records take (exact per parser block, shared out
+    by records within one).
+    """
 
     batch: pa.RecordBatch
     first_record: int
     skipped_records: list[int] = field(default_factory=list)
     ragged: list[RejectedRow] = field(default_factory=list)
+    file_bytes: float = 0.0
 
     def line_number(self, index: int) -> int:
         line: int = self.first_record + index
@@ -57,6 +66,8 @@ class RawBatch:
             [n for n in self.skipped_records if n > boundary],
             [r for r in self.ragged if r.line_number > boundary],
         )
+        head.file_bytes = self.file_bytes * head.records / self.records if self.records else 0.0
+        tail.file_bytes = self.file_bytes - head.file_bytes
         return head, tail
 
     @classmethod
@@ -67,7 +78,13 @@ class RawBatch:
         batches = table.to_batches()
         batch = batches[0] if batches else pieces[0].batch
         skipped = sorted(n for p in pieces for n in p.skipped_records)
-        return cls(batch, pieces[0].first_record, skipped, [r for p in pieces for r in p.ragged])
+        return cls(
+            batch,
+            pieces[0].first_record,
+            skipped,
+            [r for p in pieces for r in p.ragged],
+            sum(p.file_bytes for p in pieces),
+        )
 
 
 def arrow_encoding(encoding: str) -> str:
@@ -81,6 +98,9 @@ class CsvBatchReader:
 
     Empty cells arrive as NULL. Rows with the wrong number of fields are skipped by the parser and
     handed back as rejected rows, with their record numbers, on the batch they interrupted.
+
+    `bytes_read` counts the file bytes of the records handed on so far, not the file position:
+    pyarrow reads many blocks ahead of what it has parsed, and a batch waits for `batch_size` rows.
     """
 
     def __init__(
@@ -93,6 +113,7 @@ class CsvBatchReader:
         self.bytes_total = self.path.stat().st_size
         self._raw: pa.NativeFile | None = None
         self._pending: list[RejectedRow] = []
+        self._handed_on = 0.0
 
     def __enter__(self) -> CsvBatchReader:
         self._raw = pa.OSFile(str(self.path), "rb")
@@ -106,7 +127,7 @@ class CsvBatchReader:
 
     @property
     def bytes_read(self) -> int:
-        return 0 if self._raw is None or self._raw.closed else min(int(self._raw.tell()), self.bytes_total)
+        return min(round(self._handed_on), self.bytes_total)
 
     def __iter__(self) -> Iterator[RawBatch]:
         pieces: list[RawBatch] = []
@@ -123,10 +144,14 @@ class CsvBatchReader:
                 rows += head.batch.num_rows
                 size += head.batch.nbytes
                 if rows >= self.batch_size or size >= BATCH_BYTES:
-                    yield RawBatch.join(pieces)
+                    yield self._hand_on(RawBatch.join(pieces))
                     pieces, rows, size = [], 0, 0
         if pieces:
-            yield RawBatch.join(pieces)
+            yield self._hand_on(RawBatch.join(pieces))
+
+    def _hand_on(self, raw: RawBatch) -> RawBatch:
+        self._handed_on += raw.file_bytes
+        return raw
 
     def _blocks(self) -> Iterator[RawBatch]:
         assert self._raw is not None, "use CsvBatchReader as a context manager"
@@ -138,13 +163,15 @@ class CsvBatchReader:
                 stream, **arrow_csv_options(self.options, self.column_names, self.handle_invalid_row)
             )
             next_record = 2 if self.options.has_header else 1
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                ragged, self._pending = self._pending, []
-                raw = RawBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged)
+            # The serial parser turns each BLOCK_BYTES of (decoded) text into one batch; the last
+            # block takes whatever the file has left.
+            block_file_bytes = BLOCK_BYTES * file_bytes_per_text_byte(self.path, self.options)
+            counted = 0.0
+            for (batch, ragged), last in _with_last(self._parsed(reader)):
+                left = self.bytes_total - counted
+                size = left if last else min(block_file_bytes, left)
+                counted += size
+                raw = RawBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged, size)
                 next_record += raw.records
                 yield raw
             if self._pending:  # ragged rows after the last full batch
@@ -156,10 +183,55 @@ class CsvBatchReader:
         except (pa.ArrowInvalid, OSError, UnicodeDecodeError, EOFError) as error:
             raise unreadable_from(error, self.options) from error
 
+    def _parsed(self, reader: pacsv.CSVStreamingReader) -> Iterator[tuple[pa.RecordBatch, list[RejectedRow]]]:
+        """Each parsed batch with the ragged rows the parser skipped while reading it."""
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            ragged, self._pending = self._pending, []
+            yield batch, ragged
+
     def handle_invalid_row(self, row: pacsv.InvalidRow) -> str:
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
         self._pending.append(RejectedRow(row.number or 0, row.text, None, reason))
         return "skip"
+
+
+def _with_last(
+    items: Iterable[tuple[pa.RecordBatch, list[RejectedRow]]],
+) -> Iterator[tuple[tuple[pa.RecordBatch, list[RejectedRow]], bool]]:
+    """Each item with whether it is the last one (one item read ahead)."""
+    iterator = iter(items)
+    try:
+        current = next(iterator)
+    except StopIteration:
+        return
+    for following in iterator:
+        yield current, False
+        current = following
+    yield current, True
+
+
+def file_bytes_per_text_byte(path: Path, options: CsvOptions) -> float:
+    """File bytes per byte of the UTF-8 text the parser sees: 1 for a plain UTF-8 file, else
+    measured on the file's first RATIO_SAMPLE_BYTES (gzip ratio, other encodings' widths)."""
+    if options.compression != "gzip" and arrow_encoding(options.encoding) == "utf8":
+        return 1.0
+    with path.open("rb") as file:
+        sample = file.read(RATIO_SAMPLE_BYTES)
+    used, text = len(sample), sample
+    try:
+        if options.compression == "gzip":
+            inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)
+            text = inflater.decompress(sample, 8 * RATIO_SAMPLE_BYTES)
+            used -= len(inflater.unconsumed_tail)
+        if arrow_encoding(options.encoding) != "utf8":
+            text = text.decode(options.encoding, errors="ignore").encode("utf-8")
+    except (zlib.error, LookupError):
+        return 1.0  # the reader itself says what is wrong with the file
+    return used / len(text) if used and text else 1.0
 
 
 def arrow_csv_options(

@@ -40,6 +40,29 @@ def test_load_streams_many_batches_and_reports_progress(
     assert not table_exists(destination, "_etl_stage_" + result.status.lower())
 
 
+@pytest.mark.parametrize(("encoding", "compress"), [("utf-8", False), ("utf-8", True), ("utf-16", False)])
+def test_progress_bytes_follow_the_rows_handed_on_not_the_readers_file_position(
+    pg_config: e.DestinationConfig,
+    write_csv: CsvWriter,
+    make_spec: SpecMaker,
+    reporter: RecordingReporter,
+    encoding: str,
+    compress: bool,
+) -> None:
+    rows = 150_000  # several parser blocks (and far less than pyarrow's read-ahead)
+    text = "id,name,amount\n" + "".join(f"{i:07d},name{i:07d},{i % 1000:03d}.25\n" for i in range(rows))
+    path = write_csv(text, name="p.csv.gz" if compress else "p.csv", encoding=encoding, gzip=compress)
+    e.run_job(make_spec(path, pg_config, batch_size=10_000), reporter)
+    total = path.stat().st_size
+    seen = reporter.progress_seen
+    assert len(seen) > 10
+    assert [p.bytes_read for p in seen] == sorted(p.bytes_read for p in seen)
+    assert all(p.bytes_total == total and 0 <= p.bytes_read <= total for p in seen)
+    for p in seen[:-1]:  # the rows' share of the file, within a few percent
+        assert abs(p.bytes_read / total - p.rows_read / rows) < 0.03, (p.rows_read, p.bytes_read)
+    assert (seen[-1].rows_read, seen[-1].bytes_read) == (rows, total)
+
+
 def test_rows_that_break_the_inferred_type_are_rejected_with_line_and_reason(
     destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
 ) -> None:
