@@ -23,6 +23,7 @@ from .errors import (
     TransientError,
     UnreadableFile,
 )
+from .expression_sample import sample_expression
 from .pipeline import run_job
 from .preview import InvalidCell, Preview, PreviewColumn, preview_csv
 from .profiling import profile_csv
@@ -32,14 +33,16 @@ from .spec import (
     ColumnType,
     CsvOptions,
     DestinationConfig,
+    DestinationKind,
     FileProfile,
     JobSpec,
     LoadSpec,
+    LoadStrategy,
     SourceColumn,
     Transform,
 )
 from .transforms.expressions import ExpressionCheck, validate_expression
-from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef
+from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef, target_mismatches
 
 __all__ = [
     "ColumnSpec",
@@ -48,6 +51,7 @@ __all__ = [
     "CsvOptions",
     "Destination",
     "DestinationConfig",
+    "DestinationKind",
     "DestinationUnreachable",
     "DuplicateKeys",
     "EngineError",
@@ -58,6 +62,7 @@ __all__ = [
     "JobSpec",
     "LoadFailed",
     "LoadSpec",
+    "LoadStrategy",
     "Preview",
     "PreviewColumn",
     "Progress",
@@ -82,5 +87,7 @@ __all__ = [
     "profile_csv",
     "render_ddl",
     "run_job",
+    "sample_expression",
+    "target_mismatches",
     "validate_expression",
 ]

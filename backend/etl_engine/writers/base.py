@@ -110,6 +110,34 @@ def assignable(source: ColumnType, target: ColumnType) -> bool:
     return source == target or target == ColumnType.TEXT or target in _WIDENINGS.get(source, set())
 
 
+def target_mismatches(
+    existing: Sequence[TableColumn], columns: Sequence[ColumnSpec], table: str = "the table"
+) -> list[str]:
+    """Why the mapped `columns` cannot be loaded into an existing table with the `existing` columns
+    (empty: they fit). The writer refuses a load for these; the portal says them before saving."""
+    by_name = {c.name: c for c in existing}
+    problems = []
+    for column in columns:
+        found = by_name.get(column.target)
+        if found is None:
+            names = ", ".join(c.name for c in existing)
+            problems.append(f"column {column.target!r} does not exist in {table} (it has {names})")
+            continue
+        family = column_family(found.type)
+        if family is None or not assignable(column.type, family):
+            problems.append(
+                f"column {column.target!r} is {found.type} in the table and cannot take "
+                f"{column.type.value} values"
+            )
+    mapped = {c.target for c in columns}
+    problems += [
+        f"table column {c.name!r} is NOT NULL without a default and is not mapped"
+        for c in existing
+        if c.name not in mapped and not c.nullable and not c.has_default
+    ]
+    return problems
+
+
 def staging_table_name(run_id: str) -> str:
     return STAGING_PREFIX + re.sub(r"[^a-z0-9_]", "_", run_id.lower())[:48]
 
@@ -312,7 +340,11 @@ class Writer(ABC):
         if not self.target_exists and not self.load.create_table:
             raise SchemaMismatch(f"table {self.load.schema}.{self.load.table} does not exist")
         if self.target_exists:
-            self._check_target(existing)
+            problems = target_mismatches(existing, self.columns, f"{self.load.schema}.{self.load.table}")
+            if problems:
+                raise SchemaMismatch(
+                    f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
+                )
         self._drop_stage()
         new_table = not self.target_exists and self.load.strategy != "UPSERT"
         self.execute(
@@ -325,28 +357,6 @@ class Writer(ABC):
             )
         )
         self._commit()
-
-    def _check_target(self, existing: list[TableColumn]) -> None:
-        by_name = {c.name: c for c in existing}
-        problems = []
-        for column in self.columns:
-            found = by_name.get(column.target)
-            if found is None:
-                problems.append(f"column {column.target!r} does not exist in the table")
-                continue
-            family = column_family(found.type)
-            if family is None or not assignable(column.type, family):
-                problems.append(f"column {column.target!r} is {found.type}, cannot take {column.type.value}")
-        mapped = {c.target for c in self.columns}
-        for table_column in existing:
-            if table_column.name not in mapped and not table_column.nullable and not table_column.has_default:
-                problems.append(
-                    f"column {table_column.name!r} is NOT NULL without a default and is not mapped"
-                )
-        if problems:
-            raise SchemaMismatch(
-                f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
-            )
 
     # -- the final transaction ----------------------------------------------------------------
     def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:

@@ -201,3 +201,24 @@ def test_upsert_into_a_table_keyed_on_the_upsert_keys(
     with pytest.raises(e.DuplicateKeys, match=r"id=7 \(2 times\)"):
         run(make_spec(duplicated, destination, **upsert))
     assert rows(destination, "keyed") == [(1, "new"), (2, "b"), (5, "kept")]
+
+
+def test_target_mismatches_names_every_column_that_does_not_fit_an_existing_table() -> None:
+    existing = [
+        e.TableColumn("id", "bigint", nullable=False),
+        e.TableColumn("born", "date", nullable=True),
+        e.TableColumn("status", "character varying", nullable=False, has_default=True),
+        e.TableColumn("score", "integer", nullable=False),
+    ]
+    columns = [
+        ColumnSpec("id", "id", T.INTEGER),
+        ColumnSpec("born", "born", T.TEXT),
+        ColumnSpec("name", "nickname", T.TEXT),
+    ]
+    assert e.target_mismatches(existing, columns, "s.people") == [
+        "column 'born' is date in the table and cannot take TEXT values",
+        "column 'nickname' does not exist in s.people (it has id, born, status, score)",
+        "table column 'score' is NOT NULL without a default and is not mapped",
+    ]
+    fitting = [ColumnSpec("id", "id", T.BIGINT), ColumnSpec("x", "score", T.INTEGER)]
+    assert e.target_mismatches(existing, fitting) == []

@@ -164,3 +164,20 @@ def test_render_ddl_quotes_names_and_takes_the_primary_key_from_upsert_keys() ->
     assert '"we""ird" numeric(38,10)' in e.render_ddl(load, columns, "redshift")
     load.strategy = "INSERT"
     assert "PRIMARY KEY" not in e.render_ddl(load, columns, "postgres")
+
+
+def test_sample_expression_gives_the_values_on_the_first_rows_with_unparsable_cells_as_null(
+    write_csv: Callable[..., Path],
+) -> None:
+    path = write_csv("id,price,qty\n1,2.50,4\n2,x,3\n3,1.00,\n4,2,2\n5,1,1\n6,9,9\n")
+    profile = e.profile_csv(path)
+    sources = [
+        e.SourceColumn("id", "id", T.INTEGER),
+        e.SourceColumn("price", "price", T.NUMERIC, 10, 2),
+        e.SourceColumn("qty", "qty", T.INTEGER),
+    ]
+    values = e.sample_expression(path, profile.options, sources, "price * qty", limit=4)
+    assert [None if v is None else float(str(v)) for v in values] == [10.0, None, None, 4.0]
+    assert e.sample_expression(write_csv("id\n", name="empty.csv"), profile.options, sources, "id") == []
+    with pytest.raises(OSError):
+        e.sample_expression(path.with_name("gone.csv"), profile.options, sources, "id")
