@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from etl_engine import ColumnSpec, ColumnType, JobSpec, LoadSpec, Transform
-from etl_engine.spec import LoadStrategy
+from etl_engine import ColumnSpec, ColumnType, JobSpec, LoadSpec, LoadStrategy, Transform
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher
 from portal.models import Credential, Job, JobRun, UploadedFile

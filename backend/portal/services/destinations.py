@@ -12,8 +12,14 @@ from typing import TypeVar
 import structlog
 from starlette.concurrency import run_in_threadpool
 
-from etl_engine import ConnectionCheck, Destination, DestinationConfig, EngineError, open_destination
-from etl_engine.errors import DestinationUnreachable
+from etl_engine import (
+    ConnectionCheck,
+    Destination,
+    DestinationConfig,
+    DestinationUnreachable,
+    EngineError,
+    open_destination,
+)
 from portal.core.errors import DestinationUnavailableError, EntityNotFoundError
 from portal.schemas.credential import ConnectionTestResult
 from portal.schemas.destination import TableColumn, TableRef, TableSchema

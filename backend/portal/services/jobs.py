@@ -17,6 +17,7 @@ from etl_engine import (
     ColumnSpec,
     ColumnType,
     DestinationConfig,
+    DestinationKind,
     EngineError,
     LoadSpec,
     SourceColumn,
@@ -24,10 +25,9 @@ from etl_engine import (
     Transform,
     open_destination,
     render_ddl,
+    target_mismatches,
     validate_expression,
 )
-from etl_engine.spec import DestinationKind
-from etl_engine.writers.base import assignable, column_family
 from portal.clients.airflow import AirflowClient
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import (
@@ -289,35 +289,7 @@ async def _table_columns(config: DestinationConfig, schema: str, table: str) -> 
 
 def _table_problems(job: ResolvedJob, name: str, columns: list[TableColumn]) -> list[Problem]:
     """The checks the writer makes before a load, made before the job is saved."""
-    existing = {c.name: c for c in columns}
-    problems: list[Problem] = []
-    for mapping in job.included:
-        found = existing.get(mapping.target_column)
-        if found is None:
-            problems.append(
-                Problem(
-                    "mappings",
-                    f"column {mapping.target_column!r} does not exist in {name} "
-                    f"(it has {', '.join(existing)})",
-                )
-            )
-            continue
-        family = column_family(found.type)
-        if family is None or not assignable(mapping.target_type, family):
-            problems.append(
-                Problem(
-                    "mappings",
-                    f"column {mapping.target_column!r} is {found.type} in the table and cannot take "
-                    f"{mapping.target_type.value} values",
-                )
-            )
-    mapped = {m.target_column for m in job.included}
-    problems += [
-        Problem("mappings", f"table column {c.name!r} is NOT NULL without a default and is not mapped")
-        for c in columns
-        if c.name not in mapped and not c.nullable and not c.has_default
-    ]
-    return problems
+    return [Problem("mappings", m) for m in target_mismatches(columns, column_specs(job.mappings), name)]
 
 
 def load_spec(fields: JobFields) -> LoadSpec:
