@@ -174,3 +174,17 @@ def test_unreadable_files_are_refused_with_a_reason(tmp_path: Path, content: byt
         e.profile_csv(path)
     assert error.value.reason == reason
     assert str(error.value)
+
+
+def test_preview_of_a_file_beyond_the_scan_bound_estimates_its_rows_from_what_it_parsed(
+    write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl_engine import preview
+
+    monkeypatch.setattr(preview, "SCAN_BYTES", 1 << 20)  # the real bound is 32 MiB
+    rows = 150_000
+    path = write_csv("id,name\n" + "".join(f"{i:07d},name{i:07d}\n" for i in range(rows)))
+    profile = e.profile_csv(path)
+    result = e.preview_csv(path, profile.options, profile.columns, 0, 10)
+    assert not result.total_rows_exact
+    assert abs(result.total_rows - rows) < rows * 0.05, result.total_rows
