@@ -64,14 +64,13 @@ class Stopwatch:
 
 
 class BenchReporter:
-    """The engine's Reporter: keeps the counts, prints nothing (progress I/O is the runner's job)."""
+    """The engine's Reporter: keeps a few rejected rows to show, prints nothing."""
 
     def __init__(self) -> None:
         self.rejected_rows: list[Any] = []
-        self.last: Any = None
 
     def progress(self, p: Any) -> None:
-        self.last = p
+        pass
 
     def rejected(self, rows: list[Any]) -> None:
         self.rejected_rows.extend(rows[: 20 - len(self.rejected_rows)])
