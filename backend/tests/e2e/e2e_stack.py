@@ -11,9 +11,10 @@ from pathlib import Path
 
 from portal.devstack import Stack, StackConfig
 
-# The session stack's databases (the Celery module has its own, see test_celery.py).
-APP_DATABASE = "etl_test_e2e_app"
-DEST_DATABASE = "etl_test_e2e_dest"
+# The session stack's databases (the Celery module has its own, see test_celery.py); the
+# environment may name others so a second run can go on beside one already using these.
+APP_DATABASE = os.environ.get("E2E_APP_DATABASE", "etl_test_e2e_app")
+DEST_DATABASE = os.environ.get("E2E_DEST_DATABASE", "etl_test_e2e_dest")
 
 
 def stack_env(home: Path, airflow_port: int, database: str, airflow_password: str) -> dict[str, str]:
