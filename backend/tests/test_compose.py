@@ -141,6 +141,15 @@ def test_resolved_config_keeps_the_topology(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)["services"]
     assert set(resolved) == set(_services())
+    # The first schedule's DAG only appears with a periodic parse (docs/architecture.md).
+    assert (
+        int(
+            resolved["airflow-dag-processor"]["environment"][
+                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"
+            ]
+        )
+        <= 10
+    )
     worker_env = resolved["airflow-worker"]["environment"]
     assert worker_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert worker_env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
