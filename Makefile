@@ -31,9 +31,10 @@ lock: ## Re-resolve backend/requirements.lock from backend/pyproject.toml
 clean: ## Remove local state (.local/: app database, Airflow home, warehouse)
 	rm -rf .local
 
-tools: ## Install the Debian packages the tests drive (Chromium, docker-compose) when missing
-	@command -v chromium >/dev/null && command -v docker-compose >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium docker-compose >/dev/null; }
+tools: ## Install the Debian packages the tests drive (Chromium, docker-compose, nginx) when missing
+	@command -v chromium >/dev/null && command -v docker-compose >/dev/null && test -x /usr/sbin/nginx || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium docker-compose nginx-light >/dev/null; }
 
 # `npm install` from the lock, not `npm ci`: the registry reachable here does not serve the other
 # platforms' optional binaries (e.g. @tailwindcss/oxide-darwin-*), which `npm ci` insists on.

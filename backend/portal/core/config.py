@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # backend/portal/core/config.py -> repo root (editable install keeps the package in the repo).
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
                 )
                 if secret.get_secret_value() in _PLACEHOLDER_SECRETS
             ]
+            # The compose file builds DATABASE_URL from POSTGRES_PASSWORD, so a copied .env.example
+            # would otherwise run production on the app database's placeholder password.
+            if make_url(self.database_url).password in _PLACEHOLDERS:
+                placeholders.append("DATABASE_URL password")
             if placeholders:
                 raise ValueError(
                     f"placeholder secret(s) {', '.join(placeholders)} refused when ENVIRONMENT=production"

@@ -31,6 +31,14 @@ def test_development_accepts_the_placeholder_of_env_example_and_uses_the_dev_key
             {"credentials_key": base64.b64encode(b"k" * 32).decode(), "airflow_password": "change-me"},
             "AIRFLOW_PASSWORD",
         ),
+        (
+            {
+                "credentials_key": base64.b64encode(b"k" * 32).decode(),
+                "airflow_password": "a-real-password",
+                "database_url": "postgresql+asyncpg://portal:change-me@db:5432/portal",
+            },
+            "DATABASE_URL password",
+        ),
     ],
 )
 def test_production_refuses_placeholders_and_names_them_without_echoing_secrets(
