@@ -102,7 +102,7 @@ def row_counts(server: Server) -> tuple[int, int]:
 
 
 def loading(run: dict[str, Any]) -> bool:
-    return run["status"] == "RUNNING" and run["rows_read"] > 0
+    return bool(run["status"] == "RUNNING" and run["rows_read"] > 0)
 
 
 def test_destination_server_restarting_mid_load_fails_the_run_and_a_rerun_loads_each_row_once(
