@@ -54,7 +54,8 @@ class SseEvent:
 
 def read_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
     """Server-sent events from a line stream (comments such as pings are skipped)."""
-    event, data, event_id = "message", [], None
+    event, event_id = "message", None
+    data: list[str] = []
     for line in lines:
         if not line:
             if data:
