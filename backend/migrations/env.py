@@ -16,7 +16,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import portal.models  # noqa: F401  (registers every table on Base.metadata)
+import portal.db.models  # noqa: F401  (registers every table on Base.metadata)
 from portal.core.config import get_settings
 from portal.db.base import Base, UTCDateTime
 from portal.db.session import ensure_sqlite_directory

@@ -13,26 +13,23 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.api.routes import (
-    config,
-    credentials,
-    dashboard,
-    destinations,
-    health,
-    job_runs,
-    jobs,
-    schedules,
-    uploads,
-)
 from portal.clients.airflow import AirflowClient
+from portal.connections.router import router as connections_router
+from portal.connections.service import ensure_builtin_warehouse, reencrypt_with_current_key
 from portal.core.config import Settings, get_settings
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
+from portal.dashboard.router import router as dashboard_router
 from portal.db.session import create_engine_from_settings, create_session_factory
-from portal.services.backstop import start_backstop, stop_backstop
-from portal.services.credentials import ensure_builtin_warehouse, reencrypt_with_current_key
-from portal.services.uploads import remove_orphans
+from portal.jobs.router import router as jobs_router
+from portal.runs.backstop import start_backstop, stop_backstop
+from portal.runs.router import router as runs_router
+from portal.schedules.router import router as schedules_router
+from portal.system.config import router as config_router
+from portal.system.health import router as health_router
+from portal.uploads.router import router as uploads_router
+from portal.uploads.service import remove_orphans
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
@@ -81,9 +78,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
-    app.include_router(health.router)
-    for module in (uploads, credentials, destinations, jobs, job_runs, schedules, dashboard, config):
-        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health_router)
+    for router in (
+        uploads_router,
+        connections_router,
+        jobs_router,
+        runs_router,
+        schedules_router,
+        dashboard_router,
+        config_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
 
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)

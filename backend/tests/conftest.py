@@ -22,7 +22,6 @@ Every table is truncated after each test that uses `app`, `client`, `session` or
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
-from databases import alembic_config, recreate_database
+from databases import TEST_DATABASE, alembic_config, recreate_database
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -40,8 +39,6 @@ from portal.core.config import Settings
 from portal.db.base import Base
 from portal.main import create_app
 
-# Overridable so two people (or helpers) on one machine can run the suite at once.
-TEST_DATABASE = os.environ.get("PORTAL_TEST_DATABASE", "etl_test_api")
 # A fixed, non-placeholder 32-byte key (base64) so encrypted values are reproducible in tests.
 TEST_CREDENTIALS_KEY = "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMmJ5dGU="
 

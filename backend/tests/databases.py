@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 from alembic.config import Config
 from psycopg import sql
@@ -9,6 +11,8 @@ from psycopg import sql
 from portal.core.config import REPO_ROOT
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The app test database. Overridable so two people (or helpers) on one machine can run the suite at once.
+TEST_DATABASE = os.environ.get("PORTAL_TEST_DATABASE", "etl_test_api")
 
 
 def recreate_database(name: str) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, insert
 
 from portal.core.config import REPO_ROOT, get_settings
 from portal.db.base import Base
-from portal.models import Schedule
 from portal.runner.errors import RetryableAttemptError, RunFailedError
+from portal.schedules.models import Schedule
 
 DAGS_FOLDER = REPO_ROOT / "airflow" / "dags"
 ENABLED_AT = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from databases import alembic_config, recreate_database
 from sqlalchemy import create_engine, inspect
 
-import portal.models  # noqa: F401  (registers every table)
+import portal.db.models  # noqa: F401  (registers every table)
 from portal.db.base import Base
 
 MIGRATIONS_DATABASE = "etl_test_api_migrations"

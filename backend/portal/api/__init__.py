@@ -1,1 +1,1 @@
-"""HTTP layer: thin routes over services."""
+"""Cross-domain API plumbing: `Annotated` dependencies, the Page shape, shared schema bits."""

@@ -1,1 +1,1 @@
-"""Cross-cutting pieces: settings, logging, error handling, credential encryption."""
+"""Cross-cutting pieces: settings, logging, error handling, credential encryption, background tasks."""

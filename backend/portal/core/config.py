@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     airflow_ui_url: str = ""
     airflow_username: str = "admin"
     airflow_password: SecretStr = SecretStr("admin")
-    # The loop that fails runs whose Airflow DAG run failed or vanished (services/backstop.py).
+    # The loop that fails runs whose Airflow DAG run failed or vanished (runs/backstop.py).
     backstop_enabled: bool = True
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"

@@ -20,13 +20,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from etl_engine import EngineError, RunCancelled, RunResult, TransientError, run_job
+from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.core.crypto import CredentialDecryptionError
 from portal.db.base import utcnow
-from portal.models import Credential, EventKind, Job, JobRun, JobRunStatus, UploadedFile
+from portal.jobs.models import Job
 from portal.runner.errors import RetryableAttemptError, RunFailedError
 from portal.runner.reporter import DatabaseReporter
 from portal.runner.spec import build_job_spec
+from portal.runs.models import EventKind, JobRun, JobRunStatus
+from portal.uploads.models import UploadedFile
 
 log = structlog.get_logger(__name__)
 

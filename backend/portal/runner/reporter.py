@@ -12,8 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from etl_engine import Progress, RejectedRow
-from portal.models import EventKind, JobRun, JobRunEvent, JobRunStatus
-from portal.models import RejectedRow as RejectedRowModel
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus
+from portal.runs.models import RejectedRow as RejectedRowModel
 
 log = structlog.get_logger(__name__)
 

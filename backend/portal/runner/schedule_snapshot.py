@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from portal.models.schedule import Schedule
+from portal.schedules.models import Schedule
 
 log = structlog.get_logger(__name__)
 

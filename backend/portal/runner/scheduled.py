@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger, Schedule
 from portal.runner.errors import RunFailedError
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
+from portal.schedules.models import Schedule
 
 
 def ensure_scheduled_run(

@@ -6,10 +6,14 @@ from pathlib import Path
 from typing import cast
 
 from etl_engine import ColumnSpec, ColumnType, JobSpec, LoadSpec, LoadStrategy, Transform
+from portal.connections.engine_inputs import destination_config
+from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher
-from portal.models import Credential, Job, JobRun, UploadedFile
-from portal.services.engine_inputs import csv_options, destination_config, source_columns
+from portal.jobs.models import Job
+from portal.runs.models import JobRun
+from portal.uploads.engine_inputs import csv_options, source_columns
+from portal.uploads.models import UploadedFile
 
 
 def engine_run_id(run: JobRun) -> str:

@@ -19,26 +19,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from etl_engine import Progress, profile_csv
+from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.db.base import Base
 from portal.db.sync import create_sync_engine, create_sync_session_factory
 from portal.devstack import free_port
-from portal.models import (
-    ColumnMapping,
-    Credential,
-    Job,
-    JobRun,
-    JobRunEvent,
-    JobRunStatus,
-    RejectedRow,
-    RunTrigger,
-    Schedule,
-    UploadedFile,
-)
+from portal.jobs.models import ColumnMapping, Job
 from portal.runner.errors import RetryableAttemptError, RunFailedError
 from portal.runner.job_run import execute_attempt
 from portal.runner.reporter import DatabaseReporter
 from portal.runner.scheduled import ensure_scheduled_run
+from portal.runs.models import JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
+from portal.schedules.models import Schedule
+from portal.uploads.models import UploadedFile
 
 CITIES = "id,city\n1,Lyon\n2,Oslo\n3,Lima\n"
 TEST_KEY = base64.b64encode(b"runner-tests-credentials-key-32b").decode()

@@ -1,0 +1,1 @@
+"""Destinations: stored credentials and browsing the databases behind them."""

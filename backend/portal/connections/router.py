@@ -1,0 +1,100 @@
+"""/api/v1/credentials: destination connections (passwords write-only) and connection tests;
+/api/v1/destinations/{credential_id}: browse a destination's schemas, tables and columns."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from portal.api.deps import CipherDep, SessionDep
+from portal.api.page import Page
+from portal.api.schemas import Limit, Offset
+from portal.connections import destinations, service
+from portal.connections.engine_inputs import destination_config
+from portal.connections.schemas import (
+    ConnectionTestResult,
+    CredentialCreate,
+    CredentialRead,
+    CredentialTest,
+    CredentialUpdate,
+    TableRef,
+    TableSchema,
+)
+
+credentials_router = APIRouter(prefix="/credentials", tags=["credentials"])
+destinations_router = APIRouter(prefix="/destinations", tags=["destinations"])
+
+SchemaName = Annotated[str, Query(min_length=1, max_length=255)]
+TableName = Annotated[str, Query(min_length=1, max_length=255)]
+
+
+@credentials_router.get("")
+async def list_credentials(
+    session: SessionDep, offset: Offset = 0, limit: Limit = 100
+) -> Page[CredentialRead]:
+    rows, total = await service.list_credentials(session, offset, limit)
+    return Page(items=[CredentialRead.model_validate(r) for r in rows], total=total)
+
+
+@credentials_router.post("", status_code=status.HTTP_201_CREATED)
+async def create_credential(body: CredentialCreate, session: SessionDep, cipher: CipherDep) -> CredentialRead:
+    return CredentialRead.model_validate(await service.create_credential(session, cipher, body))
+
+
+@credentials_router.post("/test")
+async def test_unsaved_credential(body: CredentialTest) -> ConnectionTestResult:
+    return await destinations.test_connection(service.unsaved_destination_config(body))
+
+
+@credentials_router.get("/{credential_id}")
+async def read_credential(credential_id: int, session: SessionDep) -> CredentialRead:
+    return CredentialRead.model_validate(await service.get_credential(session, credential_id))
+
+
+@credentials_router.put("/{credential_id}")
+async def update_credential(
+    credential_id: int, body: CredentialUpdate, session: SessionDep, cipher: CipherDep
+) -> CredentialRead:
+    return CredentialRead.model_validate(
+        await service.update_credential(session, cipher, credential_id, body)
+    )
+
+
+@credentials_router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_credential(credential_id: int, session: SessionDep) -> None:
+    await service.delete_credential(session, credential_id)
+
+
+@credentials_router.post("/{credential_id}/test")
+async def test_saved_credential(
+    credential_id: int, session: SessionDep, cipher: CipherDep
+) -> ConnectionTestResult:
+    return await service.test_saved_credential(session, cipher, credential_id)
+
+
+@destinations_router.get("/{credential_id}/schemas")
+async def list_schemas(credential_id: int, session: SessionDep, cipher: CipherDep) -> list[str]:
+    credential = await service.get_credential(session, credential_id)
+    return await destinations.list_schemas(destination_config(credential, cipher))
+
+
+@destinations_router.get("/{credential_id}/tables")
+async def list_tables(
+    credential_id: int, schema: SchemaName, session: SessionDep, cipher: CipherDep
+) -> list[TableRef]:
+    credential = await service.get_credential(session, credential_id)
+    return await destinations.list_tables(destination_config(credential, cipher), schema)
+
+
+@destinations_router.get("/{credential_id}/schema")
+async def read_table_schema(
+    credential_id: int, schema: SchemaName, table: TableName, session: SessionDep, cipher: CipherDep
+) -> TableSchema:
+    credential = await service.get_credential(session, credential_id)
+    return await destinations.table_schema(destination_config(credential, cipher), schema, table)
+
+
+router = APIRouter()
+router.include_router(credentials_router)
+router.include_router(destinations_router)

@@ -1,0 +1,210 @@
+"""Credentials: CRUD with encrypted passwords, the built-in warehouse, resolution for loads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from etl_engine import DestinationConfig
+from portal.connections import destinations
+from portal.connections.engine_inputs import destination_config, destination_from_fields
+from portal.connections.models import Credential, CredentialKind
+from portal.connections.schemas import (
+    ConnectionFields,
+    ConnectionTestResult,
+    CredentialCreate,
+    CredentialUpdate,
+)
+from portal.core.config import Settings
+from portal.core.crypto import CredentialCipher, CredentialDecryptionError
+from portal.core.errors import (
+    ConflictError,
+    EntityNotFoundError,
+    ValidationFailedError,
+    validation_problems,
+)
+from portal.jobs.models import Job
+
+BUILTIN_WAREHOUSE_NAME = "Embedded DuckDB warehouse"
+log = structlog.get_logger(__name__)
+
+
+async def list_credentials(
+    session: AsyncSession, offset: int, limit: int
+) -> tuple[Sequence[Credential], int]:
+    total = await session.scalar(select(func.count()).select_from(Credential))
+    rows = await session.scalars(
+        select(Credential).order_by(Credential.is_builtin.desc(), Credential.name).offset(offset).limit(limit)
+    )
+    return rows.all(), int(total or 0)
+
+
+async def get_credential(session: AsyncSession, credential_id: int) -> Credential:
+    credential = await session.get(Credential, credential_id)
+    if credential is None:
+        raise EntityNotFoundError("Credential", credential_id)
+    return credential
+
+
+async def create_credential(
+    session: AsyncSession, cipher: CredentialCipher, body: CredentialCreate
+) -> Credential:
+    credential = Credential(
+        name=body.name,
+        kind=body.kind.value,
+        host=body.host,
+        port=body.port,
+        database=body.database,
+        username=body.username,
+        password_encrypted=cipher.encrypt(body.password.get_secret_value()) if body.password else None,
+        options=body.options,
+    )
+    session.add(credential)
+    await _commit_unique_name(session, body.name)
+    log.info("credential_created", credential_id=credential.id, kind=credential.kind)
+    return credential
+
+
+async def update_credential(
+    session: AsyncSession, cipher: CredentialCipher, credential_id: int, body: CredentialUpdate
+) -> Credential:
+    credential = await get_credential(session, credential_id)
+    if credential.is_builtin:
+        raise ConflictError(
+            "The built-in warehouse is configured by WAREHOUSE_PATH and cannot be edited",
+            error="BuiltinCredential",
+            credential_id=credential_id,
+        )
+    changes = body.model_dump(exclude_unset=True, exclude={"password"})
+    merged: dict[str, Any] = {
+        "kind": credential.kind,
+        "host": credential.host,
+        "port": credential.port,
+        "database": credential.database,
+        "username": credential.username,
+        "options": credential.options,
+        **{k: v for k, v in changes.items() if k != "name"},
+    }
+    try:  # the result must still be a complete credential of its kind
+        checked = ConnectionFields.model_validate(merged)
+    except ValidationError as exc:
+        raise ValidationFailedError(
+            "The updated credential is incomplete", problems=validation_problems(exc.errors())
+        ) from exc
+    if body.name is not None:
+        credential.name = body.name
+    credential.kind = checked.kind.value
+    credential.host, credential.port = checked.host, checked.port
+    credential.database, credential.username = checked.database, checked.username
+    credential.options = checked.options
+    if body.password is not None:
+        credential.password_encrypted = cipher.encrypt(body.password.get_secret_value())
+    await _commit_unique_name(session, credential.name)
+    log.info("credential_updated", credential_id=credential.id)
+    return credential
+
+
+async def delete_credential(session: AsyncSession, credential_id: int) -> None:
+    credential = await get_credential(session, credential_id)
+    if credential.is_builtin:
+        raise ConflictError(
+            "The built-in warehouse cannot be deleted", error="BuiltinCredential", credential_id=credential_id
+        )
+    job_ids = (await session.scalars(select(Job.id).where(Job.credential_id == credential_id))).all()
+    if job_ids:
+        raise ConflictError(
+            f"Credential {credential.name!r} is used by {len(job_ids)} job(s); delete or change them first",
+            error="CredentialInUse",
+            credential_id=credential_id,
+            job_ids=list(job_ids),
+        )
+    await session.delete(credential)
+    await session.commit()
+    log.info("credential_deleted", credential_id=credential_id)
+
+
+async def test_saved_credential(
+    session: AsyncSession, cipher: CredentialCipher, credential_id: int
+) -> ConnectionTestResult:
+    credential = await get_credential(session, credential_id)
+    try:
+        config = destination_config(credential, cipher)
+    except CredentialDecryptionError as exc:
+        return ConnectionTestResult(ok=False, message=exc.message)
+    return await destinations.test_connection(config)
+
+
+def unsaved_destination_config(fields: ConnectionFields) -> DestinationConfig:
+    """The engine's view of a credential that is only being tried out."""
+    password = fields.password.get_secret_value() if fields.password else None
+    return destination_from_fields(
+        fields.kind.value,
+        fields.host,
+        fields.port,
+        fields.database,
+        fields.username,
+        password,
+        fields.options,
+    )
+
+
+async def ensure_builtin_warehouse(session: AsyncSession, settings: Settings) -> Credential:
+    """Create the embedded DuckDB warehouse credential, or point it at the configured path."""
+    path = str(settings.warehouse_path)
+    credential = await session.scalar(select(Credential).where(Credential.is_builtin.is_(True)))
+    if credential is None:
+        credential = Credential(
+            name=BUILTIN_WAREHOUSE_NAME,
+            kind=CredentialKind.DUCKDB.value,
+            options={"path": path},
+            is_builtin=True,
+        )
+        session.add(credential)
+        log.info("builtin_warehouse_created", path=path)
+    elif credential.options.get("path") != path:
+        credential.options = {**credential.options, "path": path}
+        log.info("builtin_warehouse_moved", path=path)
+    await session.commit()
+    return credential
+
+
+async def reencrypt_with_current_key(session: AsyncSession, cipher: CredentialCipher) -> int:
+    """Finish a key rotation: passwords still under a retired key get the current one."""
+    stale = [
+        credential
+        for credential in await session.scalars(
+            select(Credential).where(Credential.password_encrypted.is_not(None))
+        )
+        if credential.password_encrypted is not None and not cipher.is_current(credential.password_encrypted)
+    ]
+    rotated = 0
+    for credential in stale:
+        assert credential.password_encrypted is not None
+        try:
+            password = cipher.decrypt(credential.password_encrypted)
+        except CredentialDecryptionError:
+            # Its key is gone: using it fails with the readable reason; re-entering the password fixes it.
+            log.warning("credential_key_missing", credential_id=credential.id)
+            continue
+        credential.password_encrypted = cipher.encrypt(password)
+        rotated += 1
+    await session.commit()
+    if rotated:
+        log.info("credentials_reencrypted", count=rotated)
+    return rotated
+
+
+async def _commit_unique_name(session: AsyncSession, name: str) -> None:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise ConflictError(
+            f"A credential named {name!r} already exists", error="CredentialNameTaken", name=name
+        ) from exc

@@ -1,0 +1,1 @@
+"""Job runs: starting, cancelling and following runs, their events and rejected rows."""

@@ -1,0 +1,98 @@
+"""A job run, its events and its rejected rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db.base import Base, utcnow
+from portal.jobs.models import Job  # the relationship below needs Job mapped, whoever imports this
+
+
+class JobRunStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    COMPLETED_WITH_REJECTS = "COMPLETED_WITH_REJECTS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (JobRunStatus.PENDING, JobRunStatus.RUNNING)
+
+
+class RunTrigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+
+
+class JobRun(Base):
+    """One execution of a job inside Airflow, with the live counters the runner writes."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("dag_id", "dag_run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32), default=JobRunStatus.PENDING.value, index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL.value)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    dag_id: Mapped[str | None] = mapped_column(String(250))
+    # Airflow run ids are unique per DAG only (every schedule DAG has `scheduled__<time>` runs).
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    attempt: Mapped[int] = mapped_column(default=0)  # Airflow try number
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_filtered: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_per_second: Mapped[float] = mapped_column(default=0.0)
+    eta_seconds: Mapped[float | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # Joined: every view of a run shows its job's name.
+    job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+
+
+class EventKind(StrEnum):
+    PROGRESS = "progress"
+    LOG = "log"
+    STATUS = "status"
+
+
+class JobRunEvent(Base):
+    """A progress snapshot, log line or status change of a run; its id is the SSE event id."""
+
+    __tablename__ = "job_run_events"
+
+    # SQLite only auto-increments an INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16), default="info")
+    message: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RejectedRow(Base):
+    """A source row the load refused, kept with its line, raw text, column and reason."""
+
+    __tablename__ = "rejected_rows"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
+    line_number: Mapped[int] = mapped_column(BigInteger)
+    raw: Mapped[str] = mapped_column(Text)
+    column: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,106 @@
+"""/api/v1/job-runs: run history, logs, rejected rows, live stream, cancel and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse
+
+from portal.api.deps import AirflowDep, SessionDep
+from portal.api.page import Page
+from portal.runs import service
+from portal.runs.feed import RunFeeds
+from portal.runs.models import EventKind, JobRunStatus
+from portal.runs.rejected_rows_csv import rejected_rows_csv
+from portal.runs.schemas import JobRunEventRead, JobRunRead, RejectedRowRead
+from portal.runs.streaming import parse_last_event_id, run_events
+
+router = APIRouter(prefix="/job-runs", tags=["job-runs"])
+
+
+def run_feeds(request: Request) -> RunFeeds:
+    """The app's shared run pollers, created with the first stream."""
+    state = request.app.state
+    if not hasattr(state, "run_feeds"):
+        state.run_feeds = RunFeeds(state.session_factory)
+    feeds: RunFeeds = state.run_feeds
+    return feeds
+
+
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.get("")
+async def list_job_runs(
+    session: SessionDep,
+    job_id: int | None = None,
+    status: JobRunStatus | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[JobRunRead]:
+    runs, total = await service.list_runs(session, job_id=job_id, status=status, offset=offset, limit=limit)
+    return Page(items=[JobRunRead.of(run) for run in runs], total=total)
+
+
+@router.get("/{run_id}")
+async def read_job_run(run_id: int, session: SessionDep) -> JobRunRead:
+    return JobRunRead.of(await service.get_run(session, run_id))
+
+
+@router.get("/{run_id}/logs")
+async def read_job_run_logs(
+    run_id: int, session: SessionDep, kind: EventKind | None = None, after_id: Offset = 0
+) -> list[JobRunEventRead]:
+    """The run's events in order; `kind=log` leaves out the progress snapshots."""
+    await service.get_run(session, run_id)
+    events = await service.list_events(session, run_id, after_id=after_id, kind=kind)
+    return [JobRunEventRead.of(event) for event in events]
+
+
+@router.get("/{run_id}/rejected-rows")
+async def list_rejected_rows(
+    run_id: int, session: SessionDep, offset: Offset = 0, limit: Limit = 100
+) -> Page[RejectedRowRead]:
+    rows, total = await service.list_rejected_rows(session, run_id, offset=offset, limit=limit)
+    return Page(items=[RejectedRowRead.model_validate(row) for row in rows], total=total)
+
+
+@router.get("/{run_id}/rejected-rows.csv", response_class=StreamingResponse)
+async def download_rejected_rows(run_id: int, session: SessionDep) -> StreamingResponse:
+    await service.get_run(session, run_id)
+    return StreamingResponse(
+        rejected_rows_csv(session, run_id),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="job_run_{run_id}_rejected_rows.csv"'},
+    )
+
+
+@router.get("/{run_id}/stream", response_class=EventSourceResponse)
+async def stream_job_run(
+    run_id: int,
+    request: Request,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """Server-sent events: `snapshot`, then `progress` / `log` (ids = event ids), then `end`."""
+    session_factory = request.app.state.session_factory
+    # A short session of its own: a request-scoped one would hold a pooled connection for as
+    # long as the stream stays open.
+    async with session_factory() as session:
+        await service.get_run(session, run_id)  # a 404 before the stream starts
+    events = run_events(
+        session_factory, run_feeds(request), run_id, last_event_id=parse_last_event_id(last_event_id)
+    )
+    return EventSourceResponse(events, ping=15)
+
+
+@router.post("/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_job_run(run_id: int, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
+    return JobRunRead.of(await service.cancel_run(session, airflow, run_id))
+
+
+@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_job_run(run_id: int, session: SessionDep) -> None:
+    await service.delete_run(session, run_id)

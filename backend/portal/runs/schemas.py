@@ -1,0 +1,107 @@
+"""Job runs as the API shows them: live counters plus what is derived from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from portal.runs.models import JobRun, JobRunEvent, JobRunStatus
+
+
+class JobRunRead(BaseModel):
+    id: int
+    job_id: int
+    job_name: str
+    status: JobRunStatus
+    trigger: str
+    schedule_id: int | None
+    attempt: int
+    dag_id: str | None
+    dag_run_id: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_filtered: int
+    bytes_read: int
+    bytes_total: int
+    rows_per_second: float
+    eta_seconds: float | None
+    progress_percent: float
+    error_message: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_seconds: float | None
+
+    @classmethod
+    def of(cls, run: JobRun, *, now: datetime | None = None) -> JobRunRead:
+        status = JobRunStatus(run.status)
+        return cls(
+            id=run.id,
+            job_id=run.job_id,
+            job_name=run.job.name,
+            status=status,
+            trigger=run.trigger,
+            schedule_id=run.schedule_id,
+            attempt=run.attempt,
+            dag_id=run.dag_id,
+            dag_run_id=run.dag_run_id,
+            rows_read=run.rows_read,
+            rows_loaded=run.rows_loaded,
+            rows_rejected=run.rows_rejected,
+            rows_filtered=run.rows_filtered,
+            bytes_read=run.bytes_read,
+            bytes_total=run.bytes_total,
+            rows_per_second=run.rows_per_second,
+            eta_seconds=run.eta_seconds,
+            progress_percent=_progress_percent(run, status),
+            error_message=run.error_message,
+            created_at=run.created_at,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            duration_seconds=_duration_seconds(run, now or datetime.now(UTC)),
+        )
+
+
+def _progress_percent(run: JobRun, status: JobRunStatus) -> float:
+    if status in (JobRunStatus.COMPLETED, JobRunStatus.COMPLETED_WITH_REJECTS):
+        return 100.0
+    if run.bytes_total <= 0:
+        return 0.0
+    return round(min(100.0, 100.0 * run.bytes_read / run.bytes_total), 1)
+
+
+def _duration_seconds(run: JobRun, now: datetime) -> float | None:
+    """Wall time since the run started; still growing while it runs."""
+    if run.started_at is None:
+        return None
+    end = run.finished_at or now
+    return round(max(0.0, (end - run.started_at).total_seconds()), 3)
+
+
+class JobRunEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    job_run_id: int
+    created_at: datetime
+    kind: str
+    level: str
+    message: str
+    data: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: JobRunEvent) -> JobRunEventRead:
+        return cls.model_validate(event)
+
+
+class RejectedRowRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    line_number: int
+    raw: str
+    column: str | None
+    reason: str

@@ -1,0 +1,1 @@
+"""Schedules: cron schedules and their per-schedule Airflow DAGs."""

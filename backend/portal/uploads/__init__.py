@@ -1,0 +1,1 @@
+"""CSV sources: uploads, their profile and preview, their stored files."""
