@@ -27,7 +27,7 @@ export function uploadedFile(overrides: Partial<UploadedFileRead> = {}): Uploade
 export function filePreview(overrides: Partial<FilePreview> = {}): FilePreview {
   return {
     columns: [
-      { name: "id", sql_name: "id", type: "INTEGER", null_count: 0, min: 1, max: 120, samples: [1, 2] },
+      { name: "id", sql_name: "id", type: "INTEGER", null_count: 0, min: 1, max: 120, samples: ["1", "2"] },
       { name: "Customer Name", sql_name: "customer_name", type: "TEXT", null_count: 3, min: "Ann", max: "Zoe", samples: [] },
       { name: "amount", sql_name: "amount", type: "NUMERIC", null_count: 1, min: "0.50", max: "990.00", samples: [] },
       { name: "sold_on", sql_name: "sold_on", type: "DATE", null_count: 0, min: "2024-01-01", max: "2024-12-31", samples: [] },
@@ -39,6 +39,7 @@ export function filePreview(overrides: Partial<FilePreview> = {}): FilePreview {
     offset: 0,
     limit: 50,
     total_rows: 120,
+    total_rows_exact: true,
     invalid_cells: [{ row: 1, column: "amount", value: "abc", reason: "not a number" }],
     ...overrides,
   };

@@ -21,6 +21,7 @@ export function schedule(overrides: Partial<ScheduleRead> = {}): ScheduleRead {
     cron_expression: "0 9 * * 1",
     timezone: "UTC",
     enabled: true,
+    enabled_at: "2026-11-23T12:00:00Z",
     description: "At 09:00, only on Monday",
     next_runs: ["2026-11-30T09:00:00+00:00", "2026-12-07T09:00:00+00:00"],
     last_run: null,

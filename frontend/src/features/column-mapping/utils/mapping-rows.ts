@@ -1,5 +1,5 @@
 import type { MappingRow } from "@/features/column-mapping/types";
-import type { ColumnMapping, ColumnType, SourceColumn, TableColumn } from "@/types/api";
+import { asColumnType, type ColumnMapping, type ColumnType, type SourceColumn, type TableColumn } from "@/types/api";
 
 /** Every file column mapped onto a column of the same sql_name and detected type. */
 export function mappingRowsFromFile(columns: SourceColumn[]): MappingRow[] {
@@ -7,9 +7,9 @@ export function mappingRowsFromFile(columns: SourceColumn[]): MappingRow[] {
     key: `src:${column.sql_name}`,
     source_column: column.sql_name,
     source_name: column.name,
-    source_type: column.type,
+    source_type: asColumnType(column.type),
     target_column: column.sql_name,
-    target_type: column.type,
+    target_type: asColumnType(column.type),
     include: true,
     transforms: [],
     expression: null,

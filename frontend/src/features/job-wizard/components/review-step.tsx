@@ -44,7 +44,7 @@ export function ReviewStep({ file }: { file: UploadedFileRead }) {
           <dt className="text-muted-foreground">Strategy</dt>
           <dd className="font-medium">
             {STRATEGY_NAMES[job.strategy]}
-            {job.strategy === "UPSERT" && ` on ${job.upsert_keys.join(", ")}`} · {included.length} columns
+            {job.strategy === "UPSERT" && ` on ${(job.upsert_keys ?? []).join(", ")}`} · {included.length} columns
           </dd>
         </div>
       </dl>

@@ -30,7 +30,7 @@ export function describeLoad(job: JobCreate, rowEstimate: number | null): string
       break;
     case "UPSERT":
       sentences.push(
-        `Rows whose ${quoteList(job.upsert_keys)} match${job.upsert_keys.length === 1 ? "es" : ""} a row already in ${table} will update it; the others will be inserted. Rows that are not in the file stay as they are.`,
+        `Rows whose ${quoteList(job.upsert_keys ?? [])} match${job.upsert_keys?.length === 1 ? "es" : ""} a row already in ${table} will update it; the others will be inserted. Rows that are not in the file stay as they are.`,
       );
       break;
     case "TRUNCATE_INSERT":

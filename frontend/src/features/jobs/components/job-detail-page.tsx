@@ -105,7 +105,7 @@ function JobDetail({ job }: { job: JobRead }) {
                 <Fact label="Strategy">
                   <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>
                   {job.strategy === "UPSERT" && (
-                    <span className="ml-2 font-mono text-xs">keys: {job.upsert_keys.join(", ")}</span>
+                    <span className="ml-2 font-mono text-xs">keys: {(job.upsert_keys ?? []).join(", ")}</span>
                   )}
                 </Fact>
                 <Fact label="Rejected rows">{thresholdText(job)}</Fact>

@@ -13,8 +13,8 @@ export function strategyInWords(job: Pick<JobRead, "strategy" | "upsert_keys" | 
     case "INSERT":
       return `Adds the file's rows to the table; existing rows are kept.${create}`;
     case "UPSERT":
-      return `Updates rows whose ${job.upsert_keys.join(", ") || "key"} already exist${
-        job.upsert_keys.length > 1 ? "" : "s"
+      return `Updates rows whose ${(job.upsert_keys ?? []).join(", ") || "key"} already exist${
+        (job.upsert_keys ?? []).length > 1 ? "" : "s"
       } and adds the others.${create}`;
     case "TRUNCATE_INSERT":
       return `Replaces everything in the table with the file's rows, in one transaction.${create}`;

@@ -75,7 +75,7 @@ export function CsvOptionsForm({ file }: { file: UploadedFileRead }) {
     delimiter: file.delimiter,
     quotechar: file.quotechar ?? NO_QUOTE,
     has_header: file.has_header,
-    decimal: file.decimal,
+    decimal: file.decimal === "," ? "," : ".",
   };
   const form = useForm<OptionsForm>({ resolver: zodResolver(optionsSchema), values: defaults });
 
