@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
@@ -39,6 +39,10 @@ class Job(Base):
     reject_threshold_percent: Mapped[float | None]
     max_retries: Mapped[int] = mapped_column(default=0)
     retry_delay_seconds: Mapped[int] = mapped_column(default=60)
+    # Null: no cap. Spares a busy source or destination; tests use it to keep a run RUNNING.
+    max_rows_per_second: Mapped[int | None]
+    # False: one PENDING/RUNNING run per job at a time (execute answers 409 JobAlreadyRunning).
+    allow_concurrent_runs: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
