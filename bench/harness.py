@@ -155,16 +155,36 @@ def engine_profile(dataset: Dataset) -> dict[str, object]:
     return _profiles[dataset.path]
 
 
+def git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
 def engine_revision() -> str:
     """The last commit of backend/etl_engine, and whether the work tree differs from it."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
     commit = git("log", "-1", "--format=%h %cI", "--", "backend/etl_engine") or "unknown"
     dirty = git("status", "--porcelain", "--", "backend/etl_engine")
     return commit + (" + uncommitted changes" if dirty else "")
+
+
+def use_engine_from(revision: str) -> str:
+    """Import etl_engine (here and in every child) from a commit instead of the work tree, which
+    others may be editing while the benchmark runs. Returns the commit and its date."""
+    commit = git("rev-parse", "--verify", "--short", f"{revision}^{{commit}}")
+    if not commit:
+        raise BenchError(f"no such commit: {revision}")
+    root = RESULTS_DIR / "engine" / commit
+    if not (root / "backend" / "etl_engine").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "backend/etl_engine"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    backend = str(root / "backend")
+    # Before site-packages, where the editable install points at the work tree.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (backend, os.environ.get("PYTHONPATH")) if p)
+    sys.path.insert(0, backend)
+    return f"{git('log', '-1', '--format=%h %cI', commit)} (etl_engine as committed, not the work tree)"
 
 
 def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str]:
@@ -369,7 +389,7 @@ def print_table(results: list[Result], failures: list[str]) -> None:
         runs = "/".join(f"{s:.2f}" for s in r.attempts)
         print(
             f"{name:<20}{r.dataset:<16}{r.rows:>11,}{r.seconds:>9.2f}{r.rows_per_s:>10,}{r.mb_per_s:>7.1f}"
-            f"{r.peak_rss_mb:>12.0f}{r.client_cpu_s:>7.1f}{ratio:>8}  {runs}; {r.detail}"
+            f"{r.peak_rss_mb:>12.0f}{r.client_cpu_s:>7.2f}{ratio:>8}  {runs}; {r.detail}"
         )
     for failure in failures:
         print(f"FAILED {failure}")
@@ -441,6 +461,9 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of every load; the median run of each is kept"
     )
+    parser.add_argument(
+        "--engine-rev", help="measure etl_engine as of this commit (e.g. HEAD) instead of the work tree"
+    )
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     parser.add_argument("--datasets", default=",".join(DATASET_METHODS), help="comma-separated subset")
     args = parser.parse_args()
@@ -450,7 +473,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown method or dataset: {', '.join(unknown)}")
 
-    print(f"engine: {engine_revision()}", flush=True)
+    print(f"engine: {use_engine_from(args.engine_rev) if args.engine_rev else engine_revision()}", flush=True)
     recreate_database()
     results: list[Result] = []
     failures: list[str] = []

@@ -18,7 +18,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from etl_engine.spec import LoadStrategy, TransformType
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -101,21 +104,20 @@ def run_engine(task: Task) -> Outcome:
         for c in sources
     ]
     if task.method == "engine_transforms":
-        for spec, kind in zip(
-            (c for c in columns if c.source in task.transform_columns),
-            ("upper", "lower", "trim"),
-            strict=True,
+        kinds: tuple[TransformType, ...] = ("upper", "lower", "trim")
+        for column, kind in zip(
+            (c for c in columns if c.source in task.transform_columns), kinds, strict=True
         ):
-            spec.transforms = [e.Transform(type=kind, args={})]
+            column.transforms = [e.Transform(type=kind, args={})]
         check = e.validate_expression(task.expression, sources)
-        if not check.valid:
+        if not check.valid or check.type is None:
             raise RuntimeError(f"expression {task.expression!r} rejected: {check.error}")
         columns.append(
             e.ColumnSpec(
                 source=None, target="calculated", type=check.type, transforms=[], expression=task.expression
             )
         )
-    strategy = "UPSERT" if task.method == "engine_upsert" else "INSERT"
+    strategy: LoadStrategy = "UPSERT" if task.method == "engine_upsert" else "INSERT"
     spec = e.JobSpec(
         run_id=f"bench-{uuid.uuid4().hex[:12]}",
         source_path=task.path,

@@ -1,0 +1,231 @@
+"""Where an engine call spends its time: `python -m bench.profile_engine <command> <file>`.
+
+- `phases FILE [--rows N]`: a plain INSERT load of FILE's first N rows (all rows without --rows),
+  then again in the same process (imports and first-use costs paid), then the whole file: wall
+  seconds per phase, from timers wrapped around the engine's connections, SQL statements, CSV
+  reading, mapping and binary COPY (writer threads included). The table of docs/benchmarks.md.
+- `cprofile FILE --call insert|upsert|profile|preview [--table T]`: cProfile of that one call on
+  the main thread (wall clock), the functions with the most cumulative and own time.
+
+Run it with .bench-venv/bin/python from the repository root; PostgreSQL as for the benchmark
+(an upsert needs --table naming a table that exists with a unique key on `id`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.methods import PG_DATABASE, Task, run_engine
+
+_totals: dict[str, float] = defaultdict(float)
+_counts: dict[str, int] = defaultdict(int)
+_lock = threading.Lock()
+
+
+def _add(label: str, seconds: float) -> None:
+    with _lock:
+        _totals[label] += seconds
+        _counts[label] += 1
+
+
+def _timed(owner: Any, name: str, label: Callable[..., str] | str) -> None:
+    """Wrap owner.name so every call adds its wall time to `label` (a string or f(*args))."""
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _add(label(*args) if callable(label) else label, time.perf_counter() - started)
+
+    setattr(owner, name, wrapper)
+
+
+def _timed_iterator(owner: Any, name: str, label: str) -> None:
+    """Wrap a generator method: only the time spent producing each item counts."""
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        iterator = original(*args, **kwargs)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                _add(label, time.perf_counter() - started)
+                return
+            _add(label, time.perf_counter() - started)
+            yield item
+
+    setattr(owner, name, wrapper)
+
+
+def _statement(_cursor: Any, sql: Any, *args: Any) -> str:
+    words = str(sql).split()
+    head = " ".join(words[:2]).upper()
+    kinds = {
+        "CREATE SCHEMA": "SQL: CREATE SCHEMA IF NOT EXISTS",
+        "CREATE TABLE": "SQL: CREATE TABLE (ledger, staging)",
+        "CREATE UNLOGGED": "SQL: CREATE TABLE (ledger, staging)",
+        "DROP TABLE": "SQL: DROP TABLE IF EXISTS staging",
+        "ALTER TABLE": "SQL: final transaction (rename, count, ledger row, COMMIT)",
+        "INSERT INTO": "SQL: final transaction (rename, count, ledger row, COMMIT)",
+        "BEGIN": "SQL: final transaction (rename, count, ledger row, COMMIT)",
+        "COMMIT": "SQL: final transaction (rename, count, ledger row, COMMIT)",
+    }
+    if head in kinds:
+        return kinds[head]
+    if "count(*)" in str(sql):
+        return "SQL: final transaction (rename, count, ledger row, COMMIT)"
+    if "pg_advisory" in str(sql) or "_etl_loads" in str(sql):
+        return "SQL: ledger lock and lookup"
+    return "SQL: catalog lookups (target table, server)"
+
+
+def instrument() -> None:
+    import psycopg
+    from etl_engine.mapping import BatchMapper
+    from etl_engine.readers.csv import CsvBatchReader
+    from etl_engine.writers import postgres
+
+    _timed(psycopg, "connect", "connect: psycopg (statements)")
+    _timed(psycopg.Cursor, "execute", _statement)
+    _timed(psycopg.Connection, "close", "close connections")
+    _timed(CsvBatchReader, "__enter__", "CSV: open the file, size it")
+    _timed_iterator(CsvBatchReader, "__iter__", "CSV: parse (pyarrow) into batches")
+    _timed(BatchMapper, "map", "map: casts and checks of each batch")
+    bulk = postgres._BulkCopy
+    _timed(bulk, "__init__", "connect: ADBC (binary COPY sessions) [writer threads]")
+    _timed(bulk, "append", "binary COPY of the batches [writer threads]")
+    _timed(bulk, "finish", "commit of the COPY sessions")
+    _timed(bulk, "close", "close connections")
+
+
+def head_of(path: Path, rows: int) -> Path:
+    """The file's header and first `rows` records (one record per line in the bench files)."""
+    out = path.with_name(f"{path.stem}_head{rows}.csv")
+    if not out.exists():
+        with path.open("rb") as source, out.open("wb") as target:
+            for _ in range(rows + 1):
+                target.write(source.readline())
+    return out
+
+
+def load_once(path: Path, table: str) -> tuple[float, dict[str, float], dict[str, int]]:
+    from etl_engine import profile_csv
+
+    from bench.harness import admin_sql
+
+    admin_sql(f'DROP TABLE IF EXISTS "{table}"')
+    task = Task(method="engine_insert", path=str(path), table=table, profile=asdict(profile_csv(path)))
+    _totals.clear()
+    _counts.clear()
+    outcome = run_engine(task)
+    return outcome.seconds, dict(_totals), dict(_counts)
+
+
+def startup_seconds() -> tuple[float, float]:
+    """Wall seconds of a bare interpreter and of one that imports etl_engine (best of 3 each)."""
+
+    def best(code: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return best("pass"), best("import etl_engine")
+
+
+def phases(path: Path, rows: int | None) -> None:
+    bare, with_engine = startup_seconds()
+    small = head_of(path, rows) if rows else path
+    instrument()
+    runs = [
+        (f"first load, {rows or 'all'} rows", *load_once(small, "profile_small")),
+        (f"again, {rows or 'all'} rows", *load_once(small, "profile_small")),
+        ("whole file, warm", *load_once(path, "profile_whole")),
+    ]
+    labels = sorted({label for _, _, totals, _ in runs for label in totals})
+    print(f"database {PG_DATABASE}; file {path.name}")
+    print(f"python start {bare:.3f}s; python start + import etl_engine {with_engine:.3f}s")
+    print(f"{'phase (wall s; calls)':<64}" + "".join(f"{name:>26}" for name, *_ in runs))
+    for label in labels:
+        cells = "".join(
+            f"{totals.get(label, 0.0):>19.3f} ({counts.get(label, 0):>3})" for _, _, totals, counts in runs
+        )
+        print(f"{label:<64}{cells}")
+    print(f"{'run_job total':<64}" + "".join(f"{seconds:>25.3f} " for _, seconds, _, _ in runs))
+
+
+def cprofile(path: Path, call: str, table: str | None) -> None:
+    import etl_engine as e
+
+    profile = e.profile_csv(path)
+    if call in ("insert", "upsert"):
+        from bench.harness import admin_sql
+
+        method = "engine_insert" if call == "insert" else "engine_upsert"
+        target = table or "profile_insert"
+        if call == "insert":
+            admin_sql(f'DROP TABLE IF EXISTS "{target}"')
+        task = Task(method=method, path=str(path), table=target, key="id", profile=asdict(profile))
+
+        def run() -> object:
+            return run_engine(task)
+
+    elif call == "profile":
+
+        def run() -> object:
+            return e.profile_csv(path)
+
+    else:
+
+        def run() -> object:
+            return e.preview_csv(path, profile.options, profile.columns)
+
+    if call in ("profile", "preview"):
+        run()  # imports and caches warm, as in a worker that has served a request before
+    profiler = cProfile.Profile(time.perf_counter)
+    started = time.perf_counter()
+    profiler.runcall(run)
+    print(f"{call} of {path.name}: {time.perf_counter() - started:.3f}s wall")
+    for key in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(22)
+        print(out.getvalue().split("\n", 6)[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    phase = commands.add_parser("phases")
+    phase.add_argument("file", type=Path)
+    phase.add_argument("--rows", type=int)
+    profiled = commands.add_parser("cprofile")
+    profiled.add_argument("file", type=Path)
+    profiled.add_argument("--call", choices=["insert", "upsert", "profile", "preview"], required=True)
+    profiled.add_argument("--table")
+    args = parser.parse_args()
+    if args.command == "phases":
+        phases(args.file, args.rows)
+    else:
+        cprofile(args.file, args.call, args.table)
+
+
+if __name__ == "__main__":
+    main()
