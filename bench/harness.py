@@ -277,6 +277,7 @@ def psql_upsert_command(dataset: Dataset, table: str, log_name: str) -> list[str
     updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != f'"{dataset.key}"')
     script = LOG_DIR / f"{log_name}.sql"
     script.write_text(
+        "\\timing on\n"  # each statement's time, for the detail
         f'CREATE UNLOGGED TABLE "{stage}" (LIKE "{table}");\n'
         f"\\copy \"{stage}\" FROM '{dataset.path}' WITH (FORMAT csv, HEADER true)\n"
         "BEGIN;\n"
@@ -307,7 +308,14 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
         else:
             command = psql_upsert_command(dataset, table, log_name)
             detail = "\\copy into UNLOGGED staging, INSERT ... ON CONFLICT DO UPDATE"
-        seconds, peak_mb, cpu, _ = run_measured(command, log_name)
+        seconds, peak_mb, cpu, stdout = run_measured(command, log_name)
+        if method == "psql_upsert":
+            # \timing's lines, in script order: CREATE, \copy, BEGIN, INSERT, COMMIT, DROP.
+            times = [
+                float(line.split()[1]) / 1000 for line in stdout.splitlines() if line.startswith("Time:")
+            ]
+            if len(times) == 6:
+                detail += f"; \\copy {times[1]:.2f}s, merge {times[3]:.2f}s, commit {times[4]:.2f}s"
     else:
         task = Task(
             method=method,

@@ -1,7 +1,8 @@
 """Where an engine call spends its time: `python -m bench.profile_engine <command> <file>`.
 
-- `phases FILE [--rows N]`: a plain INSERT load of FILE's first N rows (all rows without --rows),
-  then again in the same process (imports and first-use costs paid), then the whole file: wall
+- `phases FILE [--rows N] [--upsert]`: a plain INSERT (or UPSERT) load of FILE's first N rows
+  (all rows without --rows), then again in the same process (imports and first-use costs paid),
+  then the whole file: wall
   seconds per phase, from timers wrapped around the engine's connections, SQL statements, CSV
   reading, mapping and binary COPY (writer threads included). The table of docs/benchmarks.md.
 - `cprofile FILE --call insert|upsert|profile|preview [--table T]`: cProfile of that one call on
@@ -74,6 +75,8 @@ def _timed_iterator(owner: Any, name: str, label: str) -> None:
 
 
 def _statement(_cursor: Any, sql: Any, *args: Any) -> str:
+    if "ON CONFLICT" in str(sql):
+        return "SQL: merge, INSERT ... ON CONFLICT DO UPDATE"
     words = str(sql).split()
     head = " ".join(words[:2]).upper()
     kinds = {
@@ -124,13 +127,26 @@ def head_of(path: Path, rows: int) -> Path:
     return out
 
 
-def load_once(path: Path, table: str) -> tuple[float, dict[str, float], dict[str, int]]:
+def load_once(path: Path, table: str, upsert: bool) -> tuple[float, dict[str, float], dict[str, int]]:
+    """One INSERT into a new table; or an UPSERT on `id` into a table holding the odd ids, as
+    `make bench` prepares it."""
     from etl_engine import profile_csv
 
     from bench.harness import admin_sql
 
     admin_sql(f'DROP TABLE IF EXISTS "{table}"')
-    task = Task(method="engine_insert", path=str(path), table=table, profile=asdict(profile_csv(path)))
+    profile = asdict(profile_csv(path))
+    if upsert:
+        run_engine(Task(method="engine_insert", path=str(path), table=f"{table}_source", profile=profile))
+        admin_sql(
+            f'CREATE TABLE "{table}" (LIKE "{table}_source"); ALTER TABLE "{table}" ADD PRIMARY KEY (id);'
+            f'INSERT INTO "{table}" SELECT * FROM "{table}_source" WHERE id % 2 = 1;'
+            f'DROP TABLE "{table}_source"'
+        )
+        admin_sql(f'VACUUM ANALYZE "{table}"')
+        admin_sql("CHECKPOINT")
+    method = "engine_upsert" if upsert else "engine_insert"
+    task = Task(method=method, path=str(path), table=table, key="id", profile=profile)
     _totals.clear()
     _counts.clear()
     outcome = run_engine(task)
@@ -151,14 +167,14 @@ def startup_seconds() -> tuple[float, float]:
     return best("pass"), best("import etl_engine")
 
 
-def phases(path: Path, rows: int | None) -> None:
+def phases(path: Path, rows: int | None, upsert: bool) -> None:
     bare, with_engine = startup_seconds()
     small = head_of(path, rows) if rows else path
     instrument()
     runs = [
-        (f"first load, {rows or 'all'} rows", *load_once(small, "profile_small")),
-        (f"again, {rows or 'all'} rows", *load_once(small, "profile_small")),
-        ("whole file, warm", *load_once(path, "profile_whole")),
+        (f"first load, {rows or 'all'} rows", *load_once(small, "profile_small", upsert)),
+        (f"again, {rows or 'all'} rows", *load_once(small, "profile_small", upsert)),
+        ("whole file, warm", *load_once(path, "profile_whole", upsert)),
     ]
     labels = sorted({label for _, _, totals, _ in runs for label in totals})
     print(f"database {PG_DATABASE}; file {path.name}")
@@ -216,13 +232,14 @@ def main() -> None:
     phase = commands.add_parser("phases")
     phase.add_argument("file", type=Path)
     phase.add_argument("--rows", type=int)
+    phase.add_argument("--upsert", action="store_true", help="UPSERT on id instead of INSERT")
     profiled = commands.add_parser("cprofile")
     profiled.add_argument("file", type=Path)
     profiled.add_argument("--call", choices=["insert", "upsert", "profile", "preview"], required=True)
     profiled.add_argument("--table")
     args = parser.parse_args()
     if args.command == "phases":
-        phases(args.file, args.rows)
+        phases(args.file, args.rows, args.upsert)
     else:
         cprofile(args.file, args.call, args.table)
 
