@@ -173,7 +173,7 @@ def use_engine_from(revision: str) -> str:
     commit = git("rev-parse", "--verify", "--short", f"{revision}^{{commit}}")
     if not commit:
         raise BenchError(f"no such commit: {revision}")
-    root = RESULTS_DIR / "engine" / commit
+    root = REPO / ".bench-venv" / "engine" / commit  # a cache beside the bench's packages
     if not (root / "backend" / "etl_engine").exists():
         root.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
