@@ -22,7 +22,7 @@ export default defineConfig({
     globals: true,
     environment: "jsdom",
     setupFiles: ["./src/testing/setup-tests.ts"],
-    include: ["src/**/*.test.{ts,tsx}"],
+    include: ["src/**/*.test.{ts,tsx}", "scripts/**/*.test.ts"],
     css: false,
     restoreMocks: true,
     // The CI box is shared by many jobs; user-event tests on Radix widgets can take seconds there.

@@ -38,6 +38,12 @@ export const routes: RouteObject[] = [
             }),
           },
           {
+            path: "jobs/:jobId/edit",
+            lazy: async () => ({
+              Component: (await import("@/app/routes/new-job")).EditJobRoute,
+            }),
+          },
+          {
             path: "jobs",
             lazy: async () => ({ Component: (await import("@/features/jobs/components/jobs-page")).JobsPage }),
           },

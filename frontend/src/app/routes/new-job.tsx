@@ -1,7 +1,23 @@
-import { NewCredentialButton } from "@/features/credentials/components/new-credential-button";
-import { JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
+import { useParams } from "react-router";
 
-/** /jobs/new: the wizard, with the credentials feature's form for creating a connection on the way. */
+import { ColumnMappingEditor } from "@/features/column-mapping/components/column-mapping-editor";
+import { NewCredentialButton } from "@/features/credentials/components/new-credential-button";
+import { EditJobPage, JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
+import type { RenderNewCredential } from "@/features/job-wizard/components/destination-step";
+
+// The wizard composed with the credentials feature's form (a connection made on the way) and the
+// column-mapping feature's editor: features do not import each other, the app layer joins them.
+const renderNewCredential: RenderNewCredential = (onCreated) => <NewCredentialButton onCreated={onCreated} />;
+
+/** /jobs/new */
 export function NewJobRoute() {
-  return <JobWizardPage renderNewCredential={(onCreated) => <NewCredentialButton onCreated={onCreated} />} />;
+  return <JobWizardPage renderNewCredential={renderNewCredential} mappingEditor={ColumnMappingEditor} />;
+}
+
+/** /jobs/:jobId/edit */
+export function EditJobRoute() {
+  const { jobId } = useParams();
+  return (
+    <EditJobPage jobId={Number(jobId)} renderNewCredential={renderNewCredential} mappingEditor={ColumnMappingEditor} />
+  );
 }

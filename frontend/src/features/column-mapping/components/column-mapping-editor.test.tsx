@@ -3,8 +3,7 @@ import { http, HttpResponse } from "msw";
 import * as React from "react";
 
 import { ColumnMappingEditor } from "@/features/column-mapping/components/column-mapping-editor";
-import type { MappingRow } from "@/features/column-mapping/types";
-import { mappingProblems, mappingRowsFromFile, toColumnMappings } from "@/features/column-mapping/utils/mapping-rows";
+import { mappingProblems, mappingRowsFromFile, toColumnMappings, type MappingRow } from "@/lib/mapping-rows";
 import { uploadedFile } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -73,7 +72,7 @@ describe("ColumnMappingEditor", () => {
     ]);
   });
 
-  it("checks a calculated column's expression once typing stops and offers the inferred type", async () => {
+  it("checks a calculated column's expression once typing stops and takes its type until the user picks one", async () => {
     const checked: string[] = [];
     server.use(
       http.post(apiPath("/jobs/validate-expression"), async ({ request }) => {
@@ -81,6 +80,9 @@ describe("ColumnMappingEditor", () => {
         checked.push(body.expression);
         if (body.expression === "amount *") {
           return HttpResponse.json({ valid: false, error: "unexpected end of expression", position: 8, type: null, sample: null });
+        }
+        if (body.expression === "amount > 1") {
+          return HttpResponse.json({ valid: true, error: null, position: null, type: "BOOLEAN", sample: [true, false] });
         }
         return HttpResponse.json({ valid: true, error: null, position: null, type: "NUMERIC", sample: ["12.60", "0.60"] });
       }),
@@ -100,14 +102,22 @@ describe("ColumnMappingEditor", () => {
     await waitFor(() => expect(status()).toHaveTextContent("Valid · NUMERIC · e.g. 12.60, 0.60"));
     // Debounced: the half-typed " 1.2" never reached the server.
     expect(checked).toEqual(["amount *", "amount * 1.2"]);
+    // The column took the expression's type by itself (it was TEXT when added).
+    await waitFor(() =>
+      expect(rows.at(-1)).toMatchObject({ source_column: null, target_column: "calculated_1", target_type: "NUMERIC", expression: "amount * 1.2" }),
+    );
+    expect(screen.getByRole("combobox", { name: "Type of calculated_1" })).toHaveTextContent("NUMERIC");
+    expect(within(status()).queryByRole("button")).toBeNull();
 
-    await user.click(within(status()).getByRole("button", { name: "Use NUMERIC" }));
-    expect(rows.at(-1)).toMatchObject({
-      source_column: null,
-      target_column: "calculated_1",
-      target_type: "NUMERIC",
-      expression: "amount * 1.2",
-    });
+    // A type the user picks stays, even when the expression's type changes; "Use …" offers it back.
+    await user.click(screen.getByRole("combobox", { name: "Type of calculated_1" }));
+    await user.click(await screen.findByRole("option", { name: "TEXT" }));
+    await user.clear(expression);
+    await user.type(expression, "amount > 1");
+    await waitFor(() => expect(status()).toHaveTextContent("Valid · BOOLEAN"));
+    expect(rows.at(-1)).toMatchObject({ target_type: "TEXT", expression: "amount > 1" });
+    await user.click(within(status()).getByRole("button", { name: "Use BOOLEAN" }));
+    expect(rows.at(-1)).toMatchObject({ target_type: "BOOLEAN" });
   });
 
   it("adds transforms to a column through the dialog", async () => {

@@ -9,11 +9,10 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { TypeBadge } from "@/components/ui/type-badge";
 import { ExpressionField } from "@/features/column-mapping/components/expression-field";
 import { TransformsEditor } from "@/features/column-mapping/components/transforms-editor";
-import type { MappingRow } from "@/features/column-mapping/types";
-import { autoMatch, calculatedRow, mappingRowsFromFile } from "@/features/column-mapping/utils/mapping-rows";
+import { autoMatch, calculatedRow, mappingRowsFromFile, type MappingEditorProps, type MappingRow } from "@/lib/mapping-rows";
 import { describeTransform } from "@/features/column-mapping/utils/transforms";
 import { cn } from "@/lib/utils";
-import { COLUMN_TYPES, type ColumnType, type SourceColumn, type TableColumn } from "@/types/api";
+import { COLUMN_TYPES, type ColumnType } from "@/types/api";
 
 function rowTestId(row: MappingRow): string {
   return row.source_column ?? row.key.replace(/[^A-Za-z0-9_-]/g, "-");
@@ -23,23 +22,7 @@ function rowTestId(row: MappingRow): string {
  * Which file columns go where: include/exclude, target name and type, transforms, and calculated
  * columns. Controlled: the caller owns `value` (the job wizard keeps it in its form across steps).
  */
-export function ColumnMappingEditor({
-  fileId,
-  sourceColumns,
-  targetColumns,
-  value,
-  onChange,
-  problems,
-}: {
-  fileId: string;
-  sourceColumns: SourceColumn[];
-  /** The existing table's columns when loading into one; null for a new table. */
-  targetColumns: TableColumn[] | null;
-  value: MappingRow[];
-  onChange: (rows: MappingRow[]) => void;
-  /** Problems keyed by row key, "" for the mapping as a whole. */
-  problems: Map<string, string>;
-}) {
+export function ColumnMappingEditor({ fileId, sourceColumns, targetColumns, value, onChange, problems }: MappingEditorProps) {
   const update = (key: string, patch: Partial<MappingRow>) =>
     onChange(value.map((row) => (row.key === key ? { ...row, ...patch } : row)));
   const included = value.filter((row) => row.include).length;
@@ -149,7 +132,8 @@ export function ColumnMappingEditor({
                         value={row.expression ?? ""}
                         onChange={(expression) => update(row.key, { expression })}
                         currentType={row.target_type}
-                        onUseType={(target_type) => update(row.key, { target_type })}
+                        followInferredType={!row.type_set_by_user}
+                        onUseType={(target_type) => update(row.key, { target_type, type_set_by_user: false })}
                       />
                     )}
                   </TableCell>
@@ -178,7 +162,7 @@ export function ColumnMappingEditor({
                   <TableCell className="align-top">
                     <Select
                       value={row.target_type}
-                      onValueChange={(type) => update(row.key, { target_type: type as ColumnType })}
+                      onValueChange={(type) => update(row.key, { target_type: type as ColumnType, type_set_by_user: true })}
                       disabled={!row.include}
                     >
                       <SelectTrigger

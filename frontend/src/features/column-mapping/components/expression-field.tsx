@@ -1,10 +1,10 @@
 import { CheckCircle2Icon, XCircleIcon } from "lucide-react";
-import type { ReactNode } from "react";
+import * as React from "react";
 
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
-import { useValidateExpression } from "@/features/column-mapping/api/validate-expression";
+import { useValidateExpression } from "@/lib/requests/validate-expression";
 import { useDebouncedValue } from "@/hooks/use-debounced-value";
 import { toApiError } from "@/lib/api-client";
 import type { ColumnType } from "@/types/api";
@@ -18,6 +18,7 @@ export function ExpressionField({
   value,
   onChange,
   currentType,
+  followInferredType,
   onUseType,
 }: {
   id: string;
@@ -25,14 +26,22 @@ export function ExpressionField({
   value: string;
   onChange: (expression: string) => void;
   currentType: ColumnType;
+  /** Take the expression's type as it is checked (until the user picks a type). */
+  followInferredType: boolean;
+  /** Called with the expression's type: by "Use <type>", or on its own when following it. */
   onUseType: (type: ColumnType) => void;
 }) {
   const debounced = useDebouncedValue(value.trim(), EXPRESSION_DEBOUNCE_MS);
   const check = useValidateExpression(fileId, debounced);
   const settled = debounced === value.trim();
   const statusId = `${id}-status`;
+  const inferredType = settled && check.data?.valid ? check.data.type : null;
 
-  let status: ReactNode = (
+  React.useEffect(() => {
+    if (followInferredType && inferredType && inferredType !== currentType) onUseType(inferredType);
+  }, [followInferredType, inferredType, currentType, onUseType]);
+
+  let status: React.ReactNode = (
     <span className="text-muted-foreground">
       Refer to columns by SQL name; use + - * /, comparisons and upper lower trim length concat round abs coalesce iif year month day.
     </span>

@@ -45,9 +45,12 @@ export type RenderNewCredential = (onCreated: (credential: CredentialRead) => vo
 
 export function DestinationStep({
   defaultTable,
+  ownTable = null,
   renderNewCredential,
 }: {
   defaultTable: string;
+  /** The table an edited job writes to now (`credential/schema/table`): not a clash for a "new" table. */
+  ownTable?: string | null;
   renderNewCredential?: RenderNewCredential;
 }) {
   const { control, register, setValue, getValues, formState } = useFormContext<WizardValues>();
@@ -77,7 +80,9 @@ export function DestinationStep({
   }, [schemas.data, getValues, setValue]);
 
   const tableNames = tables.data?.map((t) => t.name) ?? [];
-  const newNameTaken = tableMode === "new" && tableNames.some((n) => n.toLowerCase() === targetTable.trim().toLowerCase());
+  const own = `${selectedId}/${schema}/${targetTable.trim().toLowerCase()}` === ownTable;
+  const newNameTaken =
+    tableMode === "new" && !own && tableNames.some((n) => n.toLowerCase() === targetTable.trim().toLowerCase());
 
   function pickCredential(id: number) {
     setValue("credential_id", id, { shouldValidate: true, shouldDirty: true });

@@ -16,13 +16,16 @@
  *   review             load-summary, ddl-preview, ddl-warnings
  *   submit             create-job-button ("Create job") → /jobs/:jobId,
  *                      create-and-execute-button ("Create & execute") → /runs/:runId
+ *   editing a job      save-job-button ("Save changes") → /jobs/:jobId (PUT), save-and-execute-button
  * Defaults: the built-in warehouse credential and its "main"/"public" schema are preselected, the table is
  * a new one named after the file, and every column is mapped — so Next, Next, Next, Create & execute works.
+ * Editing (`job` given) starts from the job's saved values and saves with PUT /jobs/{id}.
  */
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
 import * as React from "react";
+import type { ComponentType } from "react";
 import { FormProvider, useForm } from "react-hook-form";
 import { useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -31,9 +34,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
 import { ErrorBoundary } from "@/components/ui/error-boundary";
 import { ErrorMessage } from "@/components/ui/error-message";
-import { validateExpressionQueryOptions } from "@/features/column-mapping/api/validate-expression";
-import { autoMatch, mappingRowsFromFile } from "@/features/column-mapping/utils/mapping-rows";
-import { useCreateJob } from "@/features/job-wizard/api/create-job";
+import { validateExpressionQueryOptions } from "@/lib/requests/validate-expression";
 import { getTableSchemaQueryOptions } from "@/features/job-wizard/api/get-table-schema";
 import { getTablesQueryOptions } from "@/features/job-wizard/api/get-tables";
 import { DestinationStep, type RenderNewCredential } from "@/features/job-wizard/components/destination-step";
@@ -46,12 +47,21 @@ import {
   STEP_FIELDS,
   tableNameFromFilename,
   toJobCreate,
+  valuesFromJob,
   wizardSchema,
   type WizardValues,
 } from "@/features/job-wizard/utils/wizard-schema";
 import { toApiError } from "@/lib/api-client";
+import { autoMatch, mappingRowsFromFile, type MappingEditorProps } from "@/lib/mapping-rows";
+import { useCreateJob } from "@/lib/requests/create-job";
 import { useExecuteJob } from "@/lib/requests/execute-job";
-import type { UploadedFileRead } from "@/types/api";
+import { useUpdateJob } from "@/lib/requests/update-job";
+import type { JobRead, UploadedFileRead } from "@/types/api";
+
+/** Where a job writes, as one comparable key. */
+function tableKey(credentialId: number, schema: string, table: string): string {
+  return `${credentialId}/${schema}/${table.trim().toLowerCase()}`;
+}
 
 const STEPS = ["Destination", "Mapping", "Load", "Review"] as const;
 const STEP_DESCRIPTIONS = [
@@ -63,25 +73,35 @@ const STEP_DESCRIPTIONS = [
 
 export function JobWizard({
   file,
+  job,
   renderNewCredential,
+  mappingEditor,
 }: {
   file: UploadedFileRead;
+  /** The job being edited; absent for a new job. */
+  job?: JobRead;
   renderNewCredential?: RenderNewCredential;
+  mappingEditor: ComponentType<MappingEditorProps>;
 }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const createJob = useCreateJob();
+  const updateJob = useUpdateJob(job?.id ?? 0);
+  const saveJob = job ? updateJob : createJob;
   const executeJob = useExecuteJob();
   const form = useForm<WizardValues>({
     resolver: zodResolver(wizardSchema),
-    defaultValues: initialValues(file, mappingRowsFromFile(file.columns)),
+    defaultValues: job ? valuesFromJob(job, file) : initialValues(file, mappingRowsFromFile(file.columns)),
     mode: "onTouched",
   });
   const [step, setStep] = React.useState(0);
-  const [reached, setReached] = React.useState(0);
+  const [reached, setReached] = React.useState(job ? STEPS.length - 1 : 0);
   const [checking, setChecking] = React.useState(false);
-  // The existing table the mapping was last auto-matched to, so Back/Next does not undo the user's edits.
-  const matchedTable = React.useRef<string | null>(null);
+  // The table the job writes to now: a table it created itself is no name clash when editing.
+  const ownTable = job ? tableKey(job.credential_id, job.target_schema, job.target_table) : null;
+  // The existing table the mapping was last auto-matched to, so Back/Next does not undo the user's edits
+  // (an edited job's saved mapping counts as matched).
+  const matchedTable = React.useRef<string | null>(job && !job.create_table ? ownTable : null);
   const headingRef = React.useRef<HTMLHeadingElement>(null);
   const moved = React.useRef(false);
 
@@ -102,12 +122,13 @@ export function JobWizard({
     if (index === 0) {
       const tables = queryClient.getQueryData(getTablesQueryOptions(values.credential_id, values.target_schema).queryKey);
       const name = values.target_table.trim().toLowerCase();
-      if (values.table_mode === "new" && tables?.some((t) => t.name.toLowerCase() === name)) {
+      const own = tableKey(values.credential_id, values.target_schema, values.target_table) === ownTable;
+      if (values.table_mode === "new" && !own && tables?.some((t) => t.name.toLowerCase() === name)) {
         form.setError("target_table", { message: "This table already exists: load into it as an existing table, or pick another name." }, { shouldFocus: true });
         return false;
       }
       if (values.table_mode === "existing") {
-        const key = `${values.credential_id}/${values.target_schema}/${values.target_table}`;
+        const key = tableKey(values.credential_id, values.target_schema, values.target_table);
         if (matchedTable.current !== key) {
           try {
             const table = await queryClient.fetchQuery(
@@ -151,33 +172,34 @@ export function JobWizard({
     }
   }
 
+  const done = job ? "saved" : "created";
   const submit = (execute: boolean) =>
     form.handleSubmit(async (values) => {
-      const job = await createJob.mutateAsync(toJobCreate(values, file.id)).catch(() => null);
-      if (!job) return; // createJob.error is shown above the buttons
+      const saved = await saveJob.mutateAsync(toJobCreate(values, file.id)).catch(() => null);
+      if (!saved) return; // saveJob.error is shown above the buttons
       if (!execute) {
-        toast.success(`Job “${job.name}” created`);
-        void navigate(`/jobs/${job.id}`);
+        toast.success(`Job “${saved.name}” ${done}`);
+        void navigate(`/jobs/${saved.id}`);
         return;
       }
       try {
-        const run = await executeJob.mutateAsync(job.id);
-        toast.success(`Job “${job.name}” created and started`);
+        const run = await executeJob.mutateAsync(saved.id);
+        toast.success(`Job “${saved.name}” ${done} and started`);
         void navigate(`/runs/${run.id}`);
       } catch (error) {
-        toast.error(`Job “${job.name}” was created but could not start: ${toApiError(error).message}`);
-        void navigate(`/jobs/${job.id}`);
+        toast.error(`Job “${saved.name}” was ${done} but could not start: ${toApiError(error).message}`);
+        void navigate(`/jobs/${saved.id}`);
       }
     });
 
-  const busy = createJob.isPending || executeJob.isPending;
+  const busy = saveJob.isPending || executeJob.isPending;
   const last = step === STEPS.length - 1;
 
   return (
     <FormProvider {...form}>
       <form
         noValidate
-        aria-label="New job"
+        aria-label={job ? `Edit job ${job.name}` : "New job"}
         onSubmit={(event) => {
           // Enter in a field moves on; creating always takes an explicit button press.
           event.preventDefault();
@@ -195,15 +217,21 @@ export function JobWizard({
           </CardHeader>
           <CardContent>
             <ErrorBoundary key={step} title={`The ${STEPS[step]?.toLowerCase() ?? ""} step failed`}>
-              {step === 0 && <DestinationStep defaultTable={tableNameFromFilename(file.filename)} renderNewCredential={renderNewCredential} />}
-              {step === 1 && <MappingStep file={file} />}
+              {step === 0 && (
+                <DestinationStep
+                  defaultTable={job?.target_table ?? tableNameFromFilename(file.filename)}
+                  ownTable={ownTable}
+                  renderNewCredential={renderNewCredential}
+                />
+              )}
+              {step === 1 && <MappingStep file={file} MappingEditor={mappingEditor} />}
               {step === 2 && <LoadStep />}
               {step === 3 && <ReviewStep file={file} />}
             </ErrorBoundary>
           </CardContent>
         </Card>
 
-        {createJob.isError && <ErrorMessage error={createJob.error} title="The job could not be created" />}
+        {saveJob.isError && <ErrorMessage error={saveJob.error} title={`The job could not be ${done}`} />}
 
         <div className="flex flex-wrap items-center justify-between gap-2">
           <Button variant="outline" onClick={() => goTo(step - 1)} disabled={step === 0 || busy} data-testid="wizard-back">
@@ -217,13 +245,22 @@ export function JobWizard({
             </Button>
           ) : (
             <div className="flex flex-wrap gap-2">
-              <Button variant="outline" onClick={() => void submit(false)()} disabled={busy} data-testid="create-job-button">
+              <Button
+                variant="outline"
+                onClick={() => void submit(false)()}
+                disabled={busy}
+                data-testid={job ? "save-job-button" : "create-job-button"}
+              >
                 <SaveIcon />
-                Create job
+                {job ? "Save changes" : "Create job"}
               </Button>
-              <Button onClick={() => void submit(true)()} disabled={busy} data-testid="create-and-execute-button">
+              <Button
+                onClick={() => void submit(true)()}
+                disabled={busy}
+                data-testid={job ? "save-and-execute-button" : "create-and-execute-button"}
+              >
                 <PlayIcon />
-                {busy ? "Working…" : "Create & execute"}
+                {busy ? "Working…" : job ? "Save & execute" : "Create & execute"}
               </Button>
             </div>
           )}

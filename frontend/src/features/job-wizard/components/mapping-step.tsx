@@ -1,15 +1,16 @@
+import type { ComponentType } from "react";
 import { Controller, useFormContext, useWatch } from "react-hook-form";
 
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
-import { ColumnMappingEditor } from "@/features/column-mapping/components/column-mapping-editor";
-import { mappingProblems } from "@/features/column-mapping/utils/mapping-rows";
+import { mappingProblems, type MappingEditorProps } from "@/lib/mapping-rows";
 import { useTableSchema } from "@/features/job-wizard/api/get-table-schema";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
 import type { UploadedFileRead } from "@/types/api";
 
-/** Step 2: which columns go where. Loading into an existing table offers its columns to match. */
-export function MappingStep({ file }: { file: UploadedFileRead }) {
+/** Step 2: which columns go where. Loading into an existing table offers its columns to match.
+ * `MappingEditor` is the app layer's editor (the column-mapping feature). */
+export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; MappingEditor: ComponentType<MappingEditorProps> }) {
   const { control, formState } = useFormContext<WizardValues>();
   const [credentialId, schema, tableMode, table] = useWatch({
     control,
@@ -33,7 +34,7 @@ export function MappingStep({ file }: { file: UploadedFileRead }) {
           control={control}
           name="mappings"
           render={({ field }) => (
-            <ColumnMappingEditor
+            <MappingEditor
               fileId={file.id}
               sourceColumns={file.columns}
               targetColumns={existing.data?.columns ?? null}

@@ -1,8 +1,7 @@
 import { z } from "zod";
 
-import type { MappingRow } from "@/features/column-mapping/types";
-import { mappingProblems, toColumnMappings } from "@/features/column-mapping/utils/mapping-rows";
-import type { JobCreate, UploadedFileRead } from "@/types/api";
+import { mappingProblems, mappingRowsFromJob, toColumnMappings, type MappingRow } from "@/lib/mapping-rows";
+import type { JobCreate, JobRead, UploadedFileRead } from "@/types/api";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -114,7 +113,30 @@ export function initialValues(file: UploadedFileRead, mappings: MappingRow[]): W
   };
 }
 
-/** The POST /jobs body for these values. */
+/** A saved job's values, for editing it (its file gives the source columns' names and types). */
+export function valuesFromJob(job: JobRead, file: UploadedFileRead): WizardValues {
+  const rejectMode =
+    job.reject_threshold_count != null ? "count" : job.reject_threshold_percent != null ? "percent" : "none";
+  return {
+    name: job.name,
+    description: job.description ?? "",
+    credential_id: job.credential_id,
+    target_schema: job.target_schema,
+    table_mode: job.create_table ? "new" : "existing",
+    target_table: job.target_table,
+    mappings: mappingRowsFromJob(job.mappings, file.columns),
+    strategy: job.strategy,
+    upsert_keys: job.upsert_keys ?? [],
+    reject_mode: rejectMode,
+    reject_threshold_count: job.reject_threshold_count ?? null,
+    reject_threshold_percent: job.reject_threshold_percent ?? null,
+    batch_size: job.batch_size,
+    max_retries: job.max_retries,
+    retry_delay_seconds: job.retry_delay_seconds,
+  };
+}
+
+/** The POST /jobs (and PUT /jobs/{id}) body for these values. */
 export function toJobCreate(values: WizardValues, fileId: string): JobCreate {
   return {
     name: values.name.trim(),

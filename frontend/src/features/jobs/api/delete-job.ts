@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 
-import { getJobQueryOptions } from "@/features/jobs/api/get-job";
+import { getJobQueryOptions } from "@/lib/requests/get-job";
 import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 

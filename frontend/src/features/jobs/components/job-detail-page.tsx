@@ -1,4 +1,4 @@
-import { FileTextIcon, Trash2Icon } from "lucide-react";
+import { CopyIcon, FileTextIcon, PencilIcon, Trash2Icon } from "lucide-react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 
@@ -9,16 +9,18 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
+import { useCloneJob } from "@/features/jobs/api/clone-job";
 import { useDeleteJob } from "@/features/jobs/api/delete-job";
-import { useJob } from "@/features/jobs/api/get-job";
 import { useJobCredential } from "@/features/jobs/api/get-job-credential";
 import { ExecuteJobButton } from "@/features/jobs/components/execute-job-button";
 import { JobMappingsTable } from "@/features/jobs/components/job-mappings-table";
 import { JobRunsCard } from "@/features/jobs/components/job-runs-card";
 import { JobSchedulesCard } from "@/features/jobs/components/job-schedules-card";
+import { ReplaceFileDialog } from "@/features/jobs/components/replace-file-dialog";
 import { STRATEGY_LABEL, strategyInWords } from "@/features/jobs/utils/strategy";
 import { toApiError } from "@/lib/api-client";
 import { formatNumber } from "@/lib/format";
+import { useJob } from "@/lib/requests/get-job";
 import type { JobRead } from "@/types/api";
 
 function Fact({ label, children }: { label: string; children: React.ReactNode }) {
@@ -54,6 +56,7 @@ function thresholdText(job: JobRead): string {
 function JobDetail({ job }: { job: JobRead }) {
   const navigate = useNavigate();
   const remove = useDeleteJob();
+  const clone = useCloneJob();
   return (
     <>
       <PageHeader
@@ -62,6 +65,30 @@ function JobDetail({ job }: { job: JobRead }) {
         actions={
           <>
             <ExecuteJobButton jobId={job.id} jobName={job.name} />
+            <Button variant="outline" asChild>
+              <Link to={`/jobs/${job.id}/edit`} data-testid="edit-job-button">
+                <PencilIcon />
+                Edit
+              </Link>
+            </Button>
+            <Button
+              variant="outline"
+              disabled={clone.isPending}
+              data-testid="clone-job-button"
+              onClick={() =>
+                clone.mutate(job, {
+                  onSuccess: (copy) => {
+                    toast.success(`${copy.name} created`);
+                    void navigate(`/jobs/${copy.id}`);
+                  },
+                  onError: (error) => toast.error("Could not clone the job", { description: toApiError(error).message }),
+                })
+              }
+            >
+              <CopyIcon />
+              {clone.isPending ? "Cloning…" : "Clone"}
+            </Button>
+            <ReplaceFileDialog job={job} />
             <ConfirmDialog
               title={`Delete ${job.name}?`}
               description="The job, its schedules and its run history are removed. Tables already loaded stay as they are."

@@ -8,7 +8,7 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { Progress } from "@/components/ui/progress";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useUploadFile, type UploadProgress } from "@/features/upload/api/upload-file";
+import { useUploadFile, type UploadProgress } from "@/lib/requests/upload-file";
 import { FileDropzone } from "@/features/upload/components/file-dropzone";
 import { FileOverview } from "@/features/upload/components/file-overview";
 import { RecentUploads } from "@/features/upload/components/recent-uploads";

@@ -1,7 +1,7 @@
 import { screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
-import { JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
+import { NewJobRoute } from "@/app/routes/new-job";
 import { credential, job, jobRun, uploadedFile } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -11,7 +11,7 @@ const file = uploadedFile();
 const warehouse = credential();
 
 function renderWizard() {
-  return renderWithApp(<JobWizardPage />, {
+  return renderWithApp(<NewJobRoute />, {
     path: "/jobs/new",
     url: `/jobs/new?fileId=${file.id}`,
     routes: [
@@ -212,7 +212,7 @@ describe("JobWizardPage", () => {
   });
 
   it("asks for a file when opened without one", async () => {
-    renderWithApp(<JobWizardPage />, { path: "/jobs/new" });
+    renderWithApp(<NewJobRoute />, { path: "/jobs/new" });
     expect(await screen.findByText("Upload a file first")).toBeInTheDocument();
   });
 });

@@ -1,5 +1,46 @@
-import type { MappingRow } from "@/features/column-mapping/types";
-import { asColumnType, type ColumnMapping, type ColumnType, type SourceColumn, type TableColumn } from "@/types/api";
+// The column mapping as the job wizard and the mapping editor hold it, and its conversions to and
+// from the API's mappings.
+import {
+  asColumnType,
+  type ColumnMapping,
+  type ColumnMappingRead,
+  type ColumnType,
+  type SourceColumn,
+  type TableColumn,
+  type Transform,
+} from "@/types/api";
+
+/** One destination column as the editor holds it; `key` keeps React rows stable while editing. */
+export type MappingRow = {
+  key: string;
+  /** Source sql_name; null for a calculated column. */
+  source_column: string | null;
+  /** The source column's original header and detected type, for display. */
+  source_name: string | null;
+  source_type: ColumnType | null;
+  target_column: string;
+  target_type: ColumnType;
+  include: boolean;
+  transforms: Transform[];
+  expression: string | null;
+  /** The user picked this type: a calculated column no longer follows its expression's type. */
+  type_set_by_user?: boolean;
+};
+
+/**
+ * What the job wizard hands the mapping editor (the column-mapping feature's ColumnMappingEditor,
+ * passed in by the app layer). Controlled: the caller owns `value`.
+ */
+export type MappingEditorProps = {
+  fileId: string;
+  sourceColumns: SourceColumn[];
+  /** The existing table's columns when loading into one; null for a new table. */
+  targetColumns: TableColumn[] | null;
+  value: MappingRow[];
+  onChange: (rows: MappingRow[]) => void;
+  /** Problems keyed by row key, "" for the mapping as a whole. */
+  problems: Map<string, string>;
+};
 
 /** Every file column mapped onto a column of the same sql_name and detected type. */
 export function mappingRowsFromFile(columns: SourceColumn[]): MappingRow[] {
@@ -14,6 +55,28 @@ export function mappingRowsFromFile(columns: SourceColumn[]): MappingRow[] {
     transforms: [],
     expression: null,
   }));
+}
+
+/** A saved job's mappings as editor rows (types as saved, so a calculated column keeps its type). */
+export function mappingRowsFromJob(mappings: ColumnMappingRead[], sourceColumns: SourceColumn[]): MappingRow[] {
+  const sources = new Map(sourceColumns.map((column) => [column.sql_name, column]));
+  return [...mappings]
+    .sort((a, b) => a.position - b.position)
+    .map((mapping) => {
+      const source = mapping.source_column ? sources.get(mapping.source_column) : undefined;
+      return {
+        key: mapping.source_column ? `src:${mapping.source_column}` : `calc:${mapping.id}`,
+        source_column: mapping.source_column ?? null,
+        source_name: source?.name ?? mapping.source_column ?? null,
+        source_type: source ? asColumnType(source.type) : null,
+        target_column: mapping.target_column,
+        target_type: mapping.target_type,
+        include: mapping.include,
+        transforms: mapping.transforms,
+        expression: mapping.expression ?? null,
+        type_set_by_user: true,
+      };
+    });
 }
 
 let calculatedCounter = 0;

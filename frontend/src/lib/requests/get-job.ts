@@ -13,6 +13,6 @@ export function getJobQueryOptions(jobId: number) {
   return queryOptions({ queryKey: queryKeys.jobs.detail(jobId), queryFn: () => getJob(jobId) });
 }
 
-export function useJob(jobId: number) {
-  return useQuery(getJobQueryOptions(jobId));
+export function useJob(jobId: number | null) {
+  return useQuery({ ...getJobQueryOptions(jobId ?? 0), enabled: jobId !== null });
 }

@@ -5,7 +5,7 @@ import {
   mappingProblems,
   mappingRowsFromFile,
   toColumnMappings,
-} from "@/features/column-mapping/utils/mapping-rows";
+} from "@/lib/mapping-rows";
 import type { SourceColumn } from "@/types/api";
 
 const columns: SourceColumn[] = [

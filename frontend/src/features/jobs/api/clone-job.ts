@@ -1,0 +1,52 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+
+import { createJob } from "@/lib/requests/create-job";
+import { queryKeys } from "@/lib/query-keys";
+import type { ColumnMapping, JobCreate, JobRead } from "@/types/api";
+
+/** A saved job's mappings as a request sends them (ids and positions are the server's). */
+export function mappingsOf(job: JobRead): ColumnMapping[] {
+  return [...job.mappings]
+    .sort((a, b) => a.position - b.position)
+    .map(({ source_column, target_column, target_type, include, transforms, expression }) => ({
+      source_column,
+      target_column,
+      target_type,
+      include,
+      transforms,
+      expression,
+    }));
+}
+
+/** The POST /jobs body of a copy: every setting and mapping, named "Copy of …". */
+export function copyOf(job: JobRead): JobCreate {
+  return {
+    name: `Copy of ${job.name}`.slice(0, 200),
+    description: job.description ?? null,
+    file_id: job.file_id,
+    credential_id: job.credential_id,
+    target_schema: job.target_schema,
+    target_table: job.target_table,
+    create_table: job.create_table,
+    strategy: job.strategy,
+    upsert_keys: job.upsert_keys ?? [],
+    batch_size: job.batch_size,
+    reject_threshold_count: job.reject_threshold_count ?? null,
+    reject_threshold_percent: job.reject_threshold_percent ?? null,
+    max_retries: job.max_retries,
+    retry_delay_seconds: job.retry_delay_seconds,
+    mappings: mappingsOf(job),
+  };
+}
+
+/** Clone a job: the API has no copy endpoint, so the copy is created from the job's own values. */
+export function useCloneJob() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (job: JobRead) => createJob(copyOf(job)),
+    onSuccess: (copy) => {
+      queryClient.setQueryData(queryKeys.jobs.detail(copy.id), copy);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.jobs.list() });
+    },
+  });
+}
