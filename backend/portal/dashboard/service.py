@@ -26,7 +26,7 @@ async def build_dashboard(session: AsyncSession, *, now: datetime | None = None)
         select(JobRun).where(JobRun.status.in_(ACTIVE_STATUSES)).order_by(JobRun.id)
     )
     return Dashboard(
-        counts_by_status={status.value: int(counts.get(status.value, 0)) for status in JobRunStatus},
+        counts_by_status={status.value: int(counts.get(status, 0)) for status in JobRunStatus},
         recent_runs=[JobRunRead.of(run, now=now) for run in recent],
         rows_per_day=await _rows_per_day(session, now),
         running=[JobRunRead.of(run, now=now) for run in running],

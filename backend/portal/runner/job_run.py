@@ -12,29 +12,25 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from etl_engine import EngineError, RunCancelled, RunResult, TransientError, run_job
 from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.core.crypto import CredentialDecryptionError
-from portal.db.base import utcnow
 from portal.jobs.models import Job
 from portal.runner.errors import RetryableAttemptError, RunFailedError
 from portal.runner.reporter import DatabaseReporter
 from portal.runner.spec import build_job_spec
-from portal.runs.models import EventKind, JobRun, JobRunStatus
+from portal.runs import lifecycle
+from portal.runs.models import EventKind, JobRun, JobRunStatus, RejectedRow
 from portal.uploads.models import UploadedFile
 
 log = structlog.get_logger(__name__)
-
-_ACTIVE = (JobRunStatus.PENDING.value, JobRunStatus.RUNNING.value)
-_SUCCEEDED = (JobRunStatus.COMPLETED.value, JobRunStatus.COMPLETED_WITH_REJECTS.value)
 
 
 @dataclass(frozen=True)
@@ -52,22 +48,22 @@ def execute_attempt(
     with structlog.contextvars.bound_contextvars(job_run_id=job_run_id, attempt=try_number):
         loaded = _load(sessions, job_run_id)
         run, job = loaded.run, loaded.job
-        if run.status in _SUCCEEDED:
+        if run.status in lifecycle.SUCCEEDED:
             # The previous attempt committed but Airflow never heard of it (the process died after).
             log.info("run_already_finished", status=run.status)
             return _summary(run)
-        if run.status not in _ACTIVE:
+        if run.status not in lifecycle.ACTIVE:
             raise RunFailedError(run.error_message or f"Run {job_run_id} is already {run.status}.")
 
-        reporter = DatabaseReporter(sessions, job_run_id)
+        reporter = DatabaseReporter(sessions, job_run_id, header_records=1 if loaded.file.has_header else 0)
         if try_number > job.max_retries + 1:
             message = (
                 f"Attempt {try_number - 1} ended without reporting a result (its process was killed or "
                 f"lost) and the job allows {job.max_retries} retries."
             )
-            _finish(sessions, reporter, job_run_id, JobRunStatus.FAILED, error_message=message)
+            _finish(sessions, reporter, job_run_id, JobRunStatus.FAILED, reason=message)
             raise RunFailedError(message)
-        if try_number > 1 and run.status == JobRunStatus.RUNNING.value:
+        if try_number > 1 and run.status == JobRunStatus.RUNNING:
             reporter.event(
                 EventKind.LOG,
                 "previous_attempt_lost",
@@ -101,34 +97,30 @@ def _mark_running(
     sessions: sessionmaker[Session], reporter: DatabaseReporter, run: JobRun, try_number: int
 ) -> bool:
     """Start the attempt on the run's row, unless it was cancelled meanwhile; False then."""
-    now = utcnow()
-    with sessions.begin() as session:
-        started = session.scalar(
-            update(JobRun)
-            .where(JobRun.id == run.id, JobRun.status.in_(_ACTIVE))
-            .values(
-                status=JobRunStatus.RUNNING.value,
-                attempt=try_number,
-                started_at=run.started_at or now,
-                finished_at=None,
-                error_message=None,
-                # Every attempt starts over from the first row (the previous one committed nothing).
-                rows_read=0,
-                rows_loaded=0,
-                rows_rejected=0,
-                rows_filtered=0,
-                bytes_read=0,
-                rows_per_second=0.0,
-                eta_seconds=None,
-            )
-            .returning(JobRun.id)
-        )
-    if started is None:
-        return False
     where = {"attempt": try_number, "pid": os.getpid(), "host": socket.gethostname()}
-    reporter.event(EventKind.STATUS, JobRunStatus.RUNNING.value, data={"status": "RUNNING", **where})
-    log.info("attempt_started", **where)
-    return True
+    with sessions.begin() as session:
+        started = lifecycle.move_sync(
+            session,
+            run.id,
+            JobRunStatus.RUNNING,
+            data=where,
+            attempt=try_number,
+            # Every attempt starts over from the first row (the previous one committed nothing).
+            rows_read=0,
+            rows_staged=0,
+            rows_loaded=0,
+            rows_rejected=0,
+            rows_filtered=0,
+            bytes_read=0,
+            rows_per_second=0.0,
+            eta_seconds=None,
+        )
+        if started:
+            # The earlier attempt's rejected rows: this one reads the same rows and reports them again.
+            session.execute(delete(RejectedRow).where(RejectedRow.job_run_id == run.id))
+    if started:
+        log.info("attempt_started", **where)
+    return started
 
 
 def _load_and_record(
@@ -144,11 +136,12 @@ def _load_and_record(
         result = run_job(spec, reporter)
     except CredentialDecryptionError as error:
         message = f"The credential's password cannot be decrypted ({error}): check CREDENTIALS_KEY here."
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, error_message=message)
+        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     except RunCancelled:
         reporter.flush()
-        _finish(sessions, reporter, run.id, JobRunStatus.CANCELLED, error_message="Cancelled by a user.")
+        # The API moved the run to CANCELLED already; this only records the final counts.
+        _finish(sessions, reporter, run.id, JobRunStatus.CANCELLED, reason="Cancelled by a user.")
         raise RunFailedError(f"Run {run.id} was cancelled.") from None
     except TransientError as error:
         reporter.flush()
@@ -157,20 +150,20 @@ def _load_and_record(
             message = (
                 f"Attempt {try_number} of {attempts} failed: {error} Retrying in {job.retry_delay_seconds} s."
             )
-            _finish(sessions, reporter, run.id, JobRunStatus.PENDING, error_message=message)
+            _finish(sessions, reporter, run.id, JobRunStatus.PENDING, reason=message)
             raise RetryableAttemptError(message, retry_delay_seconds=job.retry_delay_seconds) from error
         message = f"{error} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, error_message=message)
+        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     except EngineError as error:
         reporter.flush()
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, error_message=str(error))
+        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=str(error))
         raise RunFailedError(str(error)) from error
     except Exception as error:
         # A fault of ours, not of the data: fail readably rather than retry the same fault.
         log.exception("runner_failed")
         message = f"Internal error while loading: {type(error).__name__}: {error}"
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, error_message=message)
+        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     reporter.flush()
     return _complete(sessions, reporter, run.id, result)
@@ -179,8 +172,9 @@ def _load_and_record(
 def _complete(
     sessions: sessionmaker[Session], reporter: DatabaseReporter, job_run_id: int, result: RunResult
 ) -> dict[str, Any]:
-    counts = {
+    counts: dict[str, Any] = {
         "rows_read": result.rows_read,
+        "rows_staged": result.rows_loaded,
         "rows_loaded": result.rows_loaded,
         "rows_rejected": result.rows_rejected,
         "rows_filtered": result.rows_filtered,
@@ -203,25 +197,37 @@ def _finish(
     reporter: DatabaseReporter,
     job_run_id: int,
     status: JobRunStatus,
+    *,
+    reason: str | None = None,
     **values: Any,
 ) -> None:
-    """Record how the attempt ended, with a `status` event; PENDING means a retry is coming."""
-    finished_at: datetime | None = None if status == JobRunStatus.PENDING else utcnow()
+    """Record how the attempt ended (PENDING: a retry is coming) through the run state machine.
+
+    Unless the load committed, the counts are made to agree with what the run recorded: as many
+    rejected as rejected rows kept, at least as many read as the last of them implies, none loaded.
+    A final status set meanwhile (a cancel) stands; a committed load still records its counts then,
+    since those rows are in the target.
+    """
+    committed = status in lifecycle.SUCCEEDED
+    if not committed:
+        values = {**reporter.counts_so_far(), **values, "rows_loaded": 0}
+    data = {key: value for key, value in values.items() if key.startswith("rows_")}
     with sessions.begin() as session:
+        moved = lifecycle.move_sync(session, job_run_id, status, reason=reason, data=data, **values)
         current = session.scalar(select(JobRun.status).where(JobRun.id == job_run_id))
-        if current == JobRunStatus.CANCELLED.value and status.value not in _SUCCEEDED:
-            # A cancel that arrived while the attempt was failing wins. A load the engine already
-            # committed stays recorded as what it is: the rows are in the target.
-            status = JobRunStatus.CANCELLED
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id == job_run_id)
-            .values(status=status.value, finished_at=finished_at, **values)
+        if not moved and (committed or current == JobRunStatus.CANCELLED):
+            session.execute(update(JobRun).where(JobRun.id == job_run_id).values(**values))
+    if moved:
+        log.info("attempt_finished", status=status.value, error=reason)
+        return
+    log.info("attempt_outcome_not_applied", outcome=status.value, status=current, error=reason)
+    if committed:
+        reporter.event(
+            EventKind.LOG,
+            "load_committed_after_run_ended",
+            level="warning",
+            data={"rows_loaded": values["rows_loaded"], "status": current},
         )
-    data = {"status": status.value, **{k: v for k, v in values.items() if k != "error_message"}}
-    level = "error" if status == JobRunStatus.FAILED else "info"
-    reporter.event(EventKind.STATUS, values.get("error_message") or status.value, level=level, data=data)
-    log.info("attempt_finished", status=status.value, error=values.get("error_message"))
 
 
 def _summary(run: JobRun) -> dict[str, Any]:

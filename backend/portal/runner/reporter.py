@@ -30,9 +30,11 @@ _TASK_LOG_RENAMES = {"target": "target_table", "msg": "message", "level": "log_l
 
 
 def progress_values(p: Progress) -> dict[str, Any]:
+    """A run's live counters from the engine's progress. Its `rows_loaded` counts rows written to
+    staging so far: `rows_staged` here; the run's `rows_loaded` comes from the committed result only."""
     return {
         "rows_read": p.rows_read,
-        "rows_loaded": p.rows_loaded,
+        "rows_staged": p.rows_loaded,
         "rows_rejected": p.rows_rejected,
         "rows_filtered": p.rows_filtered,
         "bytes_read": p.bytes_read,
@@ -55,17 +57,23 @@ class DatabaseReporter:
         sessions: sessionmaker[Session],
         job_run_id: int,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        header_records: int = 0,
     ) -> None:
         self._sessions = sessions
         self._job_run_id = job_run_id
         self._clock = clock
+        self._header_records = header_records
+        self._latest: Progress | None = None
+        self._rejected = 0
+        self._last_rejected_line = 0
         self._pending: Progress | None = None
         self._last_write = float("-inf")
         self._last_cancel_check = float("-inf")
         self._cancelled = False
 
     def progress(self, p: Progress) -> None:
-        self._pending = p
+        self._pending = self._latest = p
         if self._clock() - self._last_write >= PROGRESS_INTERVAL_SECONDS:
             self.flush()
 
@@ -77,9 +85,7 @@ class DatabaseReporter:
         with self._sessions.begin() as session:
             session.execute(update(JobRun).where(JobRun.id == self._job_run_id).values(**values))
             session.add(
-                JobRunEvent(
-                    job_run_id=self._job_run_id, kind=EventKind.PROGRESS.value, message="", data=values
-                )
+                JobRunEvent(job_run_id=self._job_run_id, kind=EventKind.PROGRESS, message="", data=values)
             )
         self._pending = None
         self._last_write = self._clock()
@@ -87,6 +93,8 @@ class DatabaseReporter:
     def rejected(self, rows: list[RejectedRow]) -> None:
         if not rows:
             return
+        self._rejected += len(rows)
+        self._last_rejected_line = max(self._last_rejected_line, max(row.line_number for row in rows))
         values = [
             {
                 "job_run_id": self._job_run_id,
@@ -100,6 +108,26 @@ class DatabaseReporter:
         with self._sessions.begin() as session:
             session.execute(insert(RejectedRowModel), values)
 
+    def counts_so_far(self) -> dict[str, int]:
+        """Counters that agree with what this reporter recorded, for a run that ends without a result.
+
+        The engine may stop (a reject threshold) after reporting rejected rows but before the progress
+        that counts them: then as many rejected as rows kept, and at least as many read as the last
+        of them shows (its line number, less the header).
+        """
+        latest = self._latest
+        rejected = max(latest.rows_rejected if latest else 0, self._rejected)
+        read_through_last_reject = self._last_rejected_line - self._header_records
+        staged = latest.rows_loaded if latest else 0
+        filtered = latest.rows_filtered if latest else 0
+        read = max(latest.rows_read if latest else 0, read_through_last_reject, staged + rejected + filtered)
+        return {
+            "rows_read": read,
+            "rows_staged": staged,
+            "rows_rejected": rejected,
+            "rows_filtered": filtered,
+        }
+
     def log(self, event: str, **kv: object) -> None:
         log.info(event, **{_TASK_LOG_RENAMES.get(key, key): value for key, value in kv.items()})
         self.event(EventKind.LOG, event, level="info", data=_json_safe(kv))
@@ -109,9 +137,7 @@ class DatabaseReporter:
     ) -> None:
         with self._sessions.begin() as session:
             session.add(
-                JobRunEvent(
-                    job_run_id=self._job_run_id, kind=kind.value, level=level, message=message, data=data
-                )
+                JobRunEvent(job_run_id=self._job_run_id, kind=kind, level=level, message=message, data=data)
             )
 
     def cancelled(self) -> bool:
@@ -121,5 +147,5 @@ class DatabaseReporter:
         self._last_cancel_check = self._clock()
         with self._sessions() as session:
             status = session.scalar(select(JobRun.status).where(JobRun.id == self._job_run_id))
-        self._cancelled = status == JobRunStatus.CANCELLED.value
+        self._cancelled = status == JobRunStatus.CANCELLED
         return self._cancelled

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.runner.errors import RunFailedError
-from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
+from portal.runs import lifecycle
+from portal.runs.models import JobRun, RunTrigger
 from portal.schedules.models import Schedule
 
 
@@ -25,26 +26,14 @@ def ensure_scheduled_run(
             raise RunFailedError(
                 f"Schedule {schedule_id} no longer exists; its DAG disappears at the next parse."
             )
-        run = JobRun(
-            job_id=schedule.job_id,
-            status=JobRunStatus.PENDING.value,
-            trigger=RunTrigger.SCHEDULE.value,
+        run = lifecycle.new_run(
+            schedule.job_id,
+            trigger=RunTrigger.SCHEDULE,
             schedule_id=schedule_id,
             dag_id=dag_id,
             dag_run_id=dag_run_id,
         )
         session.add(run)
         session.flush()
-        session.add(
-            JobRunEvent(
-                job_run_id=run.id,
-                kind=EventKind.STATUS.value,
-                message=JobRunStatus.PENDING.value,
-                data={
-                    "status": JobRunStatus.PENDING.value,
-                    "schedule_id": schedule_id,
-                    "dag_run_id": dag_run_id,
-                },
-            )
-        )
+        session.add(lifecycle.created_event(run, schedule_id=schedule_id, dag_run_id=dag_run_id))
         return run.id

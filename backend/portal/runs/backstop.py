@@ -88,11 +88,7 @@ async def _reason_to_fail(
         return None
     # Only a DAG run no scheduler ever started: a started one whose task waits for a worker slot is
     # Airflow's to time out (scheduler.task_queued_timeout), and a long legitimate queue is not stuck.
-    if (
-        run.status == JobRunStatus.PENDING.value
-        and dag_run.state == "queued"
-        and age > policy.pending_timeout
-    ):
+    if run.status == JobRunStatus.PENDING and dag_run.state == "queued" and age > policy.pending_timeout:
         # Stop Airflow from starting it later, after the portal has already given up on it.
         await airflow.set_dag_run_state(run.dag_id, run.dag_run_id, "failed")
         return (

@@ -6,13 +6,25 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db.base import Base, utcnow
 from portal.jobs.models import Job  # the relationship below needs Job mapped, whoever imports this
 
 
+def _str_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A VARCHAR column read and written as `enum` (its values, not its member names; no CHECK)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+# Which status may follow which, and what each move stamps: `portal.runs.lifecycle`.
 class JobRunStatus(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -39,14 +51,20 @@ class JobRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(32), default=JobRunStatus.PENDING.value, index=True)
-    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL.value)
+    # Written only through `portal.runs.lifecycle` (creation and every transition).
+    status: Mapped[JobRunStatus] = mapped_column(
+        _str_enum(JobRunStatus, 32), default=JobRunStatus.PENDING, index=True
+    )
+    trigger: Mapped[RunTrigger] = mapped_column(_str_enum(RunTrigger, 16), default=RunTrigger.MANUAL)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
     dag_id: Mapped[str | None] = mapped_column(String(250))
     # Airflow run ids are unique per DAG only (every schedule DAG has `scheduled__<time>` runs).
     dag_run_id: Mapped[str | None] = mapped_column(String(250))
     attempt: Mapped[int] = mapped_column(default=0)  # Airflow try number
     rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Staged: written to the run's staging table so far (live, rolled back unless the run commits).
+    rows_staged: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # Loaded: committed to the target; set only from the engine's result, never from progress.
     rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_filtered: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -79,7 +97,7 @@ class JobRunEvent(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[EventKind] = mapped_column(_str_enum(EventKind, 16))
     level: Mapped[str] = mapped_column(String(16), default="info")
     message: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

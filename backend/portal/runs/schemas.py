@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from portal.runs.models import JobRun, JobRunEvent, JobRunStatus
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
+
+# The task both the on-demand DAG and every schedule DAG run (airflow/dags).
+AIRFLOW_TASK_ID = "execute_etl_job"
 
 
 class JobRunRead(BaseModel):
@@ -15,13 +19,16 @@ class JobRunRead(BaseModel):
     job_id: int
     job_name: str
     status: JobRunStatus
-    trigger: str
+    trigger: RunTrigger
     schedule_id: int | None
     attempt: int
     dag_id: str | None
     dag_run_id: str | None
     rows_read: int
-    rows_loaded: int
+    rows_staged: int = Field(
+        description="Rows written to the run's staging table so far; rolled back unless the run commits."
+    )
+    rows_loaded: int = Field(description="Rows committed to the target table (0 until the run commits).")
     rows_rejected: int
     rows_filtered: int
     bytes_read: int
@@ -34,10 +41,14 @@ class JobRunRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     duration_seconds: float | None
+    airflow_task_log_path: str | None = Field(
+        description="The run's task log in the Airflow UI, relative to `airflow_ui_url` of /api/v1/config "
+        "(null until the run has a DAG run)."
+    )
 
     @classmethod
     def of(cls, run: JobRun, *, now: datetime | None = None) -> JobRunRead:
-        status = JobRunStatus(run.status)
+        status = run.status
         return cls(
             id=run.id,
             job_id=run.job_id,
@@ -49,6 +60,7 @@ class JobRunRead(BaseModel):
             dag_id=run.dag_id,
             dag_run_id=run.dag_run_id,
             rows_read=run.rows_read,
+            rows_staged=run.rows_staged,
             rows_loaded=run.rows_loaded,
             rows_rejected=run.rows_rejected,
             rows_filtered=run.rows_filtered,
@@ -62,6 +74,7 @@ class JobRunRead(BaseModel):
             started_at=run.started_at,
             finished_at=run.finished_at,
             duration_seconds=_duration_seconds(run, now or datetime.now(UTC)),
+            airflow_task_log_path=_airflow_task_log_path(run),
         )
 
 
@@ -71,6 +84,14 @@ def _progress_percent(run: JobRun, status: JobRunStatus) -> float:
     if run.bytes_total <= 0:
         return 0.0
     return round(min(100.0, 100.0 * run.bytes_read / run.bytes_total), 1)
+
+
+def _airflow_task_log_path(run: JobRun) -> str | None:
+    """Airflow 3's UI page of the run's task (its log is the page's first tab), at the latest try."""
+    if not run.dag_id or not run.dag_run_id:
+        return None
+    path = f"/dags/{quote(run.dag_id, safe='')}/runs/{quote(run.dag_run_id, safe='')}/tasks/{AIRFLOW_TASK_ID}"
+    return f"{path}?try_number={run.attempt}" if run.attempt > 0 else path
 
 
 def _duration_seconds(run: JobRun, now: datetime) -> float | None:
@@ -87,7 +108,7 @@ class JobRunEventRead(BaseModel):
     id: int
     job_run_id: int
     created_at: datetime
-    kind: str
+    kind: EventKind
     level: str
     message: str
     data: dict[str, Any] | None

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
-from typing import Any, cast
 
 import structlog
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clients.airflow import (
@@ -20,11 +18,12 @@ from portal.clients.airflow import (
 from portal.core.background import spawn
 from portal.core.errors import AirflowUnavailableError, ConflictError, EntityNotFoundError
 from portal.jobs.models import Job
+from portal.runs import lifecycle
 from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
 
 log = structlog.get_logger(__name__)
 
-ACTIVE_STATUSES = (JobRunStatus.PENDING.value, JobRunStatus.RUNNING.value)
+ACTIVE_STATUSES = (JobRunStatus.PENDING, JobRunStatus.RUNNING)
 # Long enough for a running load to notice the cancel between batches and clean up after itself.
 CANCEL_GRACE_SECONDS = 10.0
 
@@ -53,7 +52,7 @@ async def list_runs(
     if job_id is not None:
         query = query.where(JobRun.job_id == job_id)
     if status is not None:
-        query = query.where(JobRun.status == status.value)
+        query = query.where(JobRun.status == status)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     runs = await session.scalars(query.order_by(JobRun.id.desc()).offset(offset).limit(limit))
     return runs.all(), int(total or 0)
@@ -68,11 +67,12 @@ async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id
     job = await session.get(Job, job_id)
     if job is None:
         raise EntityNotFoundError("Job", job_id)
-    run = JobRun(job_id=job.id, status=JobRunStatus.PENDING.value, trigger=RunTrigger.MANUAL.value)
+    run = lifecycle.new_run(job.id, trigger=RunTrigger.MANUAL)
     session.add(run)
     await session.flush()
     run.dag_id = EXECUTOR_DAG_ID
     run.dag_run_id = manual_dag_run_id(job.id, run.id)
+    session.add(lifecycle.created_event(run, dag_run_id=run.dag_run_id))
     await session.commit()
     try:
         await airflow.trigger_dag_run(
@@ -96,27 +96,16 @@ async def cancel_run(
     is told only after `grace_seconds` (if the task is still going by then: a stuck load). A run
     that has not started yet is stopped in Airflow at once."""
     run = await get_run(session, run_id)
-    if run.status not in ACTIVE_STATUSES:
+    was_running = run.status == JobRunStatus.RUNNING
+    if not await lifecycle.move(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user"):
+        await session.rollback()
+        run = await get_run(session, run_id)  # it ended meanwhile (or had already)
         raise ConflictError(
             f"JobRun {run_id} already finished with status {run.status}; only PENDING or RUNNING "
             "runs can be cancelled",
             job_run_id=run_id,
             status=run.status,
         )
-    was_running = run.status == JobRunStatus.RUNNING.value
-    now = datetime.now(UTC)
-    run.status = JobRunStatus.CANCELLED.value
-    run.finished_at = now
-    run.error_message = "Cancelled by user"
-    session.add(
-        JobRunEvent(
-            job_run_id=run.id,
-            kind=EventKind.STATUS.value,
-            level="warning",
-            message="cancel requested",
-            data={"status": JobRunStatus.CANCELLED.value},
-        )
-    )
     await session.commit()
     if run.dag_id and run.dag_run_id:
         delay = grace_seconds if was_running else 0.0
@@ -142,25 +131,9 @@ async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str,
 async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> bool:
     """Mark the run FAILED with `reason` unless it has reached a final status meanwhile (the runner
     writing its own outcome wins). Returns whether it was failed here."""
-    now = datetime.now(UTC)
-    result = await session.execute(
-        update(JobRun)
-        .where(JobRun.id == run_id, JobRun.status.in_(ACTIVE_STATUSES))
-        .values(status=JobRunStatus.FAILED.value, error_message=reason, finished_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not cast("CursorResult[Any]", result).rowcount:
+    if not await lifecycle.move(session, run_id, JobRunStatus.FAILED, reason=reason):
         await session.rollback()
         return False
-    session.add(
-        JobRunEvent(
-            job_run_id=run_id,
-            kind=EventKind.STATUS.value,
-            level="error",
-            message=reason,
-            data={"status": JobRunStatus.FAILED.value},
-        )
-    )
     await session.commit()
     return True
 
@@ -191,7 +164,7 @@ async def list_events(
         .order_by(JobRunEvent.id)
     )
     if kind is not None:
-        query = query.where(JobRunEvent.kind == kind.value)
+        query = query.where(JobRunEvent.kind == kind)
     if limit is not None:
         query = query.limit(limit)
     return (await session.scalars(query)).all()

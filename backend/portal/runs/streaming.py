@@ -38,7 +38,7 @@ class _Cursor:
         for event in events:
             if event.id <= self.position:
                 continue  # already sent (replay and live feed overlap)
-            if event.kind == EventKind.LOG.value:
+            if event.kind == EventKind.LOG:
                 out.append(_event("log", event, event.id))
             else:
                 progressed = True

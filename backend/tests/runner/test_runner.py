@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from etl_engine import Progress, profile_csv
@@ -175,8 +175,10 @@ def test_attempt_loads_the_file_and_records_the_outcome_with_progress_and_status
     statuses = [event.data for event in events(sessions, run_id, "status")]
     assert [data["status"] for data in statuses if data] == ["RUNNING", "COMPLETED"]
     assert statuses[0] is not None and statuses[0]["pid"] == os.getpid()
+    assert statuses[-1] is not None and statuses[-1]["rows_loaded"] == 3
     last = events(sessions, run_id, "progress")[-1].data or {}
-    assert (last["rows_read"], last["rows_loaded"], last["bytes_read"]) == (3, 3, len(CITIES))
+    assert (last["rows_read"], last["rows_staged"], last["bytes_read"]) == (3, 3, len(CITIES))
+    assert "rows_loaded" not in last  # progress is staged rows; loaded is the committed result only
     logs = {event.message: event.data for event in events(sessions, run_id, "log")}
     assert logs["run_started"] is not None and logs["run_started"]["target"] == "main.cities"
     assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
@@ -357,3 +359,93 @@ def test_scheduled_dag_run_gets_one_portal_run_however_many_attempts(
         assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.dag_id == dag_id)) == 1
     with pytest.raises(RunFailedError, match="no longer exists"):
         ensure_scheduled_run(sessions, 999, "etl_job_1_schedule_999", "manual__x")
+
+
+def test_a_run_failed_by_the_reject_limit_shows_counts_that_match_its_rejected_rows(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    # The engine stops inside the first batch, after keeping its rejected rows but before the
+    # progress that counts them.
+    run_id = make_run(
+        csv="id,city\n1,Lyon\nseven,Oslo\neight,Lima\n4,Rome\n",
+        target_types={"id": "INTEGER"},
+        reject_threshold_count=1,
+    )
+
+    with pytest.raises(RunFailedError, match="2 rejected rows exceed the limit of 1"):
+        execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    run = read_run(sessions, run_id)
+    with sessions() as session:
+        kept = session.scalar(select(func.count()).where(RejectedRow.job_run_id == run_id))
+    assert (run.status, run.rows_rejected, kept, run.rows_loaded) == ("FAILED", 2, 2, 0)
+    assert run.rows_read >= 3  # through line 4, the last rejected one (the header is line 1)
+    ended = events(sessions, run_id, "log")[-1]
+    assert (ended.message, ended.level, ended.data) == ("run_failed", "error", {"reason": run.error_message})
+    assert warehouse_cities(runner_settings) is None
+
+
+def test_a_failed_run_counts_its_staged_rows_as_staged_not_loaded(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    # 1 of 5 rows rejected is over 10 %: found after every good row was staged, so nothing commits.
+    # One row a batch: DuckDB writes one batch at a time, so earlier batches are staged by the end.
+    run_id = make_run(
+        csv="id,city\n1,Lyon\nseven,Oslo\n3,Lima\n4,Rome\n5,Oslo\n",
+        target_types={"id": "INTEGER"},
+        reject_threshold_percent=10.0,
+        batch_size=1,
+    )
+
+    with pytest.raises(RunFailedError, match=r"exceed the limit of 10\.0%"):
+        execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    run = read_run(sessions, run_id)
+    assert (run.status, run.rows_read, run.rows_loaded, run.rows_rejected) == ("FAILED", 5, 0, 1)
+    assert 0 < run.rows_staged <= 4
+    assert warehouse_cities(runner_settings) is None
+
+
+def test_a_runner_finishing_after_a_cancel_keeps_the_cancel_and_records_what_it_committed(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run()
+    # The cancel lands right after the first (and, for 3 rows, only) progress write: after the
+    # engine's last cancellation check, so the load commits anyway.
+    with sessions.begin() as session:
+        session.execute(
+            text(
+                "CREATE TRIGGER cancel_when_staged AFTER UPDATE OF rows_staged ON job_runs "
+                "WHEN NEW.rows_staged > 0 AND NEW.status = 'RUNNING' "
+                "BEGIN UPDATE job_runs SET status = 'CANCELLED' WHERE id = NEW.id; END"
+            )
+        )
+
+    execute_attempt(sessions, runner_settings, run_id, try_number=1)
+
+    run = read_run(sessions, run_id)
+    assert (run.status, run.rows_loaded) == ("CANCELLED", 3)  # the table refused CANCELLED -> COMPLETED
+    assert [e.message for e in events(sessions, run_id, "log")][-1] == "load_committed_after_run_ended"
+    assert warehouse_cities(runner_settings) == [(1, "Lyon"), (2, "Oslo"), (3, "Lima")]
+
+
+def test_a_new_attempt_drops_the_rejected_rows_of_the_one_before(
+    sessions: sessionmaker[Session], runner_settings: Settings, make_run: Callable[..., int]
+) -> None:
+    run_id = make_run(
+        csv="id,city\n1,Lyon\nseven,Oslo\n3,Lima\n",
+        target_types={"id": "INTEGER"},
+        reject_threshold_count=5,
+        status="RUNNING",
+        attempt=1,
+        max_retries=1,
+    )
+    with sessions.begin() as session:
+        session.add(RejectedRow(job_run_id=run_id, line_number=3, raw="seven,Oslo", column="id", reason="x"))
+
+    execute_attempt(sessions, runner_settings, run_id, try_number=2)
+
+    with sessions() as session:
+        kept = session.scalars(select(RejectedRow.reason).where(RejectedRow.job_run_id == run_id)).all()
+    assert len(kept) == 1 and kept[0] != "x"
+    assert read_run(sessions, run_id).rows_rejected == 1

@@ -116,7 +116,11 @@ async def test_finished_runs_are_left_alone_and_the_failure_is_logged_as_an_even
 
     assert (await status_of(session, done))[0] == "COMPLETED"
     events = (await client.get(f"/api/v1/job-runs/{lost.id}/logs")).json()
-    assert events[-1]["kind"] == "status" and events[-1]["data"] == {"status": "FAILED"}
+    status, line = events[-2:]
+    assert status["kind"] == "status" and status["data"] == {"status": "FAILED"}
+    # The run's log (kind=log) says why it ended.
+    assert (line["kind"], line["level"], line["message"]) == ("log", "error", "run_failed")
+    assert line["data"]["reason"].startswith("Airflow has no DAG run")
 
 
 async def test_airflow_down_changes_nothing(app: FastAPI, session: AsyncSession) -> None:

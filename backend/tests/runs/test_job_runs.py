@@ -176,7 +176,11 @@ async def test_cancel_marks_an_active_run_cancelled_even_with_airflow_down(
     assert response.json()["status"] == "CANCELLED"
     assert response.json()["finished_at"] is not None
     events = (await client.get(f"/api/v1/job-runs/{run.id}/logs")).json()
-    assert events[-1]["kind"] == "status"
+    assert [(e["kind"], e["level"], e["message"]) for e in events[-2:]] == [
+        ("status", "warning", "Cancelled by user"),
+        ("log", "warning", "run_cancelled"),
+    ]
+    assert events[-1]["data"] == {"reason": "Cancelled by user"}
 
 
 async def test_cancel_a_finished_run_is_409(client: httpx.AsyncClient, session: AsyncSession) -> None:

@@ -100,6 +100,7 @@ export function jobRun(overrides: Partial<JobRunRead> = {}): JobRunRead {
     dag_id: "etl_job_executor",
     dag_run_id: "job_7_run_42",
     rows_read: 0,
+    rows_staged: 0,
     rows_loaded: 0,
     rows_rejected: 0,
     rows_filtered: 0,
@@ -113,6 +114,7 @@ export function jobRun(overrides: Partial<JobRunRead> = {}): JobRunRead {
     started_at: null,
     finished_at: null,
     duration_seconds: null,
+    airflow_task_log_path: "/dags/etl_job_executor/runs/job_7_run_42/tasks/execute_etl_job",
     ...overrides,
   };
 }

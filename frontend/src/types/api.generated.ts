@@ -925,8 +925,7 @@ export interface components {
             id: number;
             /** Job Run Id */
             job_run_id: number;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["EventKind"];
             /** Level */
             level: string;
             /** Message */
@@ -934,6 +933,11 @@ export interface components {
         };
         /** JobRunRead */
         JobRunRead: {
+            /**
+             * Airflow Task Log Path
+             * @description The run's task log in the Airflow UI, relative to `airflow_ui_url` of /api/v1/config (null until the run has a DAG run).
+             */
+            airflow_task_log_path: string | null;
             /** Attempt */
             attempt: number;
             /** Bytes Read */
@@ -967,7 +971,10 @@ export interface components {
             progress_percent: number;
             /** Rows Filtered */
             rows_filtered: number;
-            /** Rows Loaded */
+            /**
+             * Rows Loaded
+             * @description Rows committed to the target table (0 until the run commits).
+             */
             rows_loaded: number;
             /** Rows Per Second */
             rows_per_second: number;
@@ -975,13 +982,17 @@ export interface components {
             rows_read: number;
             /** Rows Rejected */
             rows_rejected: number;
+            /**
+             * Rows Staged
+             * @description Rows written to the run's staging table so far; rolled back unless the run commits.
+             */
+            rows_staged: number;
             /** Schedule Id */
             schedule_id: number | null;
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["JobRunStatus"];
-            /** Trigger */
-            trigger: string;
+            trigger: components["schemas"]["RunTrigger"];
         };
         /**
          * JobRunStatus
@@ -1188,6 +1199,11 @@ export interface components {
             /** Rows */
             rows: number;
         };
+        /**
+         * RunTrigger
+         * @enum {string}
+         */
+        RunTrigger: "manual" | "schedule";
         /** ScheduleCreate */
         ScheduleCreate: {
             /**
@@ -2681,4 +2697,5 @@ export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"];
 export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT"];
+export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];
 export const transformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransformIn"]["type"]> = ["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"];

@@ -1,0 +1,156 @@
+"""The run state machine: the one writer of `JobRun.status`.
+
+    PENDING ──► RUNNING ──► COMPLETED | COMPLETED_WITH_REJECTS | FAILED | CANCELLED
+       │  ▲        │ ▲
+       │  └────────┘ └─ RUNNING again: a new attempt after one that died without reporting
+       │   (retry)
+       └──► FAILED | CANCELLED          (never started: backstop, cancel, no retries left)
+
+`SOURCES` is the table: for each status, the statuses a run may move to it from. A final status is
+final: a late writer (a runner finishing after a cancel, a backstop pass after the runner's own
+outcome) is refused, not obeyed. Every move is one conditional UPDATE (`... WHERE status IN
+sources`), so two writers racing cannot both win, and it stamps the times its target implies:
+
+- RUNNING: `started_at` (first attempt only), clears `finished_at` and `error_message`;
+- PENDING (a retry is coming): clears `finished_at`;
+- a final status: `finished_at`.
+
+A move that happened records a `status` event; FAILED and CANCELLED also record a `log` line with
+the reason, so the run's log says why it ended. The runner (sync sessions) and the API, backstop and
+cancel (async sessions) call the same table through `move_sync` / `move`; neither commits: the
+caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Update, func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from portal.db.base import utcnow
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
+
+S = JobRunStatus
+ACTIVE: frozenset[JobRunStatus] = frozenset({S.PENDING, S.RUNNING})
+SUCCEEDED: frozenset[JobRunStatus] = frozenset({S.COMPLETED, S.COMPLETED_WITH_REJECTS})
+FINAL: frozenset[JobRunStatus] = frozenset(status for status in S if status.is_terminal)
+
+SOURCES: Mapping[JobRunStatus, frozenset[JobRunStatus]] = {
+    S.PENDING: frozenset({S.RUNNING}),  # a transient failure with retries left
+    S.RUNNING: frozenset({S.PENDING, S.RUNNING}),  # an attempt starts (again, after a lost one)
+    S.COMPLETED: frozenset({S.RUNNING}),
+    S.COMPLETED_WITH_REJECTS: frozenset({S.RUNNING}),
+    S.FAILED: ACTIVE,
+    S.CANCELLED: ACTIVE,
+}
+
+# The log line a run's end gets, by status: (event name, level).
+_END_LINES: Mapping[JobRunStatus, tuple[str, str]] = {
+    S.FAILED: ("run_failed", "error"),
+    S.CANCELLED: ("run_cancelled", "warning"),
+}
+
+
+def allowed(source: JobRunStatus, target: JobRunStatus) -> bool:
+    return source in SOURCES[target]
+
+
+def new_run(job_id: int, *, trigger: RunTrigger, **fields: Any) -> JobRun:
+    """A run that has not started: PENDING is the only status a run is created with."""
+    return JobRun(job_id=job_id, status=S.PENDING, trigger=trigger, **fields)
+
+
+def created_event(run: JobRun, **data: Any) -> JobRunEvent:
+    """The `status` event of a run's creation (after a flush gave it an id)."""
+    return JobRunEvent(
+        job_run_id=run.id,
+        kind=EventKind.STATUS,
+        message=S.PENDING.value,
+        data={"status": S.PENDING.value, "trigger": run.trigger.value, **data},
+    )
+
+
+def _statement(run_id: int, target: JobRunStatus, reason: str | None, values: dict[str, Any]) -> Update:
+    now = utcnow()
+    stamps: dict[str, Any] = {"status": target, "updated_at": now}
+    if target == S.RUNNING:
+        started_at = func.coalesce(JobRun.started_at, now)
+        stamps |= {"started_at": started_at, "finished_at": None, "error_message": None}
+    elif target == S.PENDING:
+        stamps["finished_at"] = None
+    else:
+        stamps["finished_at"] = now
+    if reason is not None:
+        stamps["error_message"] = reason
+    return (
+        update(JobRun)
+        .where(JobRun.id == run_id, JobRun.status.in_(SOURCES[target]))
+        .values(**values, **stamps)
+        .returning(JobRun.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _events(
+    run_id: int, target: JobRunStatus, reason: str | None, data: Mapping[str, Any]
+) -> list[JobRunEvent]:
+    level = "error" if target == S.FAILED else "warning" if target == S.CANCELLED else "info"
+    events = [
+        JobRunEvent(
+            job_run_id=run_id,
+            kind=EventKind.STATUS,
+            level=level,
+            message=reason or target.value,
+            data={"status": target.value, **data},
+        )
+    ]
+    if target in _END_LINES:
+        name, line_level = _END_LINES[target]
+        events.append(
+            JobRunEvent(
+                job_run_id=run_id,
+                kind=EventKind.LOG,
+                level=line_level,
+                message=name,
+                data={"reason": reason or target.value},
+            )
+        )
+    return events
+
+
+def move_sync(
+    session: Session,
+    run_id: int,
+    target: JobRunStatus,
+    *,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> bool:
+    """Move run `run_id` to `target` (with `values`, `reason` as its error message) if the table
+    allows it from its current status; False (nothing written) otherwise."""
+    moved = session.scalar(_statement(run_id, target, reason, values))
+    if moved is None:
+        return False
+    session.add_all(_events(run_id, target, reason, data or {}))
+    return True
+
+
+async def move(
+    session: AsyncSession,
+    run_id: int,
+    target: JobRunStatus,
+    *,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> bool:
+    """`move_sync` for an async session."""
+    moved = await session.scalar(_statement(run_id, target, reason, values))
+    if moved is None:
+        return False
+    session.add_all(_events(run_id, target, reason, data or {}))
+    return True
