@@ -170,9 +170,10 @@ def engine_revision() -> str:
 def use_engine_from(revision: str) -> str:
     """Import etl_engine (here and in every child) from a commit instead of the work tree, which
     others may be editing while the benchmark runs. Returns the commit and its date."""
-    commit = git("rev-parse", "--verify", "--short", f"{revision}^{{commit}}")
-    if not commit:
+    full = git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    if not full:
         raise BenchError(f"no such commit: {revision}")
+    commit = git("log", "-1", "--format=%h", full, "--", "backend/etl_engine")  # its last engine change
     root = REPO / ".bench-venv" / "engine" / commit  # a cache beside the bench's packages
     if not (root / "backend" / "etl_engine").exists():
         root.mkdir(parents=True, exist_ok=True)
@@ -184,7 +185,8 @@ def use_engine_from(revision: str) -> str:
     # Before site-packages, where the editable install points at the work tree.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (backend, os.environ.get("PYTHONPATH")) if p)
     sys.path.insert(0, backend)
-    return f"{git('log', '-1', '--format=%h %cI', commit)} (etl_engine as committed, not the work tree)"
+    changed = git("log", "-1", "--format=%h %cI", commit)
+    return f"{changed} (etl_engine as committed at {revision}, not the work tree)"
 
 
 def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str]:

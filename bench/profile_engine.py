@@ -1,8 +1,8 @@
 """Where an engine call spends its time: `python -m bench.profile_engine <command> <file>`.
 
-- `phases FILE [--rows N] [--upsert]`: a plain INSERT (or UPSERT) load of FILE's first N rows
-  (all rows without --rows), then again in the same process (imports and first-use costs paid),
-  then the whole file: wall
+- `phases FILE [--rows N] [--upsert] [--repeat R]`: a plain INSERT (or UPSERT) load of FILE's
+  first N rows (all rows without --rows), then R more in the same process (imports and first-use
+  costs paid), then R of the whole file: medians of wall
   seconds per phase, from timers wrapped around the engine's connections, SQL statements, CSV
   reading, mapping and binary COPY (writer threads included). The table of docs/benchmarks.md.
 - `cprofile FILE --call insert|upsert|profile|preview [--table T]`: cProfile of that one call on
@@ -18,6 +18,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import statistics
 import subprocess
 import sys
 import threading
@@ -167,25 +168,28 @@ def startup_seconds() -> tuple[float, float]:
     return best("pass"), best("import etl_engine")
 
 
-def phases(path: Path, rows: int | None, upsert: bool) -> None:
+def phases(path: Path, rows: int | None, upsert: bool, repeat: int) -> None:
     bare, with_engine = startup_seconds()
     small = head_of(path, rows) if rows else path
     instrument()
-    runs = [
-        (f"first load, {rows or 'all'} rows", *load_once(small, "profile_small", upsert)),
-        (f"again, {rows or 'all'} rows", *load_once(small, "profile_small", upsert)),
-        ("whole file, warm", *load_once(path, "profile_whole", upsert)),
-    ]
-    labels = sorted({label for _, _, totals, _ in runs for label in totals})
+    first = load_once(small, "profile_small", upsert)  # a first load happens once per process
+    again = [load_once(small, "profile_small", upsert) for _ in range(repeat)]
+    whole = [load_once(path, "profile_whole", upsert) for _ in range(repeat)]
+    columns = [(f"first load, {rows or 'all'} rows", [first]), (f"again (median of {repeat})", again)]
+    columns.append((f"whole file (median of {repeat})", whole))
+    labels = sorted({label for _, loads in columns for _, totals, _ in loads for label in totals})
     print(f"database {PG_DATABASE}; file {path.name}")
     print(f"python start {bare:.3f}s; python start + import etl_engine {with_engine:.3f}s")
-    print(f"{'phase (wall s; calls)':<64}" + "".join(f"{name:>26}" for name, *_ in runs))
+    print(f"{'phase (wall s; calls)':<64}" + "".join(f"{name:>28}" for name, _ in columns))
     for label in labels:
         cells = "".join(
-            f"{totals.get(label, 0.0):>19.3f} ({counts.get(label, 0):>3})" for _, _, totals, counts in runs
+            f"{statistics.median(t.get(label, 0.0) for _, t, _ in loads):>21.3f}"
+            f" ({loads[0][2].get(label, 0):>3})"
+            for _, loads in columns
         )
         print(f"{label:<64}{cells}")
-    print(f"{'run_job total':<64}" + "".join(f"{seconds:>25.3f} " for _, seconds, _, _ in runs))
+    totals = "".join(f"{statistics.median(s for s, _, _ in loads):>27.3f} " for _, loads in columns)
+    print(f"{'run_job total':<64}{totals}")
 
 
 def cprofile(path: Path, call: str, table: str | None) -> None:
@@ -233,13 +237,14 @@ def main() -> None:
     phase.add_argument("file", type=Path)
     phase.add_argument("--rows", type=int)
     phase.add_argument("--upsert", action="store_true", help="UPSERT on id instead of INSERT")
+    phase.add_argument("--repeat", type=int, default=3, help="loads after the first; medians shown")
     profiled = commands.add_parser("cprofile")
     profiled.add_argument("file", type=Path)
     profiled.add_argument("--call", choices=["insert", "upsert", "profile", "preview"], required=True)
     profiled.add_argument("--table")
     args = parser.parse_args()
     if args.command == "phases":
-        phases(args.file, args.rows, args.upsert)
+        phases(args.file, args.rows, args.upsert, args.repeat)
     else:
         cprofile(args.file, args.call, args.table)
 
