@@ -73,6 +73,7 @@ class Result:
     peak_rss_mb: float
     mb_per_s: float
     client_cpu_s: float
+    server_cpu_s: float | None = None  # the benchmark database's backends (see ServerCpu)
     variant: str = ""
     detail: str = ""
     attempts: list[float] = field(default_factory=list)  # seconds of every run; `seconds` is their median
@@ -189,11 +190,54 @@ def use_engine_from(revision: str) -> str:
     return f"{changed} (etl_engine as committed at {revision}, not the work tree)"
 
 
-def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str]:
-    """Run one child; return (wall seconds, peak RSS MB of its process tree, its CPU seconds, stdout)."""
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving the benchmark database during one load, from
+    /proc (the server runs on this machine): the server's share that `client_cpu_s` leaves out.
+    Polled with the RSS, so a backend's last milliseconds after the final poll are missed; the
+    server's shared processes (WAL writer, checkpointer) serve every database and are not counted."""
+
+    def __init__(self) -> None:
+        try:
+            data_directory = str(admin_sql("SHOW data_directory")[0][0])
+            pid = int((Path(data_directory) / "postmaster.pid").read_text().split()[0])
+            self.postmaster: psutil.Process | None = psutil.Process(pid)
+        except (OSError, ValueError, IndexError, psutil.Error, psycopg.Error):
+            self.postmaster = None  # not readable here: the column shows no figure
+        self.baseline: dict[int, float] = {}
+        self.latest: dict[int, float] = {}
+
+    def _backends(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for backend in self.postmaster.children() if self.postmaster else []:
+            try:
+                title = " ".join(backend.cmdline())
+                if f" {PG_DATABASE} " in title and "autovacuum" not in title:
+                    times = backend.cpu_times()
+                    found[backend.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        return found
+
+    def start(self) -> None:
+        self.baseline, self.latest = self._backends(), {}
+
+    def poll(self) -> None:
+        self.latest.update(self._backends())
+
+    def seconds(self) -> float | None:
+        if self.postmaster is None:
+            return None
+        return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.latest.items())
+
+
+def run_measured(command: list[str], log_name: str) -> tuple[float, float, float, str, float | None]:
+    """Run one child; return (wall seconds, peak RSS MB of its process tree, its CPU seconds,
+    stdout, CPU seconds of the server's backends for the benchmark database)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path, out_path = LOG_DIR / f"{log_name}.log", LOG_DIR / f"{log_name}.out"
     peak = 0
+    server = ServerCpu()
+    server.start()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with log_path.open("wb") as log, out_path.open("wb") as out:
@@ -206,6 +250,7 @@ def run_measured(command: list[str], log_name: str) -> tuple[float, float, float
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
             except psutil.NoSuchProcess:
                 pass
+            server.poll()
             time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -213,7 +258,7 @@ def run_measured(command: list[str], log_name: str) -> tuple[float, float, float
     if child.returncode != 0:
         tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
         raise BenchError(f"exit {child.returncode}; {log_path}:\n    " + "\n    ".join(tail))
-    return seconds, peak / 2**20, cpu, out_path.read_text()
+    return seconds, peak / 2**20, cpu, out_path.read_text(), server.seconds()
 
 
 def prepare(method: str, dataset: Dataset, table: str, quick: bool) -> None:
@@ -310,7 +355,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
         else:
             command = psql_upsert_command(dataset, table, log_name)
             detail = "\\copy into UNLOGGED staging, INSERT ... ON CONFLICT DO UPDATE"
-        seconds, peak_mb, cpu, stdout = run_measured(command, log_name)
+        seconds, peak_mb, cpu, stdout, server_cpu = run_measured(command, log_name)
         if method == "psql_upsert":
             # \timing's lines, in script order: CREATE, \copy, BEGIN, INSERT, COMMIT, DROP.
             times = [
@@ -339,7 +384,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
         task_path = LOG_DIR / f"{log_name}.task.json"
         task_path.write_text(json.dumps(asdict(task)))
         command = [sys.executable, "-m", "bench.methods", str(task_path)]
-        _, polled_mb, _, stdout = run_measured(command, log_name)
+        _, polled_mb, _, stdout, server_cpu = run_measured(command, log_name)
         reported = json.loads(stdout.strip().splitlines()[-1])
         seconds, cpu = reported["seconds"], reported["cpu_seconds"]
         peak_mb = max(polled_mb, reported["peak_rss_mb"])
@@ -359,6 +404,7 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
         peak_rss_mb=round(peak_mb, 1),
         mb_per_s=round(dataset.size_bytes / 1e6 / seconds, 1),
         client_cpu_s=round(cpu, 2),
+        server_cpu_s=None if server_cpu is None else round(server_cpu, 2),
         variant=variant,
         detail=detail,
     )
@@ -390,16 +436,17 @@ def print_table(results: list[Result], failures: list[str]) -> None:
     copy_speed = {r.dataset: r.rows_per_s for r in results if r.method == "psql_copy"}
     header = (
         f"{'method':<20}{'dataset':<16}{'rows':>11}{'seconds':>9}{'rows/s':>10}{'MB/s':>7}"
-        f"{'peak RSS MB':>12}{'CPU s':>7}{'x copy':>8}  runs (s); detail"
+        f"{'peak RSS MB':>12}{'CPU s':>7}{'srv CPU':>8}{'x copy':>8}  runs (s); detail"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
         ratio = f"{r.rows_per_s / copy_speed[r.dataset]:.2f}" if r.dataset in copy_speed else "-"
         name = f"{r.method}:{r.variant}" if r.variant else r.method
         runs = "/".join(f"{s:.2f}" for s in r.attempts)
+        server = "-" if r.server_cpu_s is None else f"{r.server_cpu_s:.2f}"
         print(
             f"{name:<20}{r.dataset:<16}{r.rows:>11,}{r.seconds:>9.2f}{r.rows_per_s:>10,}{r.mb_per_s:>7.1f}"
-            f"{r.peak_rss_mb:>12.0f}{r.client_cpu_s:>7.2f}{ratio:>8}  {runs}; {r.detail}"
+            f"{r.peak_rss_mb:>12.0f}{r.client_cpu_s:>7.2f}{server:>8}{ratio:>8}  {runs}; {r.detail}"
         )
     for failure in failures:
         print(f"FAILED {failure}")

@@ -32,17 +32,21 @@ def main() -> None:
             continue
         copy = next((r.seconds for r in rows if r.method == "psql_copy"), None)
         print(f"\n**{dataset}** ({rows[0].rows:,} rows)\n")
-        print("| method | runs (s) | median s | rows/s | MB/s | x `\\copy` | peak RSS MB | CPU s | target |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        columns = (
+            "method | runs (s) | median s | rows/s | MB/s | x `\\copy` | RSS MB | CPU s | srv CPU s | target"
+        )
+        print(f"| {columns} |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in rows:
             name = f"{r.method} ({r.variant})" if r.variant else r.method
             ratio = f"{copy / r.seconds:.2f}" if copy else "-"
             runs = " / ".join(f"{s:.2f}" for s in r.attempts)
+            server = "-" if r.server_cpu_s is None else f"{r.server_cpu_s:.2f}"
             mine = [t for t in checks if t.name.startswith(f"{r.method} ") and (f", {dataset}" in t.name)]
             shown = "; ".join(f"{t.name.split(', ')[0]}: {verdict(t)}" for t in mine)
             print(
                 f"| {name} | {runs} | {r.seconds:.2f} | {r.rows_per_s:,.0f} | {r.mb_per_s:.1f} | {ratio} |"
-                f" {r.peak_rss_mb:.0f} | {r.client_cpu_s:.2f} | {shown} |"
+                f" {r.peak_rss_mb:.0f} | {r.client_cpu_s:.2f} | {server} | {shown} |"
             )
     print("\n| target | measured, verdict |\n|---|---|")
     for t in checks:
