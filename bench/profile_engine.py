@@ -32,13 +32,15 @@ from typing import Any
 from bench.methods import PG_DATABASE, Task, run_engine
 
 _totals: dict[str, float] = defaultdict(float)
+_cpu: dict[str, float] = defaultdict(float)  # CPU of the calling thread (thread_time)
 _counts: dict[str, int] = defaultdict(int)
 _lock = threading.Lock()
 
 
-def _add(label: str, seconds: float) -> None:
+def _add(label: str, seconds: float, cpu: float) -> None:
     with _lock:
         _totals[label] += seconds
+        _cpu[label] += cpu
         _counts[label] += 1
 
 
@@ -47,11 +49,12 @@ def _timed(owner: Any, name: str, label: Callable[..., str] | str) -> None:
     original = getattr(owner, name)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return original(*args, **kwargs)
         finally:
-            _add(label(*args) if callable(label) else label, time.perf_counter() - started)
+            wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
+            _add(label(*args) if callable(label) else label, wall, cpu)
 
     setattr(owner, name, wrapper)
 
@@ -63,13 +66,14 @@ def _timed_iterator(owner: Any, name: str, label: str) -> None:
     def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
         iterator = original(*args, **kwargs)
         while True:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 item = next(iterator)
             except StopIteration:
-                _add(label, time.perf_counter() - started)
+                item = None
+            _add(label, time.perf_counter() - started, time.thread_time() - cpu)
+            if item is None:
                 return
-            _add(label, time.perf_counter() - started)
             yield item
 
     setattr(owner, name, wrapper)
@@ -128,7 +132,10 @@ def head_of(path: Path, rows: int) -> Path:
     return out
 
 
-def load_once(path: Path, table: str, upsert: bool) -> tuple[float, dict[str, float], dict[str, int]]:
+Phases = tuple[float, dict[str, tuple[float, float]], dict[str, int]]
+
+
+def load_once(path: Path, table: str, upsert: bool) -> Phases:
     """One INSERT into a new table; or an UPSERT on `id` into a table holding the odd ids, as
     `make bench` prepares it."""
     from etl_engine import profile_csv
@@ -149,9 +156,10 @@ def load_once(path: Path, table: str, upsert: bool) -> tuple[float, dict[str, fl
     method = "engine_upsert" if upsert else "engine_insert"
     task = Task(method=method, path=str(path), table=table, key="id", profile=profile)
     _totals.clear()
+    _cpu.clear()
     _counts.clear()
     outcome = run_engine(task)
-    return outcome.seconds, dict(_totals), dict(_counts)
+    return outcome.seconds, {k: (v, _cpu[k]) for k, v in _totals.items()}, dict(_counts)
 
 
 def startup_seconds() -> tuple[float, float]:
@@ -180,16 +188,16 @@ def phases(path: Path, rows: int | None, upsert: bool, repeat: int) -> None:
     labels = sorted({label for _, loads in columns for _, totals, _ in loads for label in totals})
     print(f"database {PG_DATABASE}; file {path.name}")
     print(f"python start {bare:.3f}s; python start + import etl_engine {with_engine:.3f}s")
-    print(f"{'phase (wall s; calls)':<64}" + "".join(f"{name:>28}" for name, _ in columns))
+    print(f"{'phase: wall s / CPU s of its thread (calls)':<60}" + "".join(f"{n:>30}" for n, _ in columns))
     for label in labels:
-        cells = "".join(
-            f"{statistics.median(t.get(label, 0.0) for _, t, _ in loads):>21.3f}"
-            f" ({loads[0][2].get(label, 0):>3})"
-            for _, loads in columns
-        )
-        print(f"{label:<64}{cells}")
-    totals = "".join(f"{statistics.median(s for s, _, _ in loads):>27.3f} " for _, loads in columns)
-    print(f"{'run_job total':<64}{totals}")
+        cells = ""
+        for _, loads in columns:
+            wall = statistics.median(t.get(label, (0.0, 0.0))[0] for _, t, _ in loads)
+            cpu = statistics.median(t.get(label, (0.0, 0.0))[1] for _, t, _ in loads)
+            cells += f"{wall:>16.3f} / {cpu:.3f} ({loads[0][2].get(label, 0):>3})"
+        print(f"{label:<60}{cells}")
+    totals = "".join(f"{statistics.median(s for s, _, _ in loads):>29.3f} " for _, loads in columns)
+    print(f"{'run_job total (wall)':<60}{totals}")
 
 
 def cprofile(path: Path, call: str, table: str | None) -> None:
