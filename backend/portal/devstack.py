@@ -1,38 +1,49 @@
-"""The local stack: embedded Airflow (api-server, scheduler, dag-processor) and the portal backend.
+"""The local stack: embedded PostgreSQL for Airflow's metadata, Airflow (api-server, scheduler,
+dag-processor) and the portal backend, each component restarted when it dies.
 
 Usage::
 
-    python -m portal.devstack                     # make run: SQLite, LocalExecutor
-    python -m portal.devstack --executor celery   # make run-celery: PostgreSQL metadata, Redis, workers
+    python -m portal.devstack                     # make run: embedded PostgreSQL, LocalExecutor
+    python -m portal.devstack --executor celery   # make run-celery: this machine's PostgreSQL, Redis
 
     with Stack(StackConfig(home=tmp, backend_port=18000, airflow_port=18080, portal_env=env)) as stack:
         httpx.get(f"{stack.backend_url}/health")
 
 Every Airflow component and the backend get the portal's own settings (DATABASE_URL, CREDENTIALS_KEY,
 ...) in their environment: the runner inside an Airflow task reads the portal's database from them,
-never from Airflow's connection. Each process runs in its own process group, so stopping a group
-also stops the workers it forked.
+never from Airflow's connection. The Airflow settings both deployments share come from
+backend/docker/airflow.env, which docker-compose.yml reads too. Each process runs in its own
+process group, so stopping a group also stops the workers it forked.
+
+Once started, a watcher thread restarts any component that exits (backoff 1 s doubling to 30 s,
+reset after a minute up) and logs it to <home>/logs/devstack.log; only `stop()` stops them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
+import logging
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Literal, Self
 
 import httpx
+from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
 from portal.core.config import REPO_ROOT, Settings, get_settings
@@ -42,9 +53,23 @@ Executor = Literal["local", "celery"]
 ADMIN_USERNAME = "admin"
 EXECUTOR_DAG_ID = "etl_job_executor"
 DAGS_FOLDER = REPO_ROOT / "airflow" / "dags"
+# The Airflow settings make run shares with docker-compose.yml (its env_file).
+SHARED_AIRFLOW_ENV = REPO_ROOT / "backend" / "docker" / "airflow.env"
 VENV_BIN = Path(sys.executable).parent
 AIRFLOW_BIN = VENV_BIN / "airflow"
+AIRFLOW_DB_SERVICE = "airflow-db"
+# PostgreSQL refuses to run as root; pgserver runs its servers as this account then, and so do we.
+POSTGRES_ACCOUNT = "pgserver"
 _STOP_GRACE_SECONDS = 15.0
+_WATCH_INTERVAL_SECONDS = 0.5
+_BACKOFF_FIRST_SECONDS = 1.0
+_BACKOFF_MAX_SECONDS = 30.0
+# Up this long, a component counts as healthy again: its next exit restarts after the first delay.
+_STABLE_SECONDS = 60.0
+# sockaddr_un.sun_path holds 108 bytes with the final NUL.
+_UNIX_PATH_MAX = 107
+
+log = logging.getLogger("portal.devstack")
 
 
 class StackError(RuntimeError):
@@ -55,8 +80,9 @@ class StackError(RuntimeError):
 class StackConfig:
     """Where the stack lives and how it is wired.
 
-    ``home`` holds ``airflow/`` (AIRFLOW_HOME) and ``logs/``. ``portal_env`` is the portal's settings
-    as environment variables, given to the backend and to every Airflow component.
+    ``home`` holds ``airflow/`` (AIRFLOW_HOME), ``airflow-db/`` (the embedded PostgreSQL's data) and
+    ``logs/``. ``portal_env`` is the portal's settings as environment variables, given to the backend
+    and to every Airflow component.
     """
 
     home: Path
@@ -65,14 +91,14 @@ class StackConfig:
     airflow_port: int = 8080
     executor: Executor = "local"
     admin_password: str = "admin"
-    # None: a SQLite file in AIRFLOW_HOME (embedded mode). CeleryExecutor needs PostgreSQL.
+    # None: an embedded PostgreSQL in <home>/airflow-db, started and stopped with the stack.
+    # Otherwise a server's URL (make run-celery: this machine's PostgreSQL).
     airflow_database_url: str | None = None
     celery_broker_url: str = "redis://127.0.0.1:6379/0"
     worker_concurrency: int = 2
     # The log server that LocalExecutor (scheduler) and Celery workers open; 8793 by default.
     log_server_port: int = 8793
     parallelism: int = 4
-    dag_refresh_seconds: int = 5
     extra_airflow_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -80,8 +106,136 @@ class StackConfig:
         return self.home / "airflow"
 
     @property
+    def airflow_db_dir(self) -> Path:
+        return self.home / "airflow-db"
+
+    @property
     def log_dir(self) -> Path:
         return self.home / "logs"
+
+
+class EmbeddedPostgres:
+    """A private PostgreSQL 16 server from the pgserver wheel, run by the stack as one of its components.
+
+    Its data lives in ``data_dir`` (kept across restarts); it listens on a Unix socket only, in the
+    data folder (or a short folder in the temp dir when that path is too long for a socket), with
+    trust authentication: no TCP port to collide with, no other user able to connect. As root it runs
+    as the ``pgserver`` account, which pgserver creates (``useradd``) and for which it opens the
+    folders above ``data_dir`` to traversal.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        with warnings.catch_warnings():
+            # pgserver looks up a runtime folder on import, which we do not use; it warns without one.
+            warnings.simplefilter("ignore")
+            from pgserver._commands import POSTGRES_BIN_PATH
+
+        self.data_dir = data_dir.resolve()
+        self.bin = POSTGRES_BIN_PATH
+        self.user = POSTGRES_ACCOUNT if os.geteuid() == 0 else None
+        self.socket_dir = _socket_dir(self.data_dir)
+
+    def url(self, database: str) -> str:
+        """A SQLAlchemy URL for Airflow (psycopg2, as Airflow's postgres extra ships)."""
+        return f"postgresql+psycopg2://postgres@/{database}?host={self.socket_dir}"
+
+    def conninfo(self, database: str = "postgres") -> str:
+        return f"host={self.socket_dir} user=postgres dbname={database}"
+
+    def argv(self) -> list[str]:
+        return [
+            str(self.bin / "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-k",
+            str(self.socket_dir),
+            "-c",
+            "listen_addresses=",
+            # The api-server pools up to 65 connections (backend/docker/airflow.env), the others 15.
+            "-c",
+            "max_connections=200",
+        ]
+
+    def prepare(self, log_path: Path) -> None:
+        """Create the cluster on first use and make its folders the server account's."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, exist_ok=True)
+        if self.user is not None:
+            from pgserver.utils import ensure_user_exists
+
+            account = ensure_user_exists(self.user)
+            assert account is not None
+            for folder in {self.data_dir, self.socket_dir}:
+                os.chown(folder, account.pw_uid, account.pw_gid)
+            self._open_path_to_data()
+        self.data_dir.chmod(0o700)
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        initdb = [str(self.bin / "initdb"), "-D", str(self.data_dir)]
+        initdb += ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres"]
+        with log_path.open("ab") as out:
+            result = subprocess.run(
+                initdb,
+                stdout=out,
+                stderr=out,
+                check=False,
+                user=self.user,
+                group=self.user,
+                extra_groups=_no_extra_groups(self.user),
+            )
+        if result.returncode != 0:
+            raise StackError(f"initdb failed ({result.returncode}), see {log_path}")
+
+    def before_start(self) -> None:
+        """Run before every start of the server, restarts included."""
+        if self.user is not None:
+            self._open_path_to_data()
+        self._release_lock_file()
+
+    def _open_path_to_data(self) -> None:
+        """The server account must traverse the folders above the data folder. Checked again at each
+        start: a folder may have been closed meanwhile (pytest resets its temp root to 0700)."""
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(self.data_dir)
+
+    def _release_lock_file(self) -> None:
+        """Stop a server left running by a launcher that was killed, and drop a stale postmaster.pid.
+
+        PostgreSQL removes a lock file whose process is gone by itself, but refuses to start when that
+        process id now belongs to another process (ids are reused), so the file goes whenever its
+        process is not this data folder's postmaster.
+        """
+        import psutil
+
+        lock_file = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(lock_file.read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError):
+            return
+        try:
+            process = psutil.Process(pid)
+            leftover = process.name() == "postgres" and str(self.data_dir) in process.cmdline()
+        except psutil.Error:
+            leftover = False
+        if leftover:
+            log.warning("stopping a PostgreSQL server left running on %s (pid %d)", self.data_dir, pid)
+            process.send_signal(signal.SIGINT)  # fast shutdown
+            try:
+                process.wait(_STOP_GRACE_SECONDS)
+            except psutil.TimeoutExpired:
+                process.kill()
+                process.wait(_STOP_GRACE_SECONDS)
+        lock_file.unlink(missing_ok=True)
+
+    def ready(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.conninfo(), connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
 
 
 @dataclass
@@ -89,16 +243,34 @@ class _Service:
     name: str
     argv: list[str]
     env: dict[str, str]
+    # SIGTERM by default; PostgreSQL gets SIGINT (fast shutdown: it would wait for clients on SIGTERM).
+    stop_signal: signal.Signals = signal.SIGTERM
+    # Run as this account (with its group only) instead of the launcher's: PostgreSQL under root.
+    user: str | None = None
+    before_spawn: Callable[[], None] | None = None
     process: subprocess.Popen[bytes] | None = None
     log: IO[bytes] | None = None
+    # Kept running by the watcher while True; stop_service() clears it.
+    supervised: bool = False
+    restarts: int = 0
+    started_at: float = 0.0
+    failures_in_a_row: int = 0
+    restart_at: float | None = None
 
 
 class Stack:
-    """Starts, watches and stops the local stack; also a context manager."""
+    """Starts, watches (restarting what dies) and stops the local stack; also a context manager."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self._services: dict[str, _Service] = {}
+        self.embedded_db = (
+            EmbeddedPostgres(config.airflow_db_dir) if config.airflow_database_url is None else None
+        )
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._log_handler: logging.Handler | None = None
 
     # ---- public surface -------------------------------------------------------------------
 
@@ -128,56 +300,73 @@ class Stack:
         self.stop()
 
     def start(self, timeout: float = 240.0) -> None:
-        """Prepare Airflow and the app database, start every component, wait until all are healthy."""
+        """Start the metadata database, prepare Airflow and the app database, start every component,
+        wait until all are healthy, then watch them."""
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self._open_log()
         airflow_env = self._airflow_env()
+        if self.embedded_db is not None:
+            self._start_embedded_db(timeout)
         self._prepare_airflow(airflow_env)
         self._migrate_app_database()
         for service in self._define_services(airflow_env):
-            self._services[service.name] = service
-            self._spawn(service)
+            self._add_and_spawn(service)
         self.wait_healthy(timeout)
+        with self._lock:
+            for service in self._services.values():
+                service.supervised = True
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._watch, name="devstack-watcher", daemon=True)
+        self._watcher.start()
 
     def stop(self) -> None:
-        """Stop every component: SIGTERM to all process groups at once, SIGKILL after a grace period."""
-        self._stop(list(self._services.values()))
+        """Stop watching, then every component: SIGTERM (SIGINT for PostgreSQL) to all process groups
+        at once, SIGKILL after a grace period; the metadata database last, once its clients are gone."""
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join()
+            self._watcher = None
+        with self._lock:
+            services = list(self._services.values())
+            for service in services:
+                service.supervised = False
+            self._stop([s for s in services if s.name != AIRFLOW_DB_SERVICE])
+            self._stop([s for s in services if s.name == AIRFLOW_DB_SERVICE])
+        self._close_log()
 
     def stop_service(self, name: str) -> None:
-        self._stop([self._services[name]])
-
-    def _stop(self, services: list[_Service]) -> None:
-        running = [s.process for s in services if s.process is not None and s.process.poll() is None]
-        for process in running:
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + _STOP_GRACE_SECONDS
-        for process in running:
-            try:
-                process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
-        for service in services:
-            # The group may outlive its leader (forked workers, task processes): leave nothing behind.
-            if service.process is not None:
-                _signal_group(service.process, signal.SIGKILL)
-            if service.log is not None:
-                service.log.close()
-            service.process = None
-            service.log = None
+        """Stop one component; the watcher leaves it stopped until start_service()."""
+        with self._lock:
+            service = self._services[name]
+            service.supervised = False
+            self._stop([service])
 
     def start_service(self, name: str, timeout: float = 120.0) -> None:
         """Start one stopped component again and wait until the stack is healthy."""
-        self._spawn(self._services[name])
+        with self._lock:
+            service = self._services[name]
+            self._spawn(service)
+            service.supervised = self._watcher is not None
         self.wait_healthy(timeout)
 
     def service_names(self) -> list[str]:
         return list(self._services)
 
+    def service_pid(self, name: str) -> int | None:
+        process = self._services[name].process
+        return process.pid if process is not None else None
+
+    def restart_counts(self) -> dict[str, int]:
+        """How many times the watcher restarted each component since start()."""
+        return {name: service.restarts for name, service in self._services.items()}
+
     def dead_services(self) -> list[str]:
+        """Components that exited and will not be restarted: any exit before the watcher runs (during
+        start-up); none once it watches, since it restarts them."""
         return [
             name
             for name, service in self._services.items()
-            if service.process is not None and service.process.poll() is not None
+            if not service.supervised and service.process is not None and service.process.poll() is not None
         ]
 
     def log_tail(self, name: str, lines: int = 40) -> str:
@@ -196,24 +385,112 @@ class Stack:
         return str(response.json()["access_token"])
 
     def wait_healthy(self, timeout: float) -> None:
-        """Wait until the backend and every Airflow component answer and the executor DAG is parsed."""
+        """Wait until every component runs, the backend and Airflow answer and the executor DAG is parsed."""
         deadline = time.monotonic() + timeout
         checks = {
+            # Airflow reports a component healthy for a while after it died: look at the processes.
+            "every component": self._all_running,
             "backend": lambda: _answers(f"{self.backend_url}/health"),
             "airflow": self._airflow_healthy,
             "executor DAG": self._executor_dag_registered,
         }
         for name, check in checks.items():
             while not check():
-                dead = self.dead_services()
-                if dead:
-                    tails = "\n".join(f"--- {name}.log ---\n{self.log_tail(name)}" for name in dead)
-                    raise StackError(f"{', '.join(dead)} exited during start-up\n{tails}")
+                self._raise_if_dead()
                 if time.monotonic() > deadline:
                     raise StackError(f"{name} not healthy after {timeout:.0f}s")
                 time.sleep(0.5)
 
+    def _all_running(self) -> bool:
+        """Every component not stopped on purpose has a live process (none waits for a restart)."""
+        with self._lock:
+            return all(s.process.poll() is None for s in self._services.values() if s.process is not None)
+
+    # ---- supervision --------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(_WATCH_INTERVAL_SECONDS):
+            with self._lock:
+                for service in self._services.values():
+                    if service.supervised and not self._stopping.is_set():
+                        self._look_after(service)
+
+    def _look_after(self, service: _Service) -> None:
+        """Schedule a restart for a component that exited, and restart it when its delay is over."""
+        process = service.process
+        if process is None or process.poll() is None:
+            return
+        now = time.monotonic()
+        if service.restart_at is None:
+            if now - service.started_at >= _STABLE_SECONDS:
+                service.failures_in_a_row = 0
+            delay = min(_BACKOFF_FIRST_SECONDS * 2**service.failures_in_a_row, _BACKOFF_MAX_SECONDS)
+            service.failures_in_a_row += 1
+            service.restart_at = now + delay
+            log.warning(
+                "%s exited (code %s) after %.0f s; restarting in %.0f s (restart %d)\n%s",
+                service.name,
+                process.returncode,
+                now - service.started_at,
+                delay,
+                service.restarts + 1,
+                self.log_tail(service.name, 10),
+            )
+        elif now >= service.restart_at:
+            self._stop([service])
+            self._spawn(service)
+            service.restarts += 1
+            log.warning("%s restarted (pid %d)", service.name, service.process.pid if service.process else 0)
+
+    def _raise_if_dead(self) -> None:
+        dead = self.dead_services()
+        if dead:
+            tails = "\n".join(f"--- {name}.log ---\n{self.log_tail(name)}" for name in dead)
+            raise StackError(f"{', '.join(dead)} exited during start-up\n{tails}")
+
+    def _open_log(self) -> None:
+        if self._log_handler is None:
+            self._log_handler = logging.FileHandler(self.config.log_dir / "devstack.log")
+            self._log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(self._log_handler)
+            log.setLevel(logging.INFO)
+
+    def _close_log(self) -> None:
+        if self._log_handler is not None:
+            log.removeHandler(self._log_handler)
+            self._log_handler.close()
+            self._log_handler = None
+
+    def _stop(self, services: list[_Service]) -> None:
+        running = [s for s in services if s.process is not None and s.process.poll() is None]
+        for service in running:
+            assert service.process is not None
+            _signal_group(service.process, service.stop_signal)
+        deadline = time.monotonic() + _STOP_GRACE_SECONDS
+        for service in running:
+            assert service.process is not None
+            try:
+                service.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process, signal.SIGKILL)
+                service.process.wait()
+        for service in services:
+            # The group may outlive its leader (forked workers, task processes): leave nothing behind.
+            if service.process is not None:
+                _signal_group(service.process, signal.SIGKILL)
+            if service.log is not None:
+                service.log.close()
+            service.process = None
+            service.log = None
+            service.restart_at = None
+
     # ---- preparation --------------------------------------------------------------------------
+
+    def _airflow_database_url(self) -> str:
+        if self.embedded_db is not None:
+            return self.embedded_db.url("airflow")
+        assert self.config.airflow_database_url is not None
+        return self.config.airflow_database_url
 
     def _airflow_env(self) -> dict[str, str]:
         cfg = self.config
@@ -223,15 +500,15 @@ class Stack:
         passwords = home / "simple_auth_manager_passwords.json"
         passwords.write_text(json.dumps({ADMIN_USERNAME: cfg.admin_password}))
         passwords.chmod(0o600)
-        database_url = cfg.airflow_database_url or f"sqlite:///{home / 'airflow.db'}"
+        database_url = self._airflow_database_url()
         executor = "CeleryExecutor" if cfg.executor == "celery" else "LocalExecutor"
         env = {
             **os.environ,
             **cfg.portal_env,
+            **shared_airflow_env(),
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": executor,
             "AIRFLOW__CORE__PARALLELISM": str(cfg.parallelism),
             "AIRFLOW__CORE__FERNET_KEY": keys["fernet_key"],
@@ -244,17 +521,7 @@ class Stack:
             "AIRFLOW__API__PORT": str(cfg.airflow_port),
             # Workers reach the Execution API through the base URL: required off port 8080.
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{cfg.airflow_port}",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(cfg.dag_refresh_seconds),
-            # The portal forces a re-parse of the schedules file with a DAG's file token, which
-            # exists only once the file has a DAG: the first schedule shows at the next periodic
-            # parse of that file, so it comes every few seconds (default 30 s).
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(cfg.dag_refresh_seconds),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(cfg.log_server_port),
-            # A worker that dies with its task (not just the task process) is noticed after this
-            # long without heartbeats, instead of 5 minutes; its run is then retried or failed.
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
-            # Long loads outlive the default 10 minute task token (Airflow issue #67939).
-            "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": str(24 * 3600),
         }
         if cfg.executor == "celery":
             result_backend = make_url(database_url).set(drivername="postgresql")
@@ -266,6 +533,26 @@ class Stack:
             }
         env |= cfg.extra_airflow_env
         return env
+
+    def _start_embedded_db(self, timeout: float) -> None:
+        db = self.embedded_db
+        assert db is not None
+        db.prepare(self.config.log_dir / f"{AIRFLOW_DB_SERVICE}.log")
+        service = _Service(
+            AIRFLOW_DB_SERVICE,
+            db.argv(),
+            {**os.environ, "LC_ALL": "C"},
+            stop_signal=signal.SIGINT,
+            user=db.user,
+            before_spawn=db.before_start,
+        )
+        self._add_and_spawn(service)
+        deadline = time.monotonic() + timeout
+        while not db.ready():
+            self._raise_if_dead()
+            if time.monotonic() > deadline:
+                raise StackError(f"{AIRFLOW_DB_SERVICE} not ready after {timeout:.0f}s")
+            time.sleep(0.2)
 
     def _prepare_airflow(self, env: dict[str, str]) -> None:
         """Create the metadata database when needed and migrate it once per Airflow version."""
@@ -286,8 +573,8 @@ class Stack:
 
     def _run_once(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
         log_path = self.config.log_dir / f"{name}.log"
-        with log_path.open("wb") as log:
-            result = subprocess.run(argv, env=dict(env), cwd=REPO_ROOT, stdout=log, stderr=log, check=False)
+        with log_path.open("wb") as out:
+            result = subprocess.run(argv, env=dict(env), cwd=REPO_ROOT, stdout=out, stderr=out, check=False)
         if result.returncode != 0:
             raise StackError(f"{' '.join(argv[-3:])} failed ({result.returncode})\n{self.log_tail(name)}")
 
@@ -310,7 +597,14 @@ class Stack:
         services.append(_Service("backend", uvicorn, backend_env))
         return services
 
+    def _add_and_spawn(self, service: _Service) -> None:
+        with self._lock:
+            self._services[service.name] = service
+            self._spawn(service)
+
     def _spawn(self, service: _Service) -> None:
+        if service.before_spawn is not None:
+            service.before_spawn()
         service.log = (self.config.log_dir / f"{service.name}.log").open("ab")
         service.process = subprocess.Popen(
             service.argv,
@@ -320,7 +614,11 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            user=service.user,
+            group=service.user,
+            extra_groups=_no_extra_groups(service.user),
         )
+        service.started_at = time.monotonic()
 
     # ---- health -------------------------------------------------------------------------------
 
@@ -359,6 +657,26 @@ def _answers(url: str) -> bool:
 def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
+
+
+def shared_airflow_env() -> dict[str, str]:
+    """The Airflow settings of backend/docker/airflow.env (docker-compose.yml's env_file)."""
+    values = dotenv_values(SHARED_AIRFLOW_ENV, interpolate=False)
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _no_extra_groups(user: str | None) -> list[str] | None:
+    """Dropping to another account drops the launcher's supplementary groups too (root's)."""
+    return None if user is None else []
+
+
+def _socket_dir(data_dir: Path) -> Path:
+    """The data folder, unless its path is too long for a Unix socket: then a short one in the
+    temp dir, named after the data folder so every start finds the same one."""
+    if len(os.fsencode(data_dir / ".s.PGSQL.5432")) <= _UNIX_PATH_MAX:
+        return data_dir
+    digest = hashlib.sha256(os.fsencode(data_dir)).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"etl-portal-pg-{digest}"
 
 
 def _load_or_create_secrets(path: Path) -> dict[str, str]:
@@ -468,6 +786,9 @@ def main(argv: list[str] | None = None) -> int:
     # Both, explicitly: a shell starting us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    console = logging.StreamHandler()
+    console.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log.addHandler(console)
     stack = Stack(config)
     try:
         print(f"Starting Airflow ({args.executor} executor) and the portal; logs in {config.log_dir}")
@@ -480,17 +801,19 @@ def main(argv: list[str] | None = None) -> int:
             f"  logs         {config.log_dir}\n\nCtrl-C stops everything.",
             flush=True,
         )
-        while not (dead := stack.dead_services()):
-            time.sleep(1)
-        print(f"{', '.join(dead)} exited:\n{stack.log_tail(dead[0])}", file=sys.stderr)
-        return 1
+        # Components that die are restarted by the stack's watcher (logged here and in devstack.log).
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
-        print("\nStopping...")
+        print("\nStopping...", flush=True)
         return 0
     except StackError as error:
         print(f"Start-up failed: {error}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
 
 

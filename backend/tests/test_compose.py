@@ -24,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from portal.core.config import Settings
+from portal.devstack import SHARED_AIRFLOW_ENV, shared_airflow_env
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -151,6 +152,10 @@ def test_resolved_config_keeps_the_topology(tmp_path: Path) -> None:
         <= 10
     )
     worker_env = resolved["airflow-worker"]["environment"]
+    # Every Airflow service gets the settings make run uses too, from backend/docker/airflow.env.
+    for name in _airflow_services():
+        environment = {key: str(value) for key, value in resolved[name]["environment"].items()}
+        assert shared_airflow_env().items() <= environment.items(), name
     assert worker_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert worker_env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
     assert worker_env["DATABASE_URL"] == resolved["backend"]["environment"]["DATABASE_URL"]
@@ -203,6 +208,24 @@ def test_backend_and_workers_share_uploads_and_warehouse_at_the_configured_paths
         assert _mount_target(service, "uploads") == env["UPLOAD_DIR"], name
         assert _mount_target(service, "warehouse") == str(Path(env["WAREHOUSE_PATH"]).parent), name
     assert "uploads" in _compose()["volumes"]
+
+
+def _airflow_services() -> list[str]:
+    return [name for name in _services() if name.startswith("airflow-") and name != "airflow-db"]
+
+
+def test_airflow_settings_come_from_the_file_make_run_reads_too() -> None:
+    """One source for the Airflow settings of production and the dev stack: a value set in a
+    service's environment as well would silently win over the shared file."""
+    shared = shared_airflow_env()
+    assert "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT" in shared
+    assert all(name.startswith("AIRFLOW__") for name in shared)
+    for name in _airflow_services():
+        service = _services()[name]
+        assert (ROOT / service["env_file"]).resolve() == SHARED_AIRFLOW_ENV, name
+        assert not set(shared) & set(service["environment"]), name
+    dockerfile = (ROOT / "backend" / "Dockerfile").read_text()
+    assert not [key for key in shared if key in dockerfile]
 
 
 def test_airflow_components_share_the_secrets_and_database() -> None:
@@ -376,9 +399,11 @@ def test_the_portal_image_installs_every_file_of_both_packages(tmp_path: Path) -
 
 
 def test_every_airflow_option_set_in_compose_and_the_image_exists(tmp_path: Path) -> None:
-    """Airflow ignores an AIRFLOW__SECTION__KEY it does not know: a typo would pass silently."""
+    """Airflow ignores an AIRFLOW__SECTION__KEY it does not know: a typo would pass silently.
+    The shared backend/docker/airflow.env is checked here too."""
     names = {key for service in _services().values() for key in service.get("environment", {})}
     names |= set(re.findall(r"\b(AIRFLOW__\w+)=", (ROOT / "backend" / "Dockerfile").read_text()))
+    names |= set(shared_airflow_env())
     options = sorted(name for name in names if name.startswith("AIRFLOW__"))
     assert len(options) > 10
     # In a subprocess: importing airflow configures logging and settings for the whole process.

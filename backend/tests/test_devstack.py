@@ -1,11 +1,31 @@
-"""The stack launcher's wiring, without starting anything (the e2e tests start it for real)."""
+"""The stack launcher: its wiring without starting anything, then a real stack as `make run` starts
+it (embedded PostgreSQL, SQLite app database) that must survive its components being killed, stop
+without leaving a process behind and start again on its kept data."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
+import psutil
+import pytest
+
 from portal.core.config import REPO_ROOT, Settings
-from portal.devstack import Stack, StackConfig, portal_env
+from portal.devstack import (
+    AIRFLOW_DB_SERVICE,
+    Stack,
+    StackConfig,
+    free_port,
+    portal_env,
+    shared_airflow_env,
+)
 
 
 def config(home: Path, **overrides: object) -> StackConfig:
@@ -27,7 +47,10 @@ def test_airflow_gets_the_portal_settings_and_an_embedded_local_setup(tmp_path: 
     assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(REPO_ROOT / "airflow" / "dags")
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}"
+    # Airflow's metadata in the embedded PostgreSQL, on a Unix socket in its data folder.
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == (
+        f"postgresql+psycopg2://postgres@/airflow?host={tmp_path / 'airflow-db'}"
+    )
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     assert env["AIRFLOW__CORE__PARALLELISM"] == "4"
     # Off port 8080, workers must be told where the Execution API is.
@@ -88,3 +111,150 @@ def test_portal_settings_travel_as_environment_variables(tmp_path: Path) -> None
     assert (
         Settings(**{key.lower(): value for key, value in env.items()}).database_url == settings.database_url
     )
+
+
+def test_the_airflow_settings_shared_with_compose_reach_every_component(tmp_path: Path) -> None:
+    env = Stack(config(tmp_path))._airflow_env()
+
+    shared = shared_airflow_env()
+    assert shared["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] == "60"
+    assert shared.items() <= env.items()
+    overridden = Stack(
+        config(tmp_path, extra_airflow_env={"AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "5"})
+    )._airflow_env()
+    assert overridden["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] == "5"
+
+
+def test_a_data_folder_too_deep_for_a_unix_socket_gets_a_short_socket_folder(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120) / "airflow-db"
+    stack = Stack(config(deep.parent))
+
+    assert stack.embedded_db is not None
+    socket_dir = stack.embedded_db.socket_dir
+    assert socket_dir != stack.embedded_db.data_dir
+    assert len(str(socket_dir / ".s.PGSQL.5432")) < 108
+    assert socket_dir == Stack(config(deep.parent)).embedded_db.socket_dir  # type: ignore[union-attr]
+    assert f"host={socket_dir}" in stack._airflow_env()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+
+
+def test_celery_mode_has_no_embedded_database(tmp_path: Path) -> None:
+    stack = Stack(config(tmp_path, airflow_database_url="postgresql+psycopg2://postgres@127.0.0.1/x"))
+
+    assert stack.embedded_db is None
+    assert stack._airflow_env()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("127.0.0.1/x")
+
+
+# ---- a real stack, as make run starts it -------------------------------------------------------
+
+BOUND = 180.0  # seconds; a bound for slow machines, not an expectation
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = BOUND) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout:.0f}s: {what}"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def make_run_config(tmp_path_factory: pytest.TempPathFactory) -> StackConfig:
+    home = tmp_path_factory.mktemp("make_run")
+    airflow_port = free_port()
+    password = secrets.token_urlsafe(12)
+    return StackConfig(
+        home=home,
+        portal_env={
+            "DATABASE_URL": f"sqlite+aiosqlite:///{home / 'portal.db'}",
+            "UPLOAD_DIR": str(home / "uploads"),
+            "WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
+            "FRONTEND_DIST": str(home / "no-frontend"),
+            "AIRFLOW_API_URL": f"http://127.0.0.1:{airflow_port}",
+            "AIRFLOW_PASSWORD": password,
+        },
+        backend_port=free_port(),
+        airflow_port=airflow_port,
+        log_server_port=free_port(),
+        admin_password=password,
+    )
+
+
+@pytest.fixture(scope="module")
+def running(make_run_config: StackConfig) -> Iterator[Stack]:
+    with Stack(make_run_config) as stack:
+        yield stack
+
+
+def process_tree(stack: Stack) -> list[psutil.Process]:
+    """Every process of every component, the forked ones included. Processes may end meanwhile (a
+    component that lost the restarted database exits and waits for its own restart)."""
+    found = []
+    for name in stack.service_names():
+        pid = stack.service_pid(name)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            leader = psutil.Process(pid or 0)
+            found += [leader, *leader.children(recursive=True)]
+    return found
+
+
+def alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.e2e
+def test_a_killed_component_is_restarted_and_the_stack_stays_healthy(running: Stack) -> None:
+    before = running.restart_counts()
+    os.killpg(running.service_pid("airflow-dag-processor") or 0, signal.SIGKILL)
+
+    wait_until(lambda: running.restart_counts()["airflow-dag-processor"] == 1, "dag-processor restarted")
+    running.wait_healthy(BOUND)
+
+    assert {**before, "airflow-dag-processor": 1} == running.restart_counts()
+    log = (running.config.log_dir / "devstack.log").read_text()
+    assert "airflow-dag-processor exited (code -9)" in log
+    assert "airflow-dag-processor restarted" in log
+    assert httpx.get(f"{running.backend_url}/health").json()["status"] == "ok"
+
+
+@pytest.mark.e2e
+def test_a_killed_metadata_database_comes_back_with_its_data(running: Stack) -> None:
+    os.killpg(running.service_pid(AIRFLOW_DB_SERVICE) or 0, signal.SIGKILL)
+
+    wait_until(lambda: running.restart_counts()[AIRFLOW_DB_SERVICE] == 1, "embedded PostgreSQL restarted")
+    # Its clients may die while it recovers (crash recovery of its kept data); they are restarted too.
+    running.wait_healthy(BOUND)
+    wait_until(lambda: httpx.get(f"{running.backend_url}/health").json()["status"] == "ok", "portal healthy")
+
+
+@pytest.mark.e2e
+def test_stop_leaves_no_process_and_a_restart_keeps_its_data_past_a_stale_lock_file(
+    running: Stack, make_run_config: StackConfig
+) -> None:
+    processes = process_tree(running)
+    assert len(processes) > len(running.service_names())
+    running.stop()
+
+    assert [p.pid for p in processes if alive(p)] == []
+    data_dir = make_run_config.airflow_db_dir
+    assert (data_dir / "PG_VERSION").exists() and not (data_dir / "postmaster.pid").exists()
+
+    migrated = (make_run_config.log_dir / "airflow-db-migrate.log").stat().st_mtime_ns
+
+    # A kill -9 leaves postmaster.pid behind, and its process id may belong to another process by the
+    # next start: PostgreSQL alone would refuse to start then.
+    with subprocess.Popen(["sleep", "300"]) as other:
+        (data_dir / "postmaster.pid").write_text(f"{other.pid}\n{data_dir}\n")
+        again = Stack(make_run_config)
+        try:
+            again.start()
+            assert httpx.get(f"{again.backend_url}/health").json()["status"] == "ok"
+        finally:
+            again.stop()
+            other.kill()
+    assert not (data_dir / "postmaster.pid").exists()
+    # The same cluster and Airflow schema: no second initdb, no second migration.
+    db_log = (make_run_config.log_dir / f"{AIRFLOW_DB_SERVICE}.log").read_text()
+    assert db_log.count("The files belonging to this database system") == 1
+    assert (make_run_config.log_dir / "airflow-db-migrate.log").stat().st_mtime_ns == migrated
