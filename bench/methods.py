@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from etl_engine import JobSpec
     from etl_engine.spec import LoadStrategy, TransformType
 
 PG_HOST = "127.0.0.1"
@@ -97,7 +98,8 @@ class BenchReporter:
         return False
 
 
-def run_engine(task: Task) -> Outcome:
+def job_spec(task: Task) -> JobSpec:
+    """The JobSpec the portal would hand the engine for this load."""
     import etl_engine as e
 
     options, sources = sources_and_options(task.profile)
@@ -120,7 +122,7 @@ def run_engine(task: Task) -> Outcome:
             )
         )
     strategy: LoadStrategy = "UPSERT" if task.method == "engine_upsert" else "INSERT"
-    spec = e.JobSpec(
+    return e.JobSpec(
         run_id=f"bench-{uuid.uuid4().hex[:12]}",
         source_path=task.path,
         csv=options,
@@ -147,6 +149,12 @@ def run_engine(task: Task) -> Outcome:
             reject_threshold_percent=None,
         ),
     )
+
+
+def run_engine(task: Task) -> Outcome:
+    import etl_engine as e
+
+    spec = job_spec(task)
     reporter = BenchReporter()
     with Stopwatch() as watch:
         result = e.run_job(spec, reporter)

@@ -5,6 +5,8 @@
   costs paid), then R of the whole file: medians of wall
   seconds per phase, from timers wrapped around the engine's connections, SQL statements, CSV
   reading, mapping and binary COPY (writer threads included). The table of docs/benchmarks.md.
+- `cpu FILE`: CPU seconds of the engine's reader alone and of reader + mapping over the whole
+  file, without a database (what the load costs the client before binary COPY).
 - `cprofile FILE --call insert|upsert|profile|preview [--table T]`: cProfile of that one call on
   the main thread (wall clock), the functions with the most cumulative and own time.
 
@@ -29,7 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.methods import PG_DATABASE, Task, run_engine
+from bench.methods import PG_DATABASE, Task, job_spec, run_engine
 
 _totals: dict[str, float] = defaultdict(float)
 _cpu: dict[str, float] = defaultdict(float)  # CPU of the calling thread (thread_time)
@@ -200,6 +202,27 @@ def phases(path: Path, rows: int | None, upsert: bool, repeat: int) -> None:
     print(f"{'run_job total (wall)':<60}{totals}")
 
 
+def client_cpu(path: Path) -> None:
+    """CPU of the engine's client-side steps over the whole file, without a database: the CSV
+    reader alone, then reader + mapping (casts and checks), as run_job drives them."""
+    from etl_engine import profile_csv
+    from etl_engine.mapping import BatchMapper
+    from etl_engine.readers.csv import CsvBatchReader
+    from etl_engine.writers.postgres import PostgresWriter
+
+    task = Task(method="engine_insert", path=str(path), table="unused", profile=asdict(profile_csv(path)))
+    spec = job_spec(task)
+    names = [c.sql_name for c in spec.source_columns]
+    for step in ("read", "read + map"):
+        mapper = BatchMapper(spec, PostgresWriter.numeric_limit, PostgresWriter.text_max_bytes)
+        wall, cpu, rows = time.perf_counter(), time.process_time(), 0
+        with CsvBatchReader(spec.source_path, spec.csv, names, spec.load.batch_size) as reader:
+            for raw in reader:
+                rows += mapper.map(raw)[0].num_rows if step != "read" else raw.records
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{step:<12} {rows:>11,} rows: {wall:6.2f}s wall, {cpu:6.2f}s CPU (all threads)")
+
+
 def cprofile(path: Path, call: str, table: str | None) -> None:
     import etl_engine as e
 
@@ -246,6 +269,7 @@ def main() -> None:
     phase.add_argument("--rows", type=int)
     phase.add_argument("--upsert", action="store_true", help="UPSERT on id instead of INSERT")
     phase.add_argument("--repeat", type=int, default=3, help="loads after the first; medians shown")
+    commands.add_parser("cpu").add_argument("file", type=Path)
     profiled = commands.add_parser("cprofile")
     profiled.add_argument("file", type=Path)
     profiled.add_argument("--call", choices=["insert", "upsert", "profile", "preview"], required=True)
@@ -253,6 +277,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "phases":
         phases(args.file, args.rows, args.upsert, args.repeat)
+    elif args.command == "cpu":
+        client_cpu(args.file)
     else:
         cprofile(args.file, args.call, args.table)
 
