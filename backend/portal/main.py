@@ -10,8 +10,9 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.convertors import Convertor, register_url_convertor
 
 from portal.clients.airflow import AirflowClient
 from portal.connections.router import router as connections_router
@@ -20,6 +21,7 @@ from portal.core.config import Settings, get_settings
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
+from portal.core.paths import TrailingSlashMiddleware
 from portal.dashboard.router import router as dashboard_router
 from portal.db.session import create_engine_from_settings, create_session_factory
 from portal.jobs.router import router as jobs_router
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["x-request-id"],
     )
     app.add_middleware(RequestIdMiddleware)
+    # Scripts written against the original API documentation use `/api/v1/job-runs/?job_id=...`.
+    app.add_middleware(TrailingSlashMiddleware, prefix="/api/")
     install_error_handlers(app)
 
     app.include_router(health_router)
@@ -89,6 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         config_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_document() -> JSONResponse:
+        """The spec where tools look first; `/api/v1/openapi.json` (behind the proxy's /api) is the same."""
+        return JSONResponse(app.openapi())
 
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
@@ -114,16 +123,30 @@ async def _remove_upload_orphans(app: FastAPI) -> None:
         log.error("upload_orphans_check_failed", error=str(exc))
 
 
+class _PagePath(Convertor[str]):
+    """Any path outside the API: unknown `/api/...` paths never reach the SPA (they stay JSON 404s,
+    and a POST there is not a 405 of the SPA's GET route)."""
+
+    regex = r"(?!api(?:/|$)).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("page", _PagePath())
+
+
 def _serve_spa(app: FastAPI, dist: Path) -> None:
     """Serve the built SPA: real files as they are, any other page path as index.html so the
-    client-side router can handle deep links. Unknown API paths stay JSON 404s."""
+    client-side router can handle deep links."""
     root = dist.resolve()
     index = root / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:page}", include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith(API_PREFIX.lstrip("/") + "/") or path == API_PREFIX.lstrip("/"):
-            raise EntityNotFoundError("Route", f"/{path}")
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
             return FileResponse(candidate)

@@ -38,8 +38,51 @@ async def test_spa_files_and_deep_links_are_served_but_api_paths_stay_json(
     assert asset.text == "console.log('spa')"
     assert deep_link.status_code == 200 and "id=root" in deep_link.text
     assert "outside the dist folder" not in escape.text
-    assert api_missing.status_code == 404 and api_missing.json()["error"] == "EntityNotFoundError"
+    assert api_missing.status_code == 404 and api_missing.json()["error"] == "NotFound"
     assert health.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/nothing-here"),
+        ("POST", "/api/v1/nothing-here"),
+        ("DELETE", "/api/v1/jobs/1/nothing"),
+        ("GET", "/api/v2/jobs"),
+        ("GET", "/api"),
+        ("GET", "/api/"),
+    ],
+)
+async def test_unknown_api_paths_are_json_404s_in_the_error_format_beside_the_spa(
+    make_client: Callable[[Settings], Any],
+    make_settings: Callable[..., Settings],
+    dist: Path,
+    method: str,
+    path: str,
+) -> None:
+    async with make_client(make_settings(frontend_dist=dist)) as http:
+        response = await http.request(method, path)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "message", "details", "timestamp"}
+    assert body["error"] == "NotFound" and path.rstrip("/") in body["message"]
+
+
+async def test_the_openapi_document_is_served_where_tools_look_for_it_beside_the_spa(
+    make_client: Callable[[Settings], Any], make_settings: Callable[..., Settings], dist: Path
+) -> None:
+    async with make_client(make_settings(frontend_dist=dist)) as http:
+        top = await http.get("/openapi.json")
+        versioned = await http.get("/api/v1/openapi.json")
+        docs = await http.get("/docs")
+
+    assert top.status_code == versioned.status_code == 200
+    assert top.json() == versioned.json()
+    assert "/api/v1/job-runs" in top.json()["paths"]
+    assert "/openapi.json" not in top.json()["paths"]
+    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
 
 
 async def test_docs_redoc_and_openapi_are_published(client: httpx.AsyncClient) -> None:

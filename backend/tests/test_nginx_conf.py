@@ -218,6 +218,9 @@ def test_api_requests_reach_the_backend_with_forwarding_headers_and_request_id(p
     assert proxy.upstream.requests[-1]["path"] == "/health"
     assert len(generated["x-request-id"]) == 32  # nginx's $request_id when the client sent none
 
+    httpx.get(f"{proxy.url}/openapi.json")
+    assert proxy.upstream.requests[-1]["path"] == "/openapi.json"  # the spec, not the SPA's index.html
+
 
 def test_uploads_larger_than_nginx_defaults_reach_the_backend_whole(proxy: Proxy) -> None:
     body = b"id,name\n" + b"1,a\n" * (3 * 1024 * 1024 // 4)  # 3 MB; nginx's default cap is 1 MB

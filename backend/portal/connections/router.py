@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from portal.api.deps import CipherDep, SessionDep
 from portal.api.page import Page
-from portal.api.schemas import Limit, Offset
+from portal.api.schemas import IdPath, Limit, Offset
 from portal.connections import destinations, service
 from portal.connections.engine_inputs import destination_config
 from portal.connections.schemas import (
@@ -48,13 +48,13 @@ async def test_unsaved_credential(body: CredentialTest) -> ConnectionTestResult:
 
 
 @credentials_router.get("/{credential_id}")
-async def read_credential(credential_id: int, session: SessionDep) -> CredentialRead:
+async def read_credential(credential_id: IdPath, session: SessionDep) -> CredentialRead:
     return CredentialRead.model_validate(await service.get_credential(session, credential_id))
 
 
 @credentials_router.put("/{credential_id}")
 async def update_credential(
-    credential_id: int, body: CredentialUpdate, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, body: CredentialUpdate, session: SessionDep, cipher: CipherDep
 ) -> CredentialRead:
     return CredentialRead.model_validate(
         await service.update_credential(session, cipher, credential_id, body)
@@ -62,26 +62,26 @@ async def update_credential(
 
 
 @credentials_router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_credential(credential_id: int, session: SessionDep) -> None:
+async def delete_credential(credential_id: IdPath, session: SessionDep) -> None:
     await service.delete_credential(session, credential_id)
 
 
 @credentials_router.post("/{credential_id}/test")
 async def test_saved_credential(
-    credential_id: int, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, session: SessionDep, cipher: CipherDep
 ) -> ConnectionTestResult:
     return await service.test_saved_credential(session, cipher, credential_id)
 
 
 @destinations_router.get("/{credential_id}/schemas")
-async def list_schemas(credential_id: int, session: SessionDep, cipher: CipherDep) -> list[str]:
+async def list_schemas(credential_id: IdPath, session: SessionDep, cipher: CipherDep) -> list[str]:
     credential = await service.get_credential(session, credential_id)
     return await destinations.list_schemas(destination_config(credential, cipher))
 
 
 @destinations_router.get("/{credential_id}/tables")
 async def list_tables(
-    credential_id: int, schema: SchemaName, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, schema: SchemaName, session: SessionDep, cipher: CipherDep
 ) -> list[TableRef]:
     credential = await service.get_credential(session, credential_id)
     return await destinations.list_tables(destination_config(credential, cipher), schema)
@@ -89,7 +89,7 @@ async def list_tables(
 
 @destinations_router.get("/{credential_id}/schema")
 async def read_table_schema(
-    credential_id: int, schema: SchemaName, table: TableName, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, schema: SchemaName, table: TableName, session: SessionDep, cipher: CipherDep
 ) -> TableSchema:
     credential = await service.get_credential(session, credential_id)
     return await destinations.table_schema(destination_config(credential, cipher), schema, table)

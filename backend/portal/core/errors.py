@@ -101,11 +101,17 @@ async def _request_validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+    message = str(exc.detail)
+    # The router's own wording says nothing of what was asked for.
+    if message == "Not Found":
+        message = f"No route {request.method} {request.url.path}"
+    elif message == "Method Not Allowed":
+        message = f"{request.url.path} does not take {request.method}"
     return JSONResponse(
-        error_body(names.get(exc.status_code, "HTTPError"), str(exc.detail)),
+        error_body(names.get(exc.status_code, "HTTPError"), message),
         status_code=exc.status_code,
         headers=exc.headers,
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from portal.api.deps import AirflowDep, CipherDep, SessionDep
 from portal.api.page import Page
+from portal.api.schemas import IdPath, Offset
 from portal.jobs import service
 from portal.jobs.schemas import DdlPreview, ExpressionRequest, ExpressionResult, JobCreate, JobRead, JobUpdate
 from portal.runs import service as run_service
@@ -26,7 +27,7 @@ async def create_job(body: JobCreate, session: SessionDep, cipher: CipherDep) ->
 @router.get("")
 async def list_jobs(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page[JobRead]:
     items, total = await service.list_jobs(session, offset=offset, limit=limit)
@@ -45,22 +46,22 @@ async def validate_expression(body: ExpressionRequest, session: SessionDep) -> E
 
 
 @router.post("/execute/{job_id}", status_code=status.HTTP_202_ACCEPTED)
-async def execute_job(job_id: int, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
+async def execute_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
     """Start a run in Airflow now (503 when Airflow cannot take it; no run is left behind)."""
     return JobRunRead.of(await run_service.start_manual_run(session, airflow, job_id))
 
 
 @router.get("/{job_id}")
-async def read_job(job_id: int, session: SessionDep) -> JobRead:
+async def read_job(job_id: IdPath, session: SessionDep) -> JobRead:
     return (await service.read(session, [await service.get_job(session, job_id)]))[0]
 
 
 @router.put("/{job_id}")
-async def update_job(job_id: int, body: JobUpdate, session: SessionDep, cipher: CipherDep) -> JobRead:
+async def update_job(job_id: IdPath, body: JobUpdate, session: SessionDep, cipher: CipherDep) -> JobRead:
     job = await service.update_job(session, cipher, job_id, body)
     return (await service.read(session, [job]))[0]
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_job(job_id: int, session: SessionDep, airflow: AirflowDep) -> None:
+async def delete_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep) -> None:
     await service.delete_job(session, airflow, job_id)

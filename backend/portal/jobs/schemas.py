@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from etl_engine import ColumnType
+from portal.api.schemas import MAX_INT, IdField
 from portal.jobs.models import LoadStrategy
 
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL silently truncates longer names
@@ -95,14 +96,14 @@ class JobFields(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     file_id: str = Field(min_length=1, max_length=32)
-    credential_id: int
+    credential_id: IdField
     target_schema: str
     target_table: str
     create_table: bool = True
     strategy: LoadStrategy = LoadStrategy.INSERT
     upsert_keys: list[str] = Field(default_factory=list)
     batch_size: int = Field(default=100_000, ge=1_000, le=1_000_000)
-    reject_threshold_count: int | None = Field(default=None, ge=0)
+    reject_threshold_count: int | None = Field(default=None, ge=0, le=MAX_INT)
     reject_threshold_percent: float | None = Field(default=None, ge=0, le=100)
     max_retries: int = Field(default=0, ge=0, le=MAX_JOB_RETRIES)
     retry_delay_seconds: int = Field(default=60, ge=0, le=86_400)
@@ -130,14 +131,14 @@ class JobUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     file_id: str | None = Field(default=None, min_length=1, max_length=32)
-    credential_id: int | None = None
+    credential_id: IdField | None = None
     target_schema: str | None = None
     target_table: str | None = None
     create_table: bool | None = None
     strategy: LoadStrategy | None = None
     upsert_keys: list[str] | None = None
     batch_size: int | None = Field(default=None, ge=1_000, le=1_000_000)
-    reject_threshold_count: int | None = Field(default=None, ge=0)
+    reject_threshold_count: int | None = Field(default=None, ge=0, le=MAX_INT)
     reject_threshold_percent: float | None = Field(default=None, ge=0, le=100)
     max_retries: int | None = Field(default=None, ge=0, le=MAX_JOB_RETRIES)
     retry_delay_seconds: int | None = Field(default=None, ge=0, le=86_400)

@@ -10,6 +10,7 @@ from sse_starlette import EventSourceResponse
 
 from portal.api.deps import AirflowDep, SessionDep
 from portal.api.page import Page
+from portal.api.schemas import MAX_INT, IdPath, Offset
 from portal.runs import service
 from portal.runs.feed import RunFeeds
 from portal.runs.models import EventKind, JobRunStatus
@@ -29,14 +30,13 @@ def run_feeds(request: Request) -> RunFeeds:
     return feeds
 
 
-Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.get("")
 async def list_job_runs(
     session: SessionDep,
-    job_id: int | None = None,
+    job_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     status: JobRunStatus | None = None,
     offset: Offset = 0,
     limit: Limit = 50,
@@ -46,13 +46,13 @@ async def list_job_runs(
 
 
 @router.get("/{run_id}")
-async def read_job_run(run_id: int, session: SessionDep) -> JobRunRead:
+async def read_job_run(run_id: IdPath, session: SessionDep) -> JobRunRead:
     return JobRunRead.of(await service.get_run(session, run_id))
 
 
 @router.get("/{run_id}/logs")
 async def read_job_run_logs(
-    run_id: int, session: SessionDep, kind: EventKind | None = None, after_id: Offset = 0
+    run_id: IdPath, session: SessionDep, kind: EventKind | None = None, after_id: Offset = 0
 ) -> list[JobRunEventRead]:
     """The run's events in order; `kind=log` leaves out the progress snapshots."""
     await service.get_run(session, run_id)
@@ -62,14 +62,14 @@ async def read_job_run_logs(
 
 @router.get("/{run_id}/rejected-rows")
 async def list_rejected_rows(
-    run_id: int, session: SessionDep, offset: Offset = 0, limit: Limit = 100
+    run_id: IdPath, session: SessionDep, offset: Offset = 0, limit: Limit = 100
 ) -> Page[RejectedRowRead]:
     rows, total = await service.list_rejected_rows(session, run_id, offset=offset, limit=limit)
     return Page(items=[RejectedRowRead.model_validate(row) for row in rows], total=total)
 
 
 @router.get("/{run_id}/rejected-rows.csv", response_class=StreamingResponse)
-async def download_rejected_rows(run_id: int, session: SessionDep) -> StreamingResponse:
+async def download_rejected_rows(run_id: IdPath, session: SessionDep) -> StreamingResponse:
     await service.get_run(session, run_id)
     return StreamingResponse(
         rejected_rows_csv(session, run_id),
@@ -80,7 +80,7 @@ async def download_rejected_rows(run_id: int, session: SessionDep) -> StreamingR
 
 @router.get("/{run_id}/stream", response_class=EventSourceResponse)
 async def stream_job_run(
-    run_id: int,
+    run_id: IdPath,
     request: Request,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
@@ -97,10 +97,10 @@ async def stream_job_run(
 
 
 @router.post("/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_job_run(run_id: int, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
+async def cancel_job_run(run_id: IdPath, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
     return JobRunRead.of(await service.cancel_run(session, airflow, run_id))
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_job_run(run_id: int, session: SessionDep) -> None:
+async def delete_job_run(run_id: IdPath, session: SessionDep) -> None:
     await service.delete_run(session, run_id)

@@ -1740,6 +1740,7 @@ export interface operations {
             query?: {
                 job_id?: number | null;
                 limit?: number;
+                /** @description rows to skip */
                 offset?: number;
                 status?: components["schemas"]["JobRunStatus"] | null;
             };
@@ -1863,6 +1864,7 @@ export interface operations {
     read_job_run_logs_api_v1_job_runs__run_id__logs_get: {
         parameters: {
             query?: {
+                /** @description rows to skip */
                 after_id?: number;
                 kind?: components["schemas"]["EventKind"] | null;
             };
@@ -1898,6 +1900,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -1992,6 +1995,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -2250,6 +2254,7 @@ export interface operations {
             query?: {
                 job_id?: number | null;
                 limit?: number;
+                /** @description rows to skip */
                 offset?: number;
             };
             header?: never;
