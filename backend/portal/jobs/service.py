@@ -230,8 +230,9 @@ def _mapping_problems(job: ResolvedJob, sources: list[SourceColumn]) -> list[Pro
                 problems.append(
                     Problem(
                         f"{where}.expression",
-                        f"expression of {mapping.target_column!r} is invalid at position "
-                        f"{check.position}: {check.error}",
+                        f"expression of {mapping.target_column!r} is invalid"
+                        + (f" at position {check.position}" if check.position is not None else "")
+                        + f": {check.error or 'not an expression'}",
                     )
                 )
     included = job.included
