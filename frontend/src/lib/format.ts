@@ -32,3 +32,36 @@ export function formatDateTime(iso: string | null | undefined): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A time as a clock in `timeZone` reads it, with the zone's short name: "Mon, 30 Nov 2026, 09:00 CET"
+ * for a 09:00 Europe/Paris schedule, whatever the browser's own zone. An unknown zone falls back
+ * to the browser's.
+ */
+export function formatDateTimeInZone(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions = {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    };
+    try {
+      format = new Intl.DateTimeFormat("en-GB", { ...options, timeZone });
+    } catch {
+      format = new Intl.DateTimeFormat("en-GB", options);
+    }
+    zoneFormats.set(timeZone, format);
+  }
+  return format.format(date);
+}

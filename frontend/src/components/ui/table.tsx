@@ -1,16 +1,49 @@
+import { ChevronsRightIcon } from "lucide-react";
 import * as React from "react";
 
+import { useHorizontalOverflow } from "@/hooks/use-horizontal-overflow";
 import { cn } from "@/lib/utils";
 
-/** `containerClassName` styles the scrolling wrapper (e.g. a max height, so a sticky header works). */
+/**
+ * A table that scrolls sideways when it is wider than its place (a phone), with shadows on the
+ * edges that hide columns and a "scroll for more" hint, so actions in the last column are found.
+ * `containerClassName` styles the scrolling wrapper (e.g. a max height, so a sticky header works).
+ */
 export function Table({
   className,
   containerClassName,
   ...props
 }: React.ComponentProps<"table"> & { containerClassName?: string }) {
+  const scroller = React.useRef<HTMLDivElement>(null);
+  const { before, after } = useHorizontalOverflow(scroller);
   return (
-    <div data-slot="table-container" className={cn("relative w-full overflow-x-auto", containerClassName)}>
-      <table data-slot="table" className={cn("w-full caption-bottom text-sm", className)} {...props} />
+    <div className="w-full">
+      <div className="relative">
+        <div
+          ref={scroller}
+          data-slot="table-container"
+          data-overflow={[before && "before", after && "after"].filter(Boolean).join(" ") || undefined}
+          // Focusable only when it scrolls, so keyboard users can scroll it too.
+          tabIndex={before || after ? 0 : undefined}
+          className={cn(
+            "relative w-full overflow-x-auto outline-none focus-visible:ring-2 focus-visible:ring-ring",
+            containerClassName,
+          )}
+        >
+          <table data-slot="table" className={cn("w-full caption-bottom text-sm", className)} {...props} />
+        </div>
+        {before && (
+          <div aria-hidden className="pointer-events-none absolute inset-y-0 left-0 w-6 bg-gradient-to-r from-black/10 to-transparent" />
+        )}
+        {after && (
+          <div aria-hidden className="pointer-events-none absolute inset-y-0 right-0 w-6 bg-gradient-to-l from-black/10 to-transparent" />
+        )}
+      </div>
+      {after && (
+        <p data-testid="table-scroll-hint" className="flex items-center justify-end gap-1 px-2 pt-1 text-xs text-muted-foreground">
+          Scroll for more <ChevronsRightIcon className="size-3" aria-hidden />
+        </p>
+      )}
     </div>
   );
 }

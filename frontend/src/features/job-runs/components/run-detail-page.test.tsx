@@ -19,6 +19,14 @@ function renderRun(runId = 42) {
 }
 
 describe("RunDetailPage", () => {
+  beforeEach(() => {
+    server.use(
+      http.get(apiPath("/config"), () =>
+        HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
+      ),
+    );
+  });
+
   it("shows live counters and appends log lines as they stream", async () => {
     const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z", progress_percent: 5 });
     server.use(
@@ -137,9 +145,10 @@ describe("RunDetailPage", () => {
     expect(offsets).toEqual(["0", "50"]);
   });
 
-  it("cancels an active run", async () => {
+  it("cancels an active run after asking, and not when the user keeps it running", async () => {
     const pending = jobRun({ status: "PENDING" });
     let current = pending;
+    let cancels = 0;
     server.use(
       http.get(apiPath("/job-runs/42"), () => HttpResponse.json(current)),
       http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
@@ -147,6 +156,7 @@ describe("RunDetailPage", () => {
         client.send({ event: "snapshot", data: pending });
       }),
       http.post(apiPath("/job-runs/42/cancel"), () => {
+        cancels += 1;
         current = jobRun({ status: "CANCELLED", error_message: "Cancelled by user" });
         return HttpResponse.json(current, { status: 202 });
       }),
@@ -155,10 +165,75 @@ describe("RunDetailPage", () => {
     const { user } = renderRun();
 
     await user.click(await screen.findByRole("button", { name: "Cancel run" }));
+    let dialog = await screen.findByRole("alertdialog", { name: "Cancel run #42 of Load sales?" });
+    expect(dialog).toHaveTextContent("The run will not start.");
+    await user.click(within(dialog).getByRole("button", { name: "Keep running" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(cancels).toBe(0);
 
-    expect(await screen.findByText("Run cancelled")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Cancel run" }));
+    dialog = await screen.findByRole("alertdialog");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel run" }));
+
+    expect(await screen.findByText("Run #42 cancelled")).toBeInTheDocument();
+    expect(cancels).toBe(1);
     expect(screen.getByText("Cancelled", { selector: "[data-status]" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Cancel run" })).not.toBeInTheDocument();
+  });
+
+  it("starts the job again from a finished run and opens the new run; no re-run while active", async () => {
+    let executed = 0;
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(jobRun({ status: "FAILED", error_message: "boom" }))),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      http.post(apiPath("/jobs/execute/7"), () => {
+        executed += 1;
+        return HttpResponse.json(jobRun({ id: 43, status: "PENDING" }), { status: 202 });
+      }),
+      http.get(apiPath("/job-runs/43"), () => HttpResponse.json(jobRun({ id: 43, status: "PENDING" }))),
+      http.get(apiPath("/job-runs/43/logs"), () => HttpResponse.json([])),
+      sse<RunStream>(apiPath("/job-runs/43/stream"), ({ client }) => {
+        client.send({ event: "snapshot", data: jobRun({ id: 43, status: "PENDING" }) });
+      }),
+    );
+    const { user, router } = renderRun();
+
+    await user.click(await screen.findByRole("button", { name: "Run again" }));
+
+    expect(await screen.findByRole("heading", { name: "Run #43" })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/runs/43");
+    expect(executed).toBe(1);
+    // The new run is active: it can be cancelled, not started again.
+    expect(screen.getByRole("button", { name: "Cancel run" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Run again" })).not.toBeInTheDocument();
+  });
+
+  it("links the run's log to its task log in the Airflow UI", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(jobRun({ status: "COMPLETED", progress_percent: 100 }))),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([logEvent({ id: 1, message: "run_completed" })])),
+    );
+    renderRun();
+
+    const link = await screen.findByRole("link", { name: "Airflow task log" });
+    expect(link).toHaveAttribute(
+      "href",
+      "http://airflow.example:8080/dags/etl_job_executor/runs/job_7_run_42/tasks/execute_etl_job",
+    );
+    expect(link).toHaveAttribute("target", "_blank");
+  });
+
+  it("has no Airflow link before the run has a DAG run", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () =>
+        HttpResponse.json(jobRun({ status: "FAILED", error_message: "Airflow is down", airflow_task_log_path: null })),
+      ),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+    );
+    renderRun();
+
+    expect(await screen.findByText("No log entries yet.")).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Airflow task log" })).not.toBeInTheDocument();
   });
 
   it("explains a run that does not exist", async () => {

@@ -1,5 +1,5 @@
-import { ArrowLeftIcon, BanIcon } from "lucide-react";
-import { Link, useParams } from "react-router";
+import { ArrowLeftIcon, RotateCwIcon } from "lucide-react";
+import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
@@ -9,8 +9,9 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
-import { useCancelJobRun } from "@/features/job-runs/api/cancel-job-run";
 import { useJobRun } from "@/features/job-runs/api/get-job-run";
+import { AirflowLogLink } from "@/features/job-runs/components/airflow-log-link";
+import { CancelRunButton } from "@/features/job-runs/components/cancel-run-button";
 import { RejectedRowsPanel } from "@/features/job-runs/components/rejected-rows-panel";
 import { RunLogs } from "@/features/job-runs/components/run-logs";
 import { RunProgressCard } from "@/features/job-runs/components/run-progress-card";
@@ -18,6 +19,7 @@ import { useJobRunStream } from "@/features/job-runs/hooks/use-job-run-stream";
 import { isActive } from "@/features/job-runs/utils/run-figures";
 import { toApiError } from "@/lib/api-client";
 import { formatDateTime, formatNumber } from "@/lib/format";
+import { useExecuteJob } from "@/lib/requests/execute-job";
 import type { JobRunRead } from "@/types/api";
 
 function announceEnd(run: JobRunRead) {
@@ -39,21 +41,26 @@ function announceEnd(run: JobRunRead) {
   }
 }
 
-function CancelRunButton({ runId }: { runId: number }) {
-  const cancel = useCancelJobRun();
+/** A new run of the same job (POST /jobs/execute/{job_id}), then its page. */
+function RerunButton({ run }: { run: JobRunRead }) {
+  const navigate = useNavigate();
+  const execute = useExecuteJob();
   return (
     <Button
-      variant="outline"
-      disabled={cancel.isPending}
+      disabled={execute.isPending}
+      data-testid="rerun-button"
       onClick={() =>
-        cancel.mutate(runId, {
-          onSuccess: () => toast.info("Run cancelled"),
-          onError: (error) => toast.error("Could not cancel the run", { description: toApiError(error).message }),
+        execute.mutate(run.job_id, {
+          onSuccess: (next) => {
+            toast.success(`Run #${next.id} of ${run.job_name} started`);
+            void navigate(`/runs/${next.id}`);
+          },
+          onError: (error) => toast.error(`Could not start ${run.job_name}`, { description: toApiError(error).message }),
         })
       }
     >
-      <BanIcon />
-      Cancel run
+      <RotateCwIcon />
+      {execute.isPending ? "Starting…" : "Run again"}
     </Button>
   );
 }
@@ -77,7 +84,7 @@ function RunDetail({ run }: { run: JobRunRead }) {
         }
         actions={
           <>
-            {active && <CancelRunButton runId={run.id} />}
+            {active ? <CancelRunButton run={run} /> : <RerunButton run={run} />}
             <Button variant="ghost" asChild>
               <Link to={`/runs?job_id=${run.job_id}`}>
                 <ArrowLeftIcon />
@@ -103,7 +110,10 @@ function RunDetail({ run }: { run: JobRunRead }) {
           <Card className="mt-2">
             <CardContent>
               <TabsContent value="logs">
-                <RunLogs runId={run.id} />
+                <RunLogs
+                  runId={run.id}
+                  actions={run.airflow_task_log_path && <AirflowLogLink path={run.airflow_task_log_path} />}
+                />
               </TabsContent>
               <TabsContent value="rejected">
                 <RejectedRowsPanel runId={run.id} />

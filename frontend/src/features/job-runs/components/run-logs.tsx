@@ -45,8 +45,9 @@ function CopyLogsButton({ events }: { events: JobRunEvent[] }) {
   );
 }
 
-/** The run's event log; grows live when the run page's stream appends to the same cache entry. */
-export function RunLogs({ runId, className }: { runId: number; className?: string }) {
+/** The run's event log; grows live when the run page's stream appends to the same cache entry.
+ * `actions` go beside "Copy logs" (the run page's link to the Airflow task log). */
+export function RunLogs({ runId, className, actions }: { runId: number; className?: string; actions?: React.ReactNode }) {
   const logs = useJobRunLogs(runId);
   const listRef = React.useRef<HTMLOListElement>(null);
   const count = logs.data?.length ?? 0;
@@ -78,7 +79,10 @@ export function RunLogs({ runId, className }: { runId: number; className?: strin
         <p className="text-sm text-muted-foreground">
           {count === 0 ? "No log entries yet." : `${count} ${count === 1 ? "entry" : "entries"}`}
         </p>
-        <CopyLogsButton events={logs.data} />
+        <div className="flex flex-wrap items-center gap-2">
+          {actions}
+          <CopyLogsButton events={logs.data} />
+        </div>
       </div>
       {count > 0 && (
         <ol

@@ -39,7 +39,8 @@ function StreamIndicator({ state }: { state: StreamState }) {
   return null;
 }
 
-/** The run's counters: what was read, loaded, rejected, how fast, and how long is left. */
+/** The run's counters: what was read, staged (while it runs) or loaded (committed), rejected, how fast,
+ * and how long is left. */
 export function RunProgressCard({ run, streamState }: { run: JobRunRead; streamState: StreamState }) {
   const active = isActive(run.status);
   const percent = Math.round(run.progress_percent);
@@ -60,7 +61,15 @@ export function RunProgressCard({ run, streamState }: { run: JobRunRead; streamS
         </div>
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-6">
           <Figure label="Rows read" value={formatNumber(run.rows_read)} />
-          <Figure label="Rows loaded" value={formatNumber(run.rows_loaded)} />
+          {active ? (
+            <Figure
+              label="Rows staged"
+              value={formatNumber(run.rows_staged)}
+              hint="Written to the run's staging table; loaded into the target when the run commits"
+            />
+          ) : (
+            <Figure label="Rows loaded" value={formatNumber(run.rows_loaded)} />
+          )}
           <Figure label="Rows rejected" value={formatNumber(run.rows_rejected)} />
           <Figure label="Rows per second" value={formatRate(run.rows_per_second)} />
           <Figure label={active ? "Time left" : "Duration"} value={formatDuration(active ? run.eta_seconds : run.duration_seconds)} />
@@ -70,6 +79,11 @@ export function RunProgressCard({ run, streamState }: { run: JobRunRead; streamS
             hint={run.bytes_total > 0 ? `of ${formatBytes(run.bytes_total)}` : undefined}
           />
         </dl>
+        {!active && run.rows_loaded === 0 && run.rows_staged > 0 && (
+          <p className="text-sm text-muted-foreground">
+            {formatNumber(run.rows_staged)} rows were staged, then rolled back: nothing was loaded into the target.
+          </p>
+        )}
         {run.rows_filtered > 0 && (
           <p className="text-sm text-muted-foreground">{formatNumber(run.rows_filtered)} rows filtered out by the job's rules.</p>
         )}

@@ -150,6 +150,9 @@ describe("RunsPage", () => {
     expect(await screen.findByRole("button", { name: "Cancel run #42" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Delete run #42" })).not.toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Cancel run #42" }));
+    const dialog = await screen.findByRole("alertdialog", { name: /Cancel run #42/ });
+    expect(dialog).toHaveTextContent("everything this run wrote is rolled back");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel run" }));
 
     expect(await screen.findByRole("button", { name: "Delete run #42" })).toBeInTheDocument();
     expect(screen.getByText("Cancelled")).toBeInTheDocument();

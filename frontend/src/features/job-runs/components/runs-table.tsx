@@ -1,4 +1,4 @@
-import { BanIcon, Trash2Icon } from "lucide-react";
+import { Trash2Icon } from "lucide-react";
 import { Link } from "react-router";
 import { toast } from "sonner";
 
@@ -7,8 +7,8 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Progress } from "@/components/ui/progress";
 import { RunStatusBadge } from "@/components/ui/run-status-badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useCancelJobRun } from "@/features/job-runs/api/cancel-job-run";
 import { useDeleteJobRun } from "@/features/job-runs/api/delete-job-run";
+import { CancelRunButton } from "@/features/job-runs/components/cancel-run-button";
 import { RunLogsDialog } from "@/features/job-runs/components/run-logs-dialog";
 import { isActive } from "@/features/job-runs/utils/run-figures";
 import { toApiError } from "@/lib/api-client";
@@ -16,28 +16,15 @@ import { formatDateTime, formatDuration, formatNumber } from "@/lib/format";
 import type { JobRunRead } from "@/types/api";
 
 function RunActions({ run }: { run: JobRunRead }) {
-  const cancel = useCancelJobRun();
   const remove = useDeleteJobRun();
   const active = isActive(run.status);
   return (
     <div className="flex justify-end sm:gap-1">
       <RunLogsDialog run={run} />
       {active ? (
-        <Button
-          variant="ghost"
-          size="sm"
-          aria-label={`Cancel run #${run.id}`}
-          disabled={cancel.isPending}
-          onClick={() =>
-            cancel.mutate(run.id, {
-              onSuccess: () => toast.info(`Cancellation of run #${run.id} requested`),
-              onError: (error) => toast.error("Could not cancel the run", { description: toApiError(error).message }),
-            })
-          }
-        >
-          <BanIcon />
+        <CancelRunButton run={run} variant="ghost" size="sm" aria-label={`Cancel run #${run.id}`}>
           <span className="hidden lg:inline">Cancel</span>
-        </Button>
+        </CancelRunButton>
       ) : (
         <ConfirmDialog
           title={`Delete run #${run.id}?`}

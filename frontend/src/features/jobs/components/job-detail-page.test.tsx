@@ -82,6 +82,8 @@ describe("JobDetailPage", () => {
     expect(screen.getByRole("link", { name: "All runs" })).toHaveAttribute("href", "/runs?job_id=7");
     const schedules = await screen.findByRole("list", { name: "Schedules" });
     expect(within(schedules).getByText("At 09:00, only on Monday")).toBeInTheDocument();
+    // On the schedule's own clock, with its zone.
+    expect(schedules).toHaveTextContent("(UTC) · next Mon, 30 Nov 2026, 09:00 UTC");
     expect(screen.getByRole("link", { name: "Add schedule" })).toHaveAttribute("href", "/schedules?job_id=7&new=1");
   });
 

@@ -7,7 +7,7 @@ import { Card, CardAction, CardContent, CardHeader, CardTitle } from "@/componen
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useJobSchedules } from "@/features/jobs/api/get-job-schedules";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTimeInZone } from "@/lib/format";
 
 /** The job's cron schedules; they are created and changed on the schedules page. */
 export function JobSchedulesCard({ jobId }: { jobId: number }) {
@@ -42,7 +42,7 @@ export function JobSchedulesCard({ jobId }: { jobId: number }) {
                 </div>
                 <span className="text-xs text-muted-foreground">
                   <code>{schedule.cron_expression}</code> ({schedule.timezone})
-                  {schedule.enabled && schedule.next_runs[0] && <> · next {formatDateTime(schedule.next_runs[0])}</>}
+                  {schedule.enabled && schedule.next_runs[0] && <> · next {formatDateTimeInZone(schedule.next_runs[0], schedule.timezone)}</>}
                 </span>
               </li>
             ))}

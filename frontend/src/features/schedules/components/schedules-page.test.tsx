@@ -77,6 +77,26 @@ describe("SchedulesPage", () => {
     expect(within(row).getByRole("switch")).toBeChecked();
   });
 
+  it("shows next runs on the schedule's own clock and zone, not the browser's", async () => {
+    serveSchedules([
+      schedule({
+        id: 4,
+        timezone: "Europe/Paris",
+        description: "At 09:00",
+        cron_expression: "0 9 * * *",
+        next_runs: ["2026-11-30T09:00:00+01:00", "2026-12-01T09:00:00+01:00"],
+      }),
+    ]);
+    renderWithApp(<SchedulesPage />, { path: "/schedules" });
+
+    const row = (await screen.findByText("At 09:00")).closest("tr")!;
+    const next = row.querySelector("time")!;
+    expect(next).toHaveTextContent("Mon, 30 Nov 2026, 09:00 CET");
+    expect(next).toHaveAttribute("dateTime", "2026-11-30T09:00:00+01:00");
+    expect(row).toHaveTextContent("Europe/Paris");
+    expect(row).toHaveTextContent("Tue, 1 Dec 2026, 09:00 CET");
+  });
+
   it("creates a schedule from a preset for the job it was opened from", async () => {
     const requests = serveSchedules([]);
     const { user, router } = renderWithApp(<SchedulesPage />, { path: "/schedules", url: "/schedules?job_id=8&new=1" });

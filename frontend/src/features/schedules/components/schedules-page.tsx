@@ -16,7 +16,7 @@ import { useSchedules } from "@/features/schedules/api/get-schedules";
 import { useSetScheduleEnabled } from "@/features/schedules/api/set-schedule-enabled";
 import { ScheduleFormDialog } from "@/features/schedules/components/schedule-form-dialog";
 import { toApiError } from "@/lib/api-client";
-import { formatDateTime } from "@/lib/format";
+import { formatDateTime, formatDateTimeInZone } from "@/lib/format";
 import { useJobChoices } from "@/lib/requests/get-job-choices";
 import type { ScheduleRead } from "@/types/api";
 
@@ -70,7 +70,7 @@ function NextRuns({ schedule }: { schedule: ScheduleRead }) {
   if (!next) return <span className="text-muted-foreground">—</span>;
   return (
     <div className="flex flex-col">
-      <time dateTime={next}>{formatDateTime(next)}</time>
+      <time dateTime={next}>{formatDateTimeInZone(next, schedule.timezone)}</time>
       {later.length > 0 && (
         <details className="text-xs text-muted-foreground">
           <summary className="cursor-pointer rounded outline-none focus-visible:ring-2 focus-visible:ring-ring">
@@ -79,7 +79,7 @@ function NextRuns({ schedule }: { schedule: ScheduleRead }) {
           <ul>
             {later.map((when) => (
               <li key={when}>
-                <time dateTime={when}>{formatDateTime(when)}</time>
+                <time dateTime={when}>{formatDateTimeInZone(when, schedule.timezone)}</time>
               </li>
             ))}
           </ul>
