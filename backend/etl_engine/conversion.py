@@ -7,15 +7,31 @@ them into rejected rows. Nothing is ever truncated or rounded silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .spec import ColumnType
+from .spec import ColumnType, CsvOptions, SourceColumn
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
+# What R, Excel, pandas, MySQL and SQL exports write for a missing value.
+DEFAULT_NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "\\N", "#N/A", "NaN", "nan", "None")
+# Date and time formats other than ISO 8601: strftime directives, each one's accepted text.
+DATE_DIRECTIVES = {
+    "%d": r"(?P<d>\d{1,2})",
+    "%m": r"(?P<m>\d{1,2})",
+    "%Y": r"(?P<Y>\d{4})",
+    "%H": r"(?P<H>\d{1,2})",
+    "%I": r"(?P<I>\d{1,2})",
+    "%M": r"(?P<M>\d{2})",
+    "%S": r"(?P<S>\d{2}(?:\.\d{1,9})?)",
+    "%p": r"(?P<p>[AaPp][Mm])",
+}
 MAX_DECIMAL_DIGITS = 76  # Arrow decimal256; PostgreSQL numeric takes any of these exactly.
 
 _INTEGER = r"^[+-]?\d+$"
@@ -63,12 +79,28 @@ def parse_text(
     decimal: str = ".",
     limit: NumericLimit | None = None,
     hint: tuple[int | None, int | None] = (None, None),
+    *,
+    nulls: tuple[str, ...] = (),
+    format: str | None = None,
+    timezone: str = "UTC",
 ) -> Parsed:
     """Parse a string array (NULL = empty cell) into `to`. `hint`, a NUMERIC column's profiled
-    (precision, scale), lets clean batches take the fast path."""
+    (precision, scale), lets clean batches take the fast path. `nulls` are texts read as NULL;
+    `format` (DATE and TIMESTAMP types) a strftime-style format instead of ISO 8601; `timezone`
+    the zone TIMESTAMPTZ reads values without an offset in."""
     if to is ColumnType.TEXT:
         return _checked(values, values, "")
-    fast = _fast_cast(values, to, decimal, limit, hint)
+    if nulls:
+        marker = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)), False)
+        if pc.any(marker).as_py():
+            values = pc.if_else(marker, pa.nulls(len(values), pa.string()), values)
+    if format is not None and to in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ):
+        return _parse_formatted(values, to, format, timezone)
+    fast = (
+        None
+        if to is ColumnType.TIMESTAMPTZ and timezone != "UTC"
+        else _fast_cast(values, to, decimal, limit, hint)
+    )
     if fast is not None:
         return _checked(values, fast, "")
     text = pc.utf8_trim_whitespace(values)
@@ -100,10 +132,108 @@ def parse_text(
     if to is ColumnType.TIMESTAMP:
         result = cast_each(_matching(text, _TIMESTAMP), pa.timestamp("us"))
         return _checked(text, result, "not a valid TIMESTAMP (YYYY-MM-DD HH:MM:SS, no zone)")
-    # TIMESTAMPTZ: values with a zone are converted to UTC; values without one are taken as UTC.
+    # TIMESTAMPTZ: values with a zone are converted to UTC; values without one are read in `timezone`.
     zoned = cast_each(_matching(text, _TIMESTAMPTZ), pa.timestamp("us", tz="UTC"))
-    naive = cast_each(_matching(text, _TIMESTAMP), pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+    naive = _in_zone(cast_each(_matching(text, _TIMESTAMP), pa.timestamp("us")), timezone)
     return _checked(text, pc.coalesce(zoned, naive), "not a valid TIMESTAMPTZ (ISO 8601)")
+
+
+def _in_zone(naive: pa.Array, timezone: str) -> pa.Array:
+    """Naive timestamps read as wall-clock time in `timezone`, as UTC instants (a time that a
+    clock change skips or repeats takes the earlier reading)."""
+    utc = pa.timestamp("us", tz="UTC")
+    if timezone == "UTC":
+        return naive.cast(utc)
+    check_timezone(timezone)
+    local = pc.assume_timezone(naive, timezone=timezone, ambiguous="earliest", nonexistent="earliest")
+    return local.cast(utc)
+
+
+def check_timezone(timezone: str) -> None:
+    """Raise ValueError unless `timezone` is an IANA zone name."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {timezone!r}") from error
+
+
+@cache
+def format_pattern(format: str) -> str:
+    """The regular expression (named groups per directive) a date format accepts; ValueError for a
+    format the engine cannot read (a directive outside DATE_DIRECTIVES, no day, month and year)."""
+    pattern, position = [], 0
+    for match in re.finditer(r"%.", format):
+        pattern.append(re.escape(format[position : match.start()]))
+        directive = match.group()
+        if directive not in DATE_DIRECTIVES:
+            raise ValueError(f"unsupported directive {directive} in date format {format!r}")
+        pattern.append(DATE_DIRECTIVES[directive])
+        position = match.end()
+    pattern.append(re.escape(format[position:]))
+    used = set(re.findall(r"%.", format))
+    if not {"%d", "%m", "%Y"} <= used or len(used) != len(re.findall(r"%.", format)):
+        raise ValueError(f"date format {format!r} needs %d, %m and %Y, each once")
+    if ("%I" in used) != ("%p" in used) or ("%I" in used and "%H" in used):
+        raise ValueError(f"date format {format!r}: %I (12-hour clock) goes with %p, not %H")
+    if "%S" in used and "%M" not in used:
+        raise ValueError(f"date format {format!r} has seconds without minutes")
+    return "^" + "".join(pattern).replace("\\ ", r"\s+") + "$"
+
+
+def _parse_formatted(values: pa.Array, to: ColumnType, format: str, timezone: str) -> Parsed:
+    """Read dates written as `format` by rewriting each into ISO 8601 and casting that: the cast
+    refuses 31.02.2024 (strptime would roll it over into March)."""
+    text = pc.utf8_trim_whitespace(values)
+    text = pc.if_else(pc.equal(text, ""), pa.nulls(len(text), pa.string()), text)
+    parts = pc.extract_regex(text, format_pattern(format))
+    names = {field.name for field in parts.type}
+
+    def part(name: str, default: str) -> pa.Array:
+        if name not in names:
+            return pa.array([default] * len(text), pa.string())
+        return pc.utf8_lpad(pc.struct_field(parts, name), width=2, padding="0")
+
+    hour = part("H", "00")
+    if "I" in names:
+        clock = pc.cast(pc.struct_field(parts, "I"), pa.int8())
+        clock = pc.if_else(pc.and_(pc.greater_equal(clock, 1), pc.less_equal(clock, 12)), clock, None)
+        evening = pc.equal(pc.utf8_lower(pc.struct_field(parts, "p")), "pm")
+        clock = pc.add(pc.if_else(pc.equal(clock, 12), 0, clock), pc.if_else(evening, 12, 0))
+        hour = pc.utf8_lpad(pc.cast(clock, pa.string()), width=2, padding="0")
+    second = pc.replace_substring_regex(part("S", "00"), r"(\.\d{6})\d+", r"\1")
+    date = pc.binary_join_element_wise(part("Y", "0000"), part("m", "00"), part("d", "00"), "-")
+    iso = pc.if_else(pc.is_valid(parts), date, pa.nulls(len(text), pa.string()))
+    shown = f"not a valid {to.value} in the format {format}"
+    if to is ColumnType.DATE:
+        if names & {"H", "I", "M", "S"}:
+            raise ValueError(f"date format {format!r} has a time: use it for a TIMESTAMP column")
+        return _checked(text, cast_each(iso, pa.date32()), shown)
+    stamp = pc.binary_join_element_wise(iso, hour, part("M", "00"), second, ":")
+    stamp = pc.replace_substring_regex(stamp, r"^(\d{4}-\d{2}-\d{2}):", r"\1 ")
+    naive = cast_each(stamp, pa.timestamp("us"))
+    if to is ColumnType.TIMESTAMPTZ:
+        return _checked(text, _in_zone(naive, timezone), shown)
+    return _checked(text, naive, shown)
+
+
+def typed_null_markers(options: CsvOptions) -> tuple[str, ...]:
+    """Markers typed columns read as NULL: the common ones unless the user chose a list (the
+    reader then turns those into NULL in every column itself)."""
+    return DEFAULT_NULL_MARKERS if options.null_markers is None else ()
+
+
+def parse_source(values: pa.Array, column: SourceColumn, options: CsvOptions) -> Parsed:
+    """A file column's text as its profiled type, the way the file is written (decimal mark, null
+    markers, date format, time zone)."""
+    return parse_text(
+        values,
+        column.type,
+        options.decimal,
+        hint=(column.precision, column.scale),
+        nulls=typed_null_markers(options),
+        format=column.format,
+        timezone=column.timezone or options.timezone,
+    )
 
 
 def coerce(values: pa.Array, to: ColumnType, decimal: str = ".", limit: NumericLimit | None = None) -> Parsed:

@@ -35,6 +35,16 @@ class UnreadableFile(TerminalError):
         self.reason = reason
 
 
+class FileTooLarge(UnreadableFile):
+    """A compressed file inflates past the allowed size (a gzip bomb, or simply too big)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(
+            "too_large", f"the file inflates to more than {limit_bytes:,} bytes, the most allowed"
+        )
+        self.limit_bytes = limit_bytes
+
+
 class InvalidJobSpec(TerminalError):
     pass
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conversion import parse_text
+from .conversion import parse_source
 from .readers.csv import CsvBatchReader
 from .spec import CsvOptions, SourceColumn
 from .transforms.expressions import evaluate, referenced_names
@@ -33,7 +33,7 @@ def sample_expression(
         return []
     batch = batch.slice(0, limit)
     typed = {
-        name: parse_text(batch.column(name), by_name[name].type, csv.decimal).array
+        name: parse_source(batch.column(name), by_name[name], csv).array
         for name in referenced_names(expression) & by_name.keys()
     }
     values, _ = evaluate(expression, typed, by_name, batch.num_rows)

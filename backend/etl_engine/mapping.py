@@ -13,13 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .conversion import NumericLimit, Parsed, coerce, parse_text
+from .conversion import NumericLimit, Parsed, coerce, parse_source
 from .errors import InvalidJobSpec
 from .progress import RejectedRow
 from .readers.csv import RawBatch
 from .spec import ColumnSpec, ColumnType, JobSpec, SourceColumn
 from .transforms.columns import apply_transform
 from .transforms.expressions import evaluate, referenced_names
+from .validation import check_source_columns
 
 
 @dataclass
@@ -45,6 +46,10 @@ class BatchMapper:
                 needed.add(column.source)
             else:
                 raise InvalidJobSpec(f"column {column.target!r} has neither a source nor an expression")
+        try:
+            check_source_columns(spec.source_columns, spec.csv)
+        except ValueError as error:
+            raise InvalidJobSpec(str(error)) from error
         missing = needed - set(self.sources)
         if missing:
             raise InvalidJobSpec(f"the mapping uses columns the file does not have: {sorted(missing)}")
@@ -58,9 +63,7 @@ class BatchMapper:
         typed: dict[str, pa.Array] = {}
         for name in self.needed:
             text = batch.column(name)
-            source = self.sources[name]
-            hint = (source.precision, source.scale)
-            parsed = parse_text(text, source.type, self.spec.csv.decimal, hint=hint)
+            parsed = parse_source(text, self.sources[name], self.spec.csv)
             typed[name] = parsed.array
             checks.append(Check(self.sources[name].name, text, parsed))
         arrays = [self._column(column, typed, batch.num_rows, checks) for column in self.spec.columns]

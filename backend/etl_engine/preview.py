@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from .conversion import parse_text
+from .conversion import parse_source
 from .readers.csv import CsvBatchReader
-from .spec import CsvOptions, SourceColumn
+from .spec import ColumnType, CsvOptions, SourceColumn
+from .validation import check_source_columns
 
 SCAN_BYTES = 32 << 20  # statistics and the row count come from at most this much of the file
 SAMPLES = 5
@@ -30,6 +31,9 @@ class PreviewColumn:
     min: JsonValue = None
     max: JsonValue = None
     samples: list[str] = field(default_factory=list)
+    format: str | None = None  # how dates are written when not ISO 8601 (e.g. %d.%m.%Y)
+    timezone: str | None = None  # TIMESTAMPTZ: the zone values without an offset are read in
+    null_markers: list[str] = field(default_factory=list)  # texts read as NULL in this column
 
 
 @dataclass
@@ -58,7 +62,18 @@ def preview_csv(
     path: str | Path, options: CsvOptions, columns: list[SourceColumn], offset: int = 0, limit: int = 50
 ) -> Preview:
     """Rows [offset, offset + limit) typed as `columns` say; raises UnreadableFile."""
-    stats = [PreviewColumn(c.name, c.sql_name, c.type.value) for c in columns]
+    check_source_columns(columns, options)
+    stats = [
+        PreviewColumn(
+            c.name,
+            c.sql_name,
+            c.type.value,
+            format=c.format,
+            timezone=(c.timezone or options.timezone) if c.type is ColumnType.TIMESTAMPTZ else None,
+            null_markers=list(options.null_markers or c.null_markers),
+        )
+        for c in columns
+    ]
     extremes: list[list[object]] = [[] for _ in columns]
     rows: list[list[JsonValue]] = []
     invalid: list[InvalidCell] = []
@@ -69,10 +84,10 @@ def preview_csv(
         exact = True
         for raw in reader:
             batch = raw.batch
-            typed = [parse_text(batch.column(i), c.type, options.decimal) for i, c in enumerate(columns)]
-            for stat, column, parsed, bounds in zip(stats, columns, typed, extremes, strict=True):
-                text = batch.column(column.sql_name)
-                stat.null_count += text.null_count
+            typed = [parse_source(batch.column(i), c, options) for i, c in enumerate(columns)]
+            for index, (stat, parsed, bounds) in enumerate(zip(stats, typed, extremes, strict=True)):
+                text = batch.column(index)
+                stat.null_count += parsed.array.null_count - parsed.invalid_count()
                 if len(stat.samples) < SAMPLES:
                     for value in pc.unique(pc.drop_null(text)).to_pylist():
                         if len(stat.samples) < SAMPLES and value not in stat.samples:
@@ -84,9 +99,9 @@ def preview_csv(
             page_start, page_end = max(offset - seen, 0), min(end - seen, batch.num_rows)
             for index in range(page_start, page_end):
                 rows.append([_json(p.array[index].as_py()) for p in typed])
-                for column, parsed in zip(columns, typed, strict=True):
+                for position, (column, parsed) in enumerate(zip(columns, typed, strict=True)):
                     if parsed.invalid[index].as_py():
-                        value = batch.column(column.sql_name)[index].as_py()
+                        value = batch.column(position)[index].as_py()
                         invalid.append(InvalidCell(seen + index, column.sql_name, value, parsed.reason))
             seen += batch.num_rows
             if seen >= end and reader.bytes_read >= SCAN_BYTES:

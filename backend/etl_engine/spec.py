@@ -33,6 +33,11 @@ class CsvOptions:
     has_header: bool = True
     decimal: str = "."
     compression: str | None = None
+    # None: the common markers (NA, N/A, NULL, \\N, #N/A...) are NULL in typed columns only, text
+    # keeps them; a list: exactly these texts (and the empty cell) are NULL in every column.
+    null_markers: list[str] | None = None
+    # The zone naive values of TIMESTAMPTZ columns are read in (an IANA name), unless the column says.
+    timezone: str = "UTC"
 
 
 @dataclass
@@ -44,14 +49,27 @@ class SourceColumn:
     type: ColumnType
     precision: int | None = None
     scale: int | None = None
+    # DATE/TIMESTAMP(TZ) written other than ISO 8601: e.g. "%d.%m.%Y", "%m/%d/%Y %I:%M %p" (the
+    # directives %d %m %Y %H %I %M %S %p, see conversion.DATE_DIRECTIVES); None = ISO 8601.
+    format: str | None = None
+    timezone: str | None = None  # TIMESTAMPTZ: the zone of naive values; None = CsvOptions.timezone
+    null_markers: list[str] = field(default_factory=list)  # markers read as NULL here (profile's finding)
 
 
 @dataclass
 class FileProfile:
+    """`encoding_confidence` is 1.0 when the bytes decide (BOM, UTF-8); below
+    `encoding_low_confidence`'s threshold the encoding is a guess and `encoding_alternatives`
+    (other encodings that read the file as different text, most plausible first) are worth offering."""
+
     options: CsvOptions
     columns: list[SourceColumn]
     row_estimate: int
     size_bytes: int
+    encoding_confidence: float = 1.0
+    encoding_alternatives: list[str] = field(default_factory=list)
+    encoding_low_confidence: bool = False
+    excel_separator_line: bool = False  # the file starts with Excel's `sep=` line (skipped)
 
 
 @dataclass
@@ -75,6 +93,10 @@ class ColumnSpec:
     type: ColumnType
     transforms: list[Transform] = field(default_factory=list)
     expression: str | None = None
+    # NUMERIC only: the declared DECIMAL(precision, scale); None = filled in from the source column
+    # when it maps one directly, else the destination's widest.
+    precision: int | None = None
+    scale: int | None = None
 
 
 @dataclass
@@ -103,6 +125,8 @@ class LoadSpec:
     batch_size: int = 100_000
     reject_threshold_count: int | None = None
     reject_threshold_percent: float | None = None
+    # None: as fast as it goes; else the load waits between batches to stay at or under this rate.
+    max_rows_per_second: int | None = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 from ..errors import UnreadableFile
 from ..progress import RejectedRow
 from ..spec import CsvOptions
+from .detect import file_separator_line
 
 # pyarrow parses ahead by dozens of blocks, so blocks stay small and are joined into batches of
 # `batch_size` rows or BATCH_BYTES of text, whichever comes first: memory is bounded by these, never
@@ -160,9 +161,10 @@ class CsvBatchReader:
             stream = pa.CompressedInputStream(self._raw, "gzip")
         try:
             reader = pacsv.open_csv(
-                stream, **arrow_csv_options(self.options, self.column_names, self.handle_invalid_row)
+                stream,
+                **arrow_csv_options(self.options, self.column_names, self.handle_invalid_row, self.path),
             )
-            next_record = 2 if self.options.has_header else 1
+            next_record = skip_lines(self.options, self.path) + 1
             # The serial parser turns each BLOCK_BYTES of (decoded) text into one batch; the last
             # block takes whatever the file has left.
             block_file_bytes = BLOCK_BYTES * file_bytes_per_text_byte(self.path, self.options)
@@ -234,18 +236,26 @@ def file_bytes_per_text_byte(path: Path, options: CsvOptions) -> float:
     return used / len(text) if used and text else 1.0
 
 
+def skip_lines(options: CsvOptions, path: Path | None) -> int:
+    """Lines before the data: the header, and Excel's `sep=;` line when the file starts with one."""
+    hinted = path is not None and file_separator_line(path, options.encoding, options.compression)
+    return int(options.has_header) + int(bool(hinted))
+
+
 def arrow_csv_options(
     options: CsvOptions,
     column_names: list[str],
     on_invalid_row: Callable[[pacsv.InvalidRow], str] = lambda row: "skip",
+    path: Path | None = None,
 ) -> dict[str, object]:
+    """pyarrow's options for reading `options`; `path` (the file) to look for a `sep=` line."""
     return {
         # Serial reading keeps record numbers known for ragged rows; the COPY runs in parallel anyway.
         "read_options": pacsv.ReadOptions(
             use_threads=False,
             block_size=BLOCK_BYTES,
             column_names=column_names,
-            skip_rows=1 if options.has_header else 0,
+            skip_rows=skip_lines(options, path),
             encoding=arrow_encoding(options.encoding),
         ),
         "parse_options": pacsv.ParseOptions(
@@ -257,7 +267,7 @@ def arrow_csv_options(
         ),
         "convert_options": pacsv.ConvertOptions(
             column_types={name: pa.string() for name in column_names},
-            null_values=[""],
+            null_values=["", *(options.null_markers or [])],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         ),

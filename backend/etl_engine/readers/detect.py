@@ -6,6 +6,7 @@ import codecs
 import csv
 import gzip
 import io
+import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -13,11 +14,28 @@ from pathlib import Path
 
 import chardet
 
-from ..errors import UnreadableFile
+from ..errors import FileTooLarge, UnreadableFile
 
 SAMPLE_BYTES = 1 << 20  # what encoding and dialect detection look at, however large the file
+MAX_INFLATED_BYTES = 16 << 30  # a .csv.gz inflating past this is refused (callers pass their own)
 DIALECT_LINES = 200
 DELIMITERS = (",", ";", "\t", "|")
+DETECT_BYTES = 200_000  # what the statistical guess reads (chardet's own default bound)
+MAX_ALTERNATIVES = 4
+# A single-byte guess scoring at least this share of the best one is close enough for cp1252 to win.
+CP1252_MARGIN = 0.5
+MAX_CANDIDATES = 12
+MAX_ODDITY = 0.02
+LOW_CONFIDENCE = 0.8  # below this the portal warns and offers the alternatives
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Characters a wrong code page shows and real text rarely has: C1 control codes anywhere; in
+# Western European code pages, Š/ž/Ÿ/‰/³... (what mac-roman or cp1250 bytes become); in Central
+# European ones, ŕ/ĺ/ˇ/˙... (what à, å, ¡ and ÿ of a Western file become).
+_CONTROL = "\x80-\x9f"
+_ODD_WESTERN = re.compile(f"[{_CONTROL}ŠšŽžŸƒˆ˜†‡‰¤¦¨´¸¯¹²³ﬁﬂ◊∂∑∏π∫Ω√≈∆≠≤≥ıˇ˝˛˘˙˚]")  # noqa: RUF001
+_ODD_CENTRAL = re.compile(f"[{_CONTROL}ŕĺˇ˘˙˛˝¤¦¨¸]")  # noqa: RUF001
+_ODD_OTHER = re.compile(f"[{_CONTROL}]")
+_ERAS = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_MAC | chardet.EncodingEra.LEGACY_ISO
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -48,28 +66,33 @@ class Sample:
     uncompressed_bytes: int | None  # known for gzip after validating the stream
 
 
-def read_sample(path: Path) -> Sample:
+def read_sample(path: Path, max_inflated_bytes: int | None = MAX_INFLATED_BYTES) -> Sample:
+    """The file's first SAMPLE_BYTES (decompressed); a gzip file is inflated whole once, refused
+    with FileTooLarge past `max_inflated_bytes` (None: no limit)."""
     size = path.stat().st_size
     if size == 0:
         raise UnreadableFile("empty", "the file is empty")
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES + 1)
     if head[:2] == b"\x1f\x8b":
-        return _gzip_sample(path, size)
+        return _gzip_sample(path, size, max_inflated_bytes)
     for magic, what in _FOREIGN_MAGIC:
         if head.startswith(magic):
             raise UnreadableFile("not_csv", f"the file is {what}")
     return Sample(head[:SAMPLE_BYTES], len(head) <= SAMPLE_BYTES, None, size, None)
 
 
-def _gzip_sample(path: Path, size: int) -> Sample:
-    """Read the whole gzip stream once: a truncated upload must be refused now, not mid-load."""
+def _gzip_sample(path: Path, size: int, max_inflated_bytes: int | None) -> Sample:
+    """Read the whole gzip stream once: a truncated upload must be refused now, not mid-load, and
+    a gzip bomb as soon as it inflates past the limit."""
     head = bytearray()
     total = 0
     try:
         with gzip.open(path, "rb") as stream:
             while chunk := stream.read(1 << 20):
                 total += len(chunk)
+                if max_inflated_bytes is not None and total > max_inflated_bytes:
+                    raise FileTooLarge(max_inflated_bytes)
                 if len(head) < SAMPLE_BYTES:
                     head += chunk[: SAMPLE_BYTES - len(head)]
     except EOFError as error:
@@ -81,8 +104,38 @@ def _gzip_sample(path: Path, size: int) -> Sample:
     return Sample(bytes(head), total <= SAMPLE_BYTES, "gzip", size, total)
 
 
+@dataclass
+class EncodingGuess:
+    """The encoding to read a file with, how sure the guess is (0..1) and the other encodings that
+    decode the sample to different text, most plausible first."""
+
+    encoding: str
+    confidence: float
+    alternatives: list[str]
+
+
 def detect_encoding(sample: Sample) -> str:
-    """BOM first, then strict UTF-8, then chardet on the bounded sample."""
+    return guess_encoding(sample).encoding
+
+
+def guess_encoding(sample: Sample) -> EncodingGuess:
+    """BOM first, then strict UTF-8 and BOM-less UTF-16 (certain), then the ranked guess of
+    `rank_single_byte` (see docs/encoding-detection.md for the measurements behind it)."""
+    certain = first_steps(sample)
+    if certain is not None:
+        return EncodingGuess(certain, 1.0, [])
+    ranked = rank_legacy(sample.data)
+    if not ranked:
+        raise UnreadableFile("binary", "the file is not text in any encoding that could be detected")
+    (best, best_score), rest = ranked[0], ranked[1:]
+    # Sure when no other encoding reads the sample as clean text; else by how chardet's scores
+    # compare (a rival scoring as high as the choice makes it a coin toss: 0.5).
+    confidence = best_score / (best_score + rest[0][1]) if rest and best_score else 1.0
+    return EncodingGuess(best, round(confidence, 3), [name for name, _ in rest][:MAX_ALTERNATIVES])
+
+
+def first_steps(sample: Sample) -> str | None:
+    """The encoding when the bytes leave no doubt: a BOM, valid UTF-8, UTF-16 without a BOM."""
     for bom, name in _BOMS:
         if sample.data.startswith(bom):
             return name
@@ -94,12 +147,61 @@ def detect_encoding(sample: Sample) -> str:
         pass
     if b"\x00" in sample.data:
         return _utf16_without_bom(sample.data)
-    guess = chardet.detect(
-        sample.data, encoding_era=chardet.EncodingEra.MODERN_WEB, prefer_superset=True
-    ).get("encoding")
-    if not guess:
-        raise UnreadableFile("binary", "the file is not text in any encoding that could be detected")
-    return codecs.lookup(guess).name
+    return None
+
+
+def rank_legacy(data: bytes) -> list[tuple[str, float]]:
+    """Legacy (non-UTF) encodings that decode `data` without error, best first, with chardet's
+    score; encodings giving the same text as a better one are left out, and so are decodings full
+    of mojibake (control codes, Š/Ÿ/³ amid words) while a clean one exists."""
+    window = data[:DETECT_BYTES]
+    guesses = chardet.detect_all(window, ignore_threshold=True, encoding_era=_ERAS, prefer_superset=True)
+    scored: list[tuple[str, float, float]] = []  # (codec, score, oddity)
+    texts: dict[str, int] = {}
+    for guess in guesses:
+        try:
+            codec = codecs.lookup(str(guess.get("encoding"))).name
+            text = window.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        if text in texts:
+            if codec == "cp1252":  # the same text: name it by the code page most files use
+                index = texts[text]
+                scored[index] = ("cp1252", *scored[index][1:])
+            continue
+        if len(scored) < MAX_CANDIDATES:
+            texts[text] = len(scored)
+            scored.append((codec, float(guess.get("confidence") or 0.0), _oddity(text, codec)))
+    clean = [item for item in scored if item[2] <= MAX_ODDITY] or scored
+    clean.sort(key=lambda item: -item[1])
+    # chardet tells Western European single-byte files from Central European ones by letter
+    # statistics, which names and places do not have (short files, and long ones too): among
+    # clean single-byte candidates that score close, cp1252 (by far the most common) wins.
+    if clean and _single_byte(clean[0][0]):
+        top = clean[0][1]
+        for index, (codec, score, _) in enumerate(clean):
+            if codec == "cp1252" and score >= top * CP1252_MARGIN:
+                clean.insert(0, clean.pop(index))
+                break
+    return [(codec, score) for codec, score, _ in clean]
+
+
+def _oddity(text: str, codec: str) -> float:
+    """Share of the non-ASCII characters that real text rarely has: what a wrong code page shows."""
+    foreign = len(_NON_ASCII.findall(text))
+    if not foreign:
+        return 0.0
+    if codec in ("cp1250", "iso8859-2", "iso8859-16", "mac-latin2"):
+        odd = _ODD_CENTRAL
+    elif codec in ("cp1252", "iso8859-1", "iso8859-15", "latin-1") or codec.startswith("mac"):
+        odd = _ODD_WESTERN
+    else:
+        odd = _ODD_OTHER
+    return len(odd.findall(text)) / foreign
+
+
+def _single_byte(codec: str) -> bool:
+    return codec.startswith(("cp12", "iso8859", "latin", "mac")) or codec in ("cp850", "cp437")
 
 
 def _utf16_without_bom(data: bytes) -> str:
@@ -121,8 +223,9 @@ def decode_sample(sample: Sample, encoding: str) -> str:
         ) from error
     except LookupError as error:
         raise UnreadableFile("encoding", f"unknown encoding {encoding!r}") from error
-    if not sample.complete and "\n" in text:
-        text = text[: text.rindex("\n") + 1]
+    end = max(text.rfind("\n"), text.rfind("\r"))
+    if not sample.complete and end >= 0:
+        text = text[: end + 1]
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise UnreadableFile("empty", "the file contains no data, only whitespace")
@@ -168,7 +271,8 @@ def _refuse_markup(text: str) -> None:
 
 
 def _rows(text: str, delimiter: str, quotechar: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar)
+    # newline="": lines end at \n, \r\n or a lone \r (old Mac files), as in the parser.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
     rows: list[list[str]] = []
     try:
         for row in reader:
@@ -179,6 +283,34 @@ def _rows(text: str, delimiter: str, quotechar: str) -> list[list[str]]:
     except csv.Error:
         pass
     return rows
+
+
+_SEPARATOR_LINE = re.compile(r"sep=(.)(\r\n|\r|\n|$)")
+
+
+def separator_line(text: str) -> str | None:
+    """The delimiter named by Excel's first-line hint `sep=;`, if the text starts with one."""
+    match = _SEPARATOR_LINE.match(text.lstrip("\ufeff"))
+    return match.group(1) if match else None
+
+
+def drop_separator_line(text: str) -> str:
+    return _SEPARATOR_LINE.sub("", text, count=1)
+
+
+def file_separator_line(path: Path, encoding: str, compression: str | None) -> str | None:
+    """`separator_line` of the file itself, read from its first bytes."""
+    opener = gzip.open if compression == "gzip" else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(64)
+    except (OSError, EOFError):
+        return None  # the reader says what is wrong with the file
+    try:
+        text = codecs.getincrementaldecoder(encoding)("replace").decode(head)
+    except LookupError:
+        return None
+    return separator_line(text)
 
 
 def first_row(text: str, delimiter: str, quotechar: str) -> list[str]:
