@@ -40,7 +40,7 @@ describe("RunDetailPage", () => {
           data: {
             ...running,
             rows_read: 6000,
-            rows_loaded: 5990,
+            rows_staged: 5990,
             rows_rejected: 10,
             progress_percent: 60,
             rows_per_second: 12000,
