@@ -98,11 +98,12 @@ test("a CSV is uploaded, previewed, turned into a job and loaded live to COMPLET
   // Caught mid-load: the page shows a running load part way, pushed over the stream.
   const progress = page.getByRole("progressbar", { name: "Load progress" });
   const status = page.locator("[data-status]").first();
-  const loaded = page.getByText("Rows loaded", { exact: true }).locator("xpath=../dd");
+  // While it runs the page counts rows staged; "Rows loaded" appears once they are committed.
+  const staged = page.getByText("Rows staged", { exact: true }).locator("xpath=../dd");
   await expect
     .poll(
       async () => {
-        const rows = Number((await loaded.textContent())?.replace(/\D/g, ""));
+        const rows = Number((await staged.textContent())?.replace(/\D/g, ""));
         return (await status.getAttribute("data-status")) === "RUNNING" && rows > 0 && rows < ROWS;
       },
       { timeout: 120_000, intervals: [100] },
