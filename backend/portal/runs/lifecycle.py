@@ -16,9 +16,10 @@ sources`), so two writers racing cannot both win, and it stamps the times its ta
 - a final status: `finished_at`.
 
 A move that happened records a `status` event; FAILED and CANCELLED also record a `log` line with
-the reason, so the run's log says why it ended. The runner (sync sessions) and the API, backstop and
-cancel (async sessions) call the same table through `move_sync` / `move`; neither commits: the
-caller owns the transaction.
+the reason (`run_failed`, `run_cancelled`), so the run's log says why it ended, and a retry's PENDING
+with its reason records `attempt_failed`. The runner (sync sessions) and the API, backstop and cancel
+(async sessions) call the same table through `move_sync` / `move`; neither commits: the caller owns
+the transaction.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ SOURCES: Mapping[JobRunStatus, frozenset[JobRunStatus]] = {
     S.CANCELLED: ACTIVE,
 }
 
-# The log line a run's end gets, by status: (event name, level).
-_END_LINES: Mapping[JobRunStatus, tuple[str, str]] = {
+# The log line a move with a reason gets, by target: (event name, level). The run's log then says
+# why it ended, or why an attempt is being retried.
+_LOG_LINES: Mapping[JobRunStatus, tuple[str, str]] = {
     S.FAILED: ("run_failed", "error"),
     S.CANCELLED: ("run_cancelled", "warning"),
+    S.PENDING: ("attempt_failed", "warning"),
 }
 
 
@@ -107,8 +110,8 @@ def _events(
             data={"status": target.value, **data},
         )
     ]
-    if target in _END_LINES:
-        name, line_level = _END_LINES[target]
+    if target in _LOG_LINES and (reason is not None or target != S.PENDING):
+        name, line_level = _LOG_LINES[target]
         events.append(
             JobRunEvent(
                 job_run_id=run_id,

@@ -130,7 +130,10 @@ def test_a_retry_waits_as_pending_with_its_reason_and_no_end(sessions: sessionma
 
     run, events = read(sessions, run_id)
     assert (run.status, run.finished_at, run.error_message) == (S.PENDING, None, "Attempt 1 of 2 failed")
-    assert [e.kind for e in events] == [EventKind.STATUS]  # a retry is not an end: no failure line
+    assert [(e.kind, e.message, e.level) for e in events] == [
+        (EventKind.STATUS, "Attempt 1 of 2 failed", "info"),
+        (EventKind.LOG, "attempt_failed", "warning"),  # not run_failed: the run goes on
+    ]
 
 
 @pytest.mark.parametrize(
