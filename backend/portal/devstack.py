@@ -66,6 +66,7 @@ _BACKOFF_FIRST_SECONDS = 1.0
 _BACKOFF_MAX_SECONDS = 30.0
 # Up this long, a component counts as healthy again: its next exit restarts after the first delay.
 _STABLE_SECONDS = 60.0
+_TAIL_BYTES = 256 * 1024
 # sockaddr_un.sun_path holds 108 bytes with the final NUL.
 _UNIX_PATH_MAX = 107
 
@@ -370,10 +371,14 @@ class Stack:
         ]
 
     def log_tail(self, name: str, lines: int = 40) -> str:
+        """The last lines of a component's log, read from its end (logs of a long make run grow)."""
         path = self.config.log_dir / f"{name}.log"
         if not path.exists():
             return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        with path.open("rb") as log_file:
+            log_file.seek(max(0, path.stat().st_size - _TAIL_BYTES))
+            text = log_file.read().decode(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def airflow_token(self) -> str:
         response = httpx.post(
