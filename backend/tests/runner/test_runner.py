@@ -224,7 +224,8 @@ def test_transient_failure_with_retries_left_waits_as_pending_and_asks_for_a_del
     assert run.error_message.startswith("Attempt 1 of 3 failed:")
     assert run.error_message.endswith("Retrying in 30 s.")
     retry = events(sessions, run_id, "log")[-1]
-    assert (retry.message, retry.level, retry.data) == ("attempt_failed", "warning", {"reason": run.error_message})
+    assert (retry.message, retry.level) == ("attempt_failed", "warning")
+    assert retry.data == {"reason": run.error_message}
 
 
 def test_transient_failure_on_the_last_attempt_fails_the_run(

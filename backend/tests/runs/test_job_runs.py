@@ -247,6 +247,19 @@ async def test_stream_resumes_after_last_event_id(client: httpx.AsyncClient, ses
     assert events[3]["data"]["error_message"] == "boom"
 
 
+async def test_stream_with_a_last_event_id_past_any_event_id_starts_afresh(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    run = await make_run(session, await make_job(session), status="FAILED", error_message="boom")
+    logged = await add_event(session, run, "log", "first")
+
+    response = await client.get(f"/api/v1/job-runs/{run.id}/stream", headers={"Last-Event-ID": str(2**64)})
+
+    events = parse_sse(response.text)
+    assert [e["event"] for e in events] == ["snapshot", "end"]
+    assert events[0]["id"] == str(logged.id)
+
+
 async def test_stream_follows_a_live_run_to_its_end_for_several_clients(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
