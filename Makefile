@@ -28,7 +28,7 @@ lock: ## Re-resolve backend/requirements.lock from backend/pyproject.toml
 	cd backend && $(UV) pip compile pyproject.toml --extra api --extra worker --extra dev \
 		--python-version 3.11 -o requirements.lock --quiet
 
-clean: ## Remove local state (.local/: app database, Airflow home, warehouse)
+clean: ## Remove local state (.local/: app database, Airflow home and metadata, warehouse)
 	rm -rf .local
 
 tools: ## Install the Debian packages the tests drive (Chromium, docker-compose, nginx) when missing
@@ -44,7 +44,7 @@ frontend/node_modules/.installed: frontend/package-lock.json frontend/package.js
 frontend: frontend/node_modules/.installed ## Build the SPA into frontend/dist
 	cd frontend && npm run build
 
-run: setup frontend ## Start the portal on its embedded defaults (SQLite, embedded Airflow, DuckDB)
+run: setup frontend ## Start the portal on its embedded defaults (SQLite, Airflow on an embedded PostgreSQL, DuckDB)
 	$(PY) -m portal.devstack
 
 run-celery: setup frontend ## Start the portal with CeleryExecutor on this machine's PostgreSQL and Redis
