@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     credentials_old_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     upload_dir: Path = REPO_ROOT / "uploads"
     max_upload_bytes: int = Field(default=5 * 1024**3, gt=0)
+    # What a .csv.gz may inflate to: profiling inflates it whole once, so a gzip bomb stops here.
+    max_inflated_bytes: int = Field(default=10 * 1024**3, gt=0)
     warehouse_path: Path = REPO_ROOT / ".local" / "warehouse.duckdb"
     airflow_api_url: str = "http://127.0.0.1:8080"
     airflow_ui_url: str = ""

@@ -19,6 +19,8 @@ def csv_options(row: UploadedFile) -> CsvOptions:
         has_header=row.has_header,
         decimal=row.decimal,
         compression=row.compression,
+        null_markers=row.null_markers,
+        timezone=row.timezone or "UTC",
     )
 
 
@@ -32,6 +34,9 @@ def source_columns(row: UploadedFile) -> list[SourceColumn]:
             type=ColumnType(column["type"]),
             precision=column.get("precision"),
             scale=column.get("scale"),
+            format=column.get("format"),
+            timezone=column.get("timezone"),
+            null_markers=list(column.get("null_markers") or []),
         )
         for column in row.columns
     ]

@@ -34,13 +34,19 @@ _UPLOAD_BODY: dict[str, Any] = {
 
 @router.post("/upload", status_code=status.HTTP_201_CREATED, openapi_extra=_UPLOAD_BODY)
 async def upload_csv(request: Request, session: SessionDep, settings: SettingsDep) -> UploadedFileRead:
-    """Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it."""
+    """Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it;
+    413 over MAX_UPLOAD_BYTES, or for a .csv.gz inflating past MAX_INFLATED_BYTES."""
     file_id, target_for = service.new_upload_target(settings)
     received = await receive_file(
         request, field_name="file", max_bytes=settings.max_upload_bytes, target_for=target_for
     )
     row = await service.register_upload(
-        session, file_id, received.filename, received.path, received.size_bytes
+        session,
+        file_id,
+        received.filename,
+        received.path,
+        received.size_bytes,
+        max_inflated_bytes=settings.max_inflated_bytes,
     )
     return UploadedFileRead.model_validate(row)
 
@@ -57,8 +63,13 @@ async def read_metadata(file_id: str, session: SessionDep) -> UploadedFileRead:
 
 
 @router.put("/{file_id}/options")
-async def update_options(file_id: str, body: CsvOptionsUpdate, session: SessionDep) -> UploadedFileRead:
-    return UploadedFileRead.model_validate(await service.update_options(session, file_id, body.overrides()))
+async def update_options(
+    file_id: str, body: CsvOptionsUpdate, session: SessionDep, settings: SettingsDep
+) -> UploadedFileRead:
+    """Profile the file again with these corrections (the whole set: what is omitted is detected
+    again); 422 naming the option or column that cannot be used."""
+    row = await service.update_options(session, file_id, body, max_inflated_bytes=settings.max_inflated_bytes)
+    return UploadedFileRead.model_validate(row)
 
 
 @router.get("/{file_id}/preview")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 import uuid
@@ -15,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from etl_engine import (
+    ColumnType,
     FileProfile,
+    FileTooLarge,
     Preview,
+    SourceColumn,
     UnreadableFile,
     preview_csv,
     profile_csv,
@@ -25,6 +29,7 @@ from portal.core.config import Settings
 from portal.core.errors import (
     ConflictError,
     EntityNotFoundError,
+    PayloadTooLargeError,
     PortalError,
     UnsupportedFileError,
     ValidationFailedError,
@@ -32,13 +37,16 @@ from portal.core.errors import (
 from portal.jobs.models import Job
 from portal.uploads.engine_inputs import csv_options, source_columns
 from portal.uploads.models import UploadedFile
-from portal.uploads.schemas import PreviewRead
+from portal.uploads.schemas import CsvOptionsUpdate, PreviewRead
 
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 # Reasons (etl_engine.UnreadableFile.reason) that mean "this is not a CSV at all" (415);
 # the others (empty, truncated, corrupt, encoding, malformed) are a CSV gone wrong (422).
 _NOT_CSV_REASONS = {"binary", "not_csv"}
 _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(csv|tsv|txt)(\.gz)?")
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S")
+# Rows a column format override is tried on before it is accepted.
+FORMAT_CHECK_ROWS = 200
 log = structlog.get_logger(__name__)
 
 
@@ -67,12 +75,21 @@ def new_upload_target(settings: Settings) -> tuple[str, Callable[[str], Path]]:
 
 
 async def register_upload(
-    session: AsyncSession, file_id: str, filename: str, path: Path, size_bytes: int
+    session: AsyncSession,
+    file_id: str,
+    filename: str,
+    path: Path,
+    size_bytes: int,
+    *,
+    max_inflated_bytes: int,
 ) -> UploadedFile:
-    """Profile a received file and record it; an unreadable file is removed and refused."""
+    """Profile a received file and record it; an unreadable file (or a .csv.gz inflating past
+    `max_inflated_bytes`) is removed and refused."""
     try:
-        profile = await _profile(path)
-        row = UploadedFile(id=file_id, filename=filename, stored_path=str(path), size_bytes=size_bytes)
+        profile = await _profile(path, max_inflated_bytes=max_inflated_bytes)
+        row = UploadedFile(
+            id=file_id, filename=filename, stored_path=str(path), size_bytes=size_bytes, overrides={}
+        )
         _apply_profile(row, profile)
         session.add(row)
         await session.commit()
@@ -102,14 +119,30 @@ async def get_upload(session: AsyncSession, file_id: str) -> UploadedFile:
 
 
 async def update_options(
-    session: AsyncSession, file_id: str, overrides: Mapping[str, object]
+    session: AsyncSession, file_id: str, body: CsvOptionsUpdate, *, max_inflated_bytes: int
 ) -> UploadedFile:
-    """Profile again with the user's corrections (the file stays; a bad override is a 422)."""
+    """Profile again with the user's corrections (the file stays; a bad override is a 422). The
+    body is the whole set of corrections: what it omits is detected again."""
     row = await get_upload(session, file_id)
-    profile = await _profile(_stored_path(row), overrides, at_upload=False)
+    path = _stored_path(row)
+    overrides = body.overrides()
+    profile = await _profile(path, overrides, at_upload=False, max_inflated_bytes=max_inflated_bytes)
+    if body.column_formats:
+        profile.columns = _with_formats(profile.columns, body.column_formats)
+        await _check_formats(path, profile, body.column_formats)
+    if "encoding" in overrides:
+        # The engine is sure of an encoding it was told; keep what detection said of the file so
+        # the user can still see the other readings (and the one detected first).
+        alternatives = [row.encoding, *row.encoding_alternatives]
+        profile.encoding_alternatives = list(
+            dict.fromkeys(a for a in alternatives if a != profile.options.encoding)
+        )
+        profile.encoding_confidence = row.encoding_confidence
+        profile.encoding_low_confidence = row.encoding_low_confidence
     _apply_profile(row, profile)
+    row.overrides = body.model_dump(exclude_none=True)
     await session.commit()
-    log.info("upload_reprofiled", file_id=file_id, overrides=sorted(overrides))
+    log.info("upload_reprofiled", file_id=file_id, overrides=sorted(row.overrides))
     return row
 
 
@@ -168,6 +201,60 @@ async def remove_orphans(session: AsyncSession, upload_dir: Path, min_age_second
     return removed
 
 
+def _with_formats(columns: list[SourceColumn], formats: Mapping[str, str]) -> list[SourceColumn]:
+    """The columns with the user's date formats: DATE, or TIMESTAMP(TZ) when the format has a time."""
+    unknown = sorted(set(formats) - {c.sql_name for c in columns})
+    if unknown:
+        raise ValidationFailedError(
+            f"column_formats names no column of this file: {', '.join(unknown)}",
+            problems=[{"field": f"column_formats.{name}", "message": "no such column"} for name in unknown],
+        )
+    result = []
+    for column in columns:
+        format = formats.get(column.sql_name)
+        if format is not None:
+            timed = any(directive in format for directive in _TIME_DIRECTIVES)
+            zoned = column.type is ColumnType.TIMESTAMPTZ
+            kind = (ColumnType.TIMESTAMPTZ if zoned else ColumnType.TIMESTAMP) if timed else ColumnType.DATE
+            column = dataclasses.replace(column, type=kind, format=format, precision=None, scale=None)
+        result.append(column)
+    return result
+
+
+async def _check_formats(path: Path, profile: FileProfile, formats: Mapping[str, str]) -> None:
+    """Refuse a format the engine cannot use, or one that reads none of the column's first values."""
+    try:
+        page: Preview = await run_in_threadpool(
+            preview_csv, path, profile.options, profile.columns, 0, FORMAT_CHECK_ROWS
+        )
+    except ValueError as exc:
+        column = next((c for c in profile.columns if repr(c.name) in str(exc)), None)
+        field = f"column_formats.{column.sql_name}" if column else "column_formats"
+        raise ValidationFailedError(
+            f"Cannot use that format: {exc}", problems=[{"field": field, "message": str(exc)}]
+        ) from exc
+    except UnreadableFile as exc:
+        raise _refusal(exc, at_upload=False) from exc
+    problems = []
+    for index, column in enumerate(profile.columns):
+        if column.sql_name not in formats:
+            continue
+        present = sum(1 for row in page.rows if row[index] is not None)
+        bad = [cell.value for cell in page.invalid_cells if cell.column == column.sql_name]
+        if bad and present == 0:
+            problems.append(
+                {
+                    "field": f"column_formats.{column.sql_name}",
+                    "message": f"column {column.name!r}: the format {formats[column.sql_name]} reads none "
+                    f"of its first values (e.g. {bad[0]!r})",
+                }
+            )
+    if problems:
+        raise ValidationFailedError(
+            "Cannot use that format: " + "; ".join(p["message"] for p in problems), problems=problems
+        )
+
+
 def _apply_profile(row: UploadedFile, profile: FileProfile) -> None:
     options = profile.options
     row.encoding = options.encoding
@@ -176,23 +263,45 @@ def _apply_profile(row: UploadedFile, profile: FileProfile) -> None:
     row.has_header = options.has_header
     row.decimal = options.decimal
     row.compression = options.compression
+    row.null_markers = options.null_markers
+    row.timezone = options.timezone
     row.row_estimate = profile.row_estimate
+    row.encoding_confidence = profile.encoding_confidence
+    row.encoding_alternatives = list(profile.encoding_alternatives)
+    row.encoding_low_confidence = profile.encoding_low_confidence
+    row.excel_separator_line = profile.excel_separator_line
     row.columns = [{**dataclasses.asdict(column), "type": str(column.type)} for column in profile.columns]
 
 
 async def _profile(
-    path: Path, overrides: Mapping[str, object] | None = None, *, at_upload: bool = True
+    path: Path,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    at_upload: bool = True,
+    max_inflated_bytes: int,
 ) -> FileProfile:
     try:
-        return await run_in_threadpool(profile_csv, path, overrides)
+        return await run_in_threadpool(
+            functools.partial(profile_csv, path, overrides, max_inflated_bytes=max_inflated_bytes)
+        )
     except UnreadableFile as exc:
         log.info("upload_unreadable", path=path.name, reason=exc.reason)
         raise _refusal(exc, at_upload) from exc
+    except ValueError as exc:  # an override the engine cannot use
+        raise ValidationFailedError(f"Cannot read the file that way: {exc}", error="InvalidOptions") from exc
 
 
 def _refusal(exc: UnreadableFile, at_upload: bool) -> PortalError:
     """At upload, a file that is not CSV at all is 415; anything else (and any failure once the
-    file was accepted, e.g. a wrong encoding override) is 422. `reason` is the engine's code."""
+    file was accepted, e.g. a wrong encoding override) is 422; a .csv.gz inflating past the limit
+    is 413. `reason` is the engine's code."""
+    if isinstance(exc, FileTooLarge):
+        return PayloadTooLargeError(
+            f"The file is too large once decompressed: {exc}",
+            error="FileTooLarge",
+            reason=exc.reason,
+            max_inflated_bytes=exc.limit_bytes,
+        )
     message = f"The file cannot be read as CSV: {exc}"
     if at_upload and exc.reason in _NOT_CSV_REASONS:
         return UnsupportedFileError(message, error="UnreadableFile", reason=exc.reason)

@@ -13,6 +13,13 @@ export function uploadedFile(overrides: Partial<UploadedFileRead> = {}): Uploade
     decimal: ".",
     compression: null,
     row_estimate: 120,
+    encoding_confidence: 1,
+    encoding_alternatives: [],
+    encoding_low_confidence: false,
+    excel_separator_line: false,
+    null_markers: null,
+    timezone: "UTC",
+    overrides: {},
     columns: [
       { name: "id", sql_name: "id", type: "INTEGER" },
       { name: "Customer Name", sql_name: "customer_name", type: "TEXT" },

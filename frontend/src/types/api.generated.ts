@@ -515,7 +515,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Update Options */
+        /**
+         * Update Options
+         * @description Profile the file again with these corrections (the whole set: what is omitted is detected
+         *     again); 422 naming the option or column that cannot be used.
+         */
         put: operations["update_options_api_v1_sources_csv__file_id__options_put"];
         post?: never;
         delete?: never;
@@ -555,7 +559,8 @@ export interface paths {
         put?: never;
         /**
          * Upload Csv
-         * @description Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it.
+         * @description Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it;
+         *     413 over MAX_UPLOAD_BYTES, or for a .csv.gz inflating past MAX_INFLATED_BYTES.
          */
         post: operations["upload_csv_api_v1_sources_csv_upload_post"];
         delete?: never;
@@ -716,6 +721,10 @@ export interface components {
          * @description Overrides for what detection got wrong; omitted fields are detected again.
          */
         CsvOptionsUpdate: {
+            /** Column Formats */
+            column_formats?: {
+                [key: string]: string;
+            } | null;
             /** Decimal */
             decimal?: ("." | ",") | null;
             /** Delimiter */
@@ -724,8 +733,12 @@ export interface components {
             encoding?: string | null;
             /** Has Header */
             has_header?: boolean | null;
+            /** Null Markers */
+            null_markers?: string[] | null;
             /** Quotechar */
             quotechar?: string | null;
+            /** Timezone */
+            timezone?: string | null;
         };
         /** Dashboard */
         Dashboard: {
@@ -1144,6 +1157,8 @@ export interface components {
         };
         /** PreviewColumn */
         PreviewColumn: {
+            /** Format */
+            format?: string | null;
             /** Max */
             max?: unknown;
             /** Min */
@@ -1152,10 +1167,14 @@ export interface components {
             name: string;
             /** Null Count */
             null_count: number;
+            /** Null Markers */
+            null_markers?: string[];
             /** Samples */
             samples: string[];
             /** Sql Name */
             sql_name: string;
+            /** Timezone */
+            timezone?: string | null;
             /** Type */
             type: string;
         };
@@ -1270,14 +1289,20 @@ export interface components {
         };
         /** SourceColumnRead */
         SourceColumnRead: {
+            /** Format */
+            format?: string | null;
             /** Name */
             name: string;
+            /** Null Markers */
+            null_markers?: string[];
             /** Precision */
             precision?: number | null;
             /** Scale */
             scale?: number | null;
             /** Sql Name */
             sql_name: string;
+            /** Timezone */
+            timezone?: string | null;
             /** Type */
             type: string;
         };
@@ -1336,18 +1361,31 @@ export interface components {
             delimiter: string;
             /** Encoding */
             encoding: string;
+            /** Encoding Alternatives */
+            encoding_alternatives: string[];
+            /** Encoding Confidence */
+            encoding_confidence: number;
+            /** Encoding Low Confidence */
+            encoding_low_confidence: boolean;
+            /** Excel Separator Line */
+            excel_separator_line: boolean;
             /** Filename */
             filename: string;
             /** Has Header */
             has_header: boolean;
             /** Id */
             id: string;
+            /** Null Markers */
+            null_markers: string[] | null;
+            overrides: components["schemas"]["CsvOptionsUpdate"];
             /** Quotechar */
             quotechar: string | null;
             /** Row Estimate */
             row_estimate: number;
             /** Size Bytes */
             size_bytes: number;
+            /** Timezone */
+            timezone: string;
         };
         /** ValidationError */
         ValidationError: {
