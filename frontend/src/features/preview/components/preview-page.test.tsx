@@ -66,6 +66,60 @@ describe("PreviewPage", () => {
     expect(screen.getByTestId("preview-prev")).toBeEnabled();
   });
 
+  it("shows how each column is read: its date format, the zone of naive timestamps and the NULL markers", async () => {
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/preview`), () =>
+        HttpResponse.json(
+          filePreview({
+            columns: [
+              { name: "booked", sql_name: "booked", type: "DATE", null_count: 0, samples: [], format: "%d.%m.%Y" },
+              { name: "at", sql_name: "at", type: "TIMESTAMPTZ", null_count: 0, samples: [], timezone: "Europe/Paris" },
+              { name: "score", sql_name: "score", type: "NUMERIC", null_count: 2, samples: [], null_markers: ["NA", "\\N"] },
+            ],
+            rows: [["2024-01-31", "2024-01-31T09:00:00+00:00", null]],
+            invalid_cells: [],
+          }),
+        ),
+      ),
+    );
+    renderPreview();
+
+    const booked = await screen.findByTestId("preview-column-booked");
+    expect(within(booked).getByText("DATE")).toBeInTheDocument();
+    expect(within(booked).getByTestId("column-format-booked")).toHaveTextContent("· DD.MM.YYYY");
+    expect(screen.getByTestId("column-zone-at")).toHaveTextContent("no offset = Europe/Paris");
+    expect(screen.getByTestId("column-nulls-score")).toHaveTextContent("NULL: “NA”, “\\N”");
+    expect(screen.queryByTestId("column-format-at")).not.toBeInTheDocument();
+  });
+
+  it("re-reads the file in the encoding clicked in the warning and shows the new preview", async () => {
+    const guessed = uploadedFile({
+      encoding: "cp1250",
+      encoding_confidence: 0.5,
+      encoding_alternatives: ["cp1252"],
+      encoding_low_confidence: true,
+    });
+    let encoding = "cp1250";
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(guessed)),
+      http.put(apiPath(`/sources/csv/${file.id}/options`), async ({ request }) => {
+        encoding = ((await request.json()) as { encoding: string }).encoding;
+        return HttpResponse.json({ ...guessed, encoding, encoding_alternatives: ["cp1250"], overrides: { encoding } });
+      }),
+      http.get(apiPath(`/sources/csv/${file.id}/preview`), () =>
+        HttpResponse.json(filePreview({ rows: [[1, encoding === "cp1252" ? "Muñoz" : "Muńoz", "1.00", "2024-01-01"]], invalid_cells: [] })),
+      ),
+    );
+    const { user } = renderPreview();
+
+    expect(await screen.findByText("Muńoz")).toBeInTheDocument();
+    await user.click(within(screen.getByTestId("encoding-warning")).getByTestId("encoding-alternative-cp1252"));
+
+    expect(await screen.findByText("Muñoz")).toBeInTheDocument();
+    expect(screen.queryByTestId("encoding-warning")).not.toBeInTheDocument();
+    expect(screen.getByTestId("encoding-chosen")).toHaveTextContent("Read as cp1252");
+  });
+
   it("shows the API's message when the preview fails", async () => {
     server.use(
       http.get(apiPath(`/sources/csv/${file.id}/preview`), () =>

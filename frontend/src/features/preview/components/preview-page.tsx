@@ -1,6 +1,7 @@
 import { AlertTriangleIcon, ArrowRightIcon, ChevronLeftIcon, ChevronRightIcon, TableIcon } from "lucide-react";
 import { Link, useParams, useSearchParams } from "react-router";
 
+import { EncodingWarning } from "@/components/encoding-warning";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -66,6 +67,8 @@ export function PreviewPage() {
           </>
         }
       />
+
+      {file.data && <EncodingWarning file={file.data} />}
 
       {preview.isPending && (
         <div className="flex flex-col gap-2" aria-busy="true" aria-label="Loading preview">

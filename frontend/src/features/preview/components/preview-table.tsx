@@ -1,6 +1,6 @@
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { TypeBadge } from "@/components/ui/type-badge";
+import { ColumnTraitBadges } from "@/components/column-traits";
 import { formatNumber } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import type { FilePreview, InvalidCell, PreviewCell, PreviewColumn } from "@/types/api";
@@ -31,7 +31,7 @@ function ColumnHead({ column }: { column: PreviewColumn }) {
     <TableHead className="h-auto min-w-32 py-2 align-top" scope="col" data-testid={`preview-column-${column.sql_name}`}>
       <div className="flex flex-col gap-1">
         <span className="font-semibold text-foreground">{column.name}</span>
-        <TypeBadge type={column.type} />
+        <ColumnTraitBadges column={column} />
         <span className="text-xs font-normal">
           {formatNumber(column.null_count)} null{column.null_count === 1 ? "" : "s"}
         </span>

@@ -2,10 +2,14 @@ import { ArrowRightIcon, FileTextIcon, TableIcon } from "lucide-react";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 
+import { ColumnTraitBadges } from "@/components/column-traits";
+import { EncodingWarning } from "@/components/encoding-warning";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { TypeBadge } from "@/components/ui/type-badge";
+import { Separator } from "@/components/ui/separator";
 import { CsvOptionsForm } from "@/features/upload/components/csv-options-form";
+import { DateFormatForm } from "@/features/upload/components/date-format-form";
+import { describeEncoding } from "@/lib/encodings";
 import { formatBytes, formatNumber } from "@/lib/format";
 import type { UploadedFileRead } from "@/types/api";
 
@@ -36,7 +40,26 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
             <Fact label="Rows (estimate)" value={formatNumber(file.row_estimate)} />
             <Fact label="Columns" value={file.columns.length} />
             <Fact label="Compression" value={file.compression ?? "none"} />
+            <Fact
+              label="Encoding"
+              value={
+                <span title={describeEncoding(file.encoding)} data-testid="file-encoding">
+                  {file.encoding}
+                  {file.encoding_confidence < 1 && (
+                    <span className="ml-1 text-xs font-normal text-muted-foreground">
+                      ({Math.round(file.encoding_confidence * 100)}% sure)
+                    </span>
+                  )}
+                </span>
+              }
+            />
           </dl>
+          <EncodingWarning file={file} />
+          {file.excel_separator_line && (
+            <p className="text-sm text-muted-foreground" data-testid="excel-separator-note">
+              The file starts with Excel’s “sep={file.delimiter}” line: it names the delimiter and is not read as data.
+            </p>
+          )}
           <div className="flex flex-wrap gap-2">
             <Button asChild variant="outline">
               <Link to={`/files/${file.id}`} data-testid="preview-link">
@@ -59,8 +82,10 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
           <CardTitle>Detected format</CardTitle>
           <CardDescription>Wrong guess? Change it and the file is profiled again.</CardDescription>
         </CardHeader>
-        <CardContent>
+        <CardContent className="flex flex-col gap-6">
           <CsvOptionsForm file={file} />
+          <Separator />
+          <DateFormatForm file={file} />
         </CardContent>
       </Card>
 
@@ -72,14 +97,18 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
         <CardContent>
           <ul className="grid gap-2 sm:grid-cols-2 lg:grid-cols-3" data-testid="detected-columns">
             {file.columns.map((column) => (
-              <li key={column.sql_name} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2">
+              <li
+                key={column.sql_name}
+                className="flex flex-col gap-1 rounded-md border px-3 py-2"
+                data-testid={`detected-column-${column.sql_name}`}
+              >
                 <span className="min-w-0 truncate" title={column.name}>
                   {column.name}
                   {column.sql_name !== column.name && (
                     <span className="ml-2 font-mono text-xs text-muted-foreground">{column.sql_name}</span>
                   )}
                 </span>
-                <TypeBadge type={column.type} />
+                <ColumnTraitBadges column={{ ...column, timezone: column.timezone ?? file.timezone }} />
               </li>
             ))}
           </ul>

@@ -163,4 +163,68 @@ describe("UploadPage", () => {
     expect(await within(screen.getByTestId("detected-columns")).findByText("column_1")).toBeInTheDocument();
     expect(screen.getByRole("switch", { name: "First row is a header" })).not.toBeChecked();
   });
+
+  it("sets the NULL markers and keeps the corrections made before", async () => {
+    const file = uploadedFile({ overrides: { encoding: "cp1252" } });
+    let body: unknown = null;
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+      http.put(apiPath(`/sources/csv/${file.id}/options`), async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(uploadedFile({ null_markers: ["NA", "-"], overrides: body as object }));
+      }),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload", url: `/upload?fileId=${file.id}` });
+
+    const markers = await screen.findByTestId("csv-option-null-markers");
+    expect(markers).toBeDisabled();
+    expect(markers).toHaveValue("NA, N/A, n/a, NULL, null, \\N, #N/A, NaN, nan, None");
+    await user.click(screen.getByRole("switch", { name: "Choose the NULL markers myself" }));
+    await user.clear(markers);
+    await user.type(markers, "NA, -, NA,");
+    await user.click(screen.getByTestId("reprofile-button"));
+
+    await waitFor(() => expect(body).toEqual({ encoding: "cp1252", null_markers: ["NA", "-"] }));
+  });
+
+  it("sets a column's date format and shows it, or the server's reason when it does not fit", async () => {
+    const file = uploadedFile({ columns: [{ name: "ship_by", sql_name: "ship_by", type: "TEXT" }] });
+    const bodies: unknown[] = [];
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+      http.put(apiPath(`/sources/csv/${file.id}/options`), async ({ request }) => {
+        const body = (await request.json()) as { column_formats: Record<string, string> };
+        bodies.push(body);
+        if (body.column_formats.ship_by === "%m/%d/%Y") {
+          return HttpResponse.json(
+            {
+              error: "ValidationFailedError",
+              message: "Cannot use that format: column 'ship_by': the format %m/%d/%Y reads none of its first values",
+              details: { problems: [{ field: "column_formats.ship_by", message: "reads none of its first values" }] },
+            },
+            { status: 422 },
+          );
+        }
+        return HttpResponse.json(
+          uploadedFile({ columns: [{ name: "ship_by", sql_name: "ship_by", type: "DATE", format: "%d/%m/%Y" }], overrides: body }),
+        );
+      }),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload", url: `/upload?fileId=${file.id}` });
+
+    await user.click(await screen.findByTestId("date-format-column"));
+    await user.click(screen.getByRole("option", { name: /ship_by/ }));
+    await user.click(screen.getByTestId("date-format-choice"));
+    await user.click(screen.getByRole("option", { name: "MM/DD/YYYY" }));
+    await user.click(screen.getByTestId("date-format-apply"));
+    expect(await screen.findByText(/reads none of its first values/, { selector: "p" })).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("date-format-choice"));
+    await user.click(screen.getByRole("option", { name: "DD/MM/YYYY" }));
+    await user.click(screen.getByTestId("date-format-apply"));
+
+    expect(await screen.findByTestId("date-format-set-ship_by")).toHaveTextContent("ship_by: DD/MM/YYYY");
+    expect(screen.getByTestId("column-format-ship_by")).toHaveTextContent("DD/MM/YYYY");
+    expect(bodies).toEqual([{ column_formats: { ship_by: "%m/%d/%Y" } }, { column_formats: { ship_by: "%d/%m/%Y" } }]);
+  });
 });
