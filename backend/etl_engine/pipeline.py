@@ -20,6 +20,7 @@ from .mapping import BatchMapper
 from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
 from .readers.csv import CsvBatchReader
 from .spec import JobSpec
+from .throttle import Throttle
 from .writers.base import Destination
 
 
@@ -68,6 +69,7 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
             ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool,
         ):
             writing: deque[Future[None]] = deque()
+            throttle = Throttle(spec.load.max_rows_per_second, reporter.cancelled)
             for raw in reader:
                 if reporter.cancelled():
                     raise RunCancelled("the run was cancelled; nothing was loaded")
@@ -82,6 +84,7 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
                     writing.popleft().result()
                 if batch.num_rows:
                     writing.append(pool.submit(writer.write, batch))
+                throttle.wait(counts.read)  # before the report, so its rows/s and ETA reflect the cap
                 reporter.progress(counts.progress(writer.rows_staged, reader, started))
             while writing:
                 writing.popleft().result()
@@ -147,6 +150,9 @@ def _check_spec(spec: JobSpec) -> None:
         unknown = sorted(set(spec.load.upsert_keys) - set(targets))
         if unknown:
             raise InvalidJobSpec(f"upsert keys are not destination columns: {unknown}")
+    cap = spec.load.max_rows_per_second
+    if cap is not None and cap <= 0:
+        raise InvalidJobSpec(f"max_rows_per_second must be positive (or None for no cap), not {cap}")
 
 
 def _check_count_threshold(spec: JobSpec, rejected: int, latest: list[RejectedRow]) -> None:

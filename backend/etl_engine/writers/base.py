@@ -335,16 +335,9 @@ class Writer(ABC):
 
     def prepare(self) -> None:
         """Check an existing target against the mapping, then create a fresh staging table."""
-        existing = self.destination._table_columns(self._cursor, self.load.schema, self.load.table)
-        self.target_exists = bool(existing)
+        self.target_exists = self._find_target()
         if not self.target_exists and not self.load.create_table:
             raise SchemaMismatch(f"table {self.load.schema}.{self.load.table} does not exist")
-        if self.target_exists:
-            problems = target_mismatches(existing, self.columns, f"{self.load.schema}.{self.load.table}")
-            if problems:
-                raise SchemaMismatch(
-                    f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
-                )
         self._drop_stage()
         new_table = not self.target_exists and self.load.strategy != "UPSERT"
         self.execute(
@@ -358,7 +351,24 @@ class Writer(ABC):
         )
         self._commit()
 
+    def _find_target(self) -> bool:
+        """Whether the target exists; an existing one must fit the mapping (else SchemaMismatch)."""
+        existing = self.destination._table_columns(self._cursor, self.load.schema, self.load.table)
+        if existing:
+            problems = target_mismatches(existing, self.columns, f"{self.load.schema}.{self.load.table}")
+            if problems:
+                raise SchemaMismatch(
+                    f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
+                )
+        return bool(existing)
+
     # -- the final transaction ----------------------------------------------------------------
+    def lock_new_target(self) -> None:
+        """First statement of the final transaction of a load that found no target: wait until
+        no other load is creating the same table (the lock lasts until this transaction ends).
+        DuckDB needs none: one process at a time holds its file for a whole load."""
+        return None
+
     def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
         """Move staged rows into the target and record the run, atomically. Returns rows loaded."""
         if self.load.strategy == "UPSERT" and self.needs_key_check():
@@ -366,6 +376,11 @@ class Writer(ABC):
         expected = rows_read - rows_rejected - rows_filtered
         self._begin()
         try:
+            if not self.target_exists:
+                # Loads of one new table take turns; the later ones find the table the first created
+                # and load into it like into any existing table (instead of DuplicateTable).
+                self.lock_new_target()
+                self.target_exists = self._find_target()
             loaded = self._apply()
             if loaded != expected:
                 raise ReconciliationFailed(

@@ -14,7 +14,11 @@ from ..errors import DestinationUnreachable
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
 from .base import Destination, Writer
 
-LOCK_WAIT_SECONDS = 10.0  # a DuckDB file has one writer process; wait for a running load to close
+# A DuckDB file has one writer process at a time, which holds it for its whole load: so runs of
+# other processes into one warehouse queue up (and a second one finds the table the first created).
+# Browsing waits briefly for a running load to close the file, a load waits longer; both bounded.
+LOCK_WAIT_SECONDS = 10.0
+WRITER_LOCK_WAIT_SECONDS = 300.0
 
 
 class DuckDBDestination(Destination):
@@ -22,12 +26,12 @@ class DuckDBDestination(Destination):
     placeholder: ClassVar[str] = "?"
     transient_errors: ClassVar[tuple[type[BaseException], ...]] = (duckdb.IOException,)
 
-    def connect(self) -> Any:
+    def connect(self, wait_seconds: float = LOCK_WAIT_SECONDS) -> Any:
         path = self.config.path
         if not path:
             raise DestinationUnreachable("the DuckDB destination has no file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        deadline = time.monotonic() + wait_seconds
         while True:
             try:
                 return duckdb.connect(path)
@@ -50,7 +54,13 @@ class DuckDBWriter(Writer):
         self, destination: DuckDBDestination, load: LoadSpec, columns: list[ColumnSpec], run_id: str
     ):
         super().__init__(destination, load, columns, run_id)
+        self.duck = destination
         self._in_transaction = False
+
+    def __enter__(self) -> DuckDBWriter:
+        self._connection = self.duck.connect(wait_seconds=WRITER_LOCK_WAIT_SECONDS)
+        self._cursor = self._connection.cursor()
+        return self
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._cursor.register("_etl_batch", pa.Table.from_batches([batch]))

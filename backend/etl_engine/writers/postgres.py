@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any, ClassVar
 
@@ -26,6 +27,11 @@ CONNECT_TIMEOUT_SECONDS = 10
 # Serialises creating schemas and ledgers in one database (pg_advisory_xact_lock's key space is
 # shared by every client of the database: a fixed, unlikely key, "ETL_LEDG" in ASCII).
 LEDGER_LOCK_KEY = 0x45544C5F4C454447
+
+
+def target_lock_key(target: str) -> int:
+    """The advisory lock key of a qualified table name: 8 bytes of its hash, as a signed bigint."""
+    return int.from_bytes(hashlib.blake2b(target.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class PostgresDestination(Destination):
@@ -130,9 +136,15 @@ class PostgresWriter(Writer):
             self._rollback()
             raise
 
-    def prepare(self) -> None:
-        super().prepare()
-        self.keys_unique = self.target_exists and self._unique_index_on_keys()
+    def lock_new_target(self) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(%s)", (target_lock_key(self.target),))
+
+    def _find_target(self) -> bool:
+        found = super()._find_target()
+        # At prepare, and again when another load created the table meanwhile: a unique index on
+        # the upsert keys lets the merge use ON CONFLICT.
+        self.keys_unique = found and self._unique_index_on_keys()
+        return found
 
     def needs_key_check(self) -> bool:
         # A unique index on the keys lets INSERT ... ON CONFLICT find duplicates by itself.

@@ -90,6 +90,11 @@ class RedshiftWriter(PostgresWriter):
     def create_ledger(self) -> None:
         Writer.create_ledger(self)  # Redshift has no advisory locks
 
+    def lock_new_target(self) -> None:
+        # No advisory locks: LOCK on the schema's ledger (which exists by now) makes loads that
+        # create tables in this schema take turns until the transaction ends.
+        self.execute(f"LOCK {self.ledger}")
+
     def close(self) -> None:
         Writer.close(self)
 
