@@ -390,15 +390,17 @@ def _mapping_in(row: ColumnMapping) -> MappingIn:
 
 
 async def preview_ddl(session: AsyncSession, cipher: CredentialCipher, body: JobCreate) -> DdlPreview:
-    """The CREATE TABLE the job's new table would get, and what the user should know about it."""
+    """The CREATE TABLE the job's new table would get, and what the user should know about it. An
+    existing table is checked as POST /jobs checks it (422 listing what does not fit), so the wizard
+    can say so at its mapping step."""
     fields = JobFields.model_validate(body.model_dump(exclude={"mappings"}))
-    job = await resolve(session, cipher, fields, body.mappings, check_destination=False)
+    job = await resolve(session, cipher, fields, body.mappings, check_destination=not fields.create_table)
     sources = {c.sql_name: c for c in source_columns(job.file)}
     warnings: list[str] = []
     if not fields.create_table:
         warnings.append(
-            f"create_table is off: nothing is created; {fields.target_schema}.{fields.target_table} "
-            "must exist and fit the mapping"
+            f"loads into the existing table {fields.target_schema}.{fields.target_table}: "
+            "nothing is created or altered"
         )
     excluded = [m.target_column for m in job.mappings if not m.include]
     if excluded:

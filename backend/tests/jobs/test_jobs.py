@@ -267,6 +267,32 @@ async def test_existing_table_mapping_must_fit_its_columns_and_types(
     assert created.json()["ddl"] is None
 
 
+async def test_preview_ddl_checks_an_existing_table_as_create_does(
+    client: httpx.AsyncClient, file: UploadedFile, credential: Credential, existing_table: str
+) -> None:
+    base = {"target_schema": "dest_check", "target_table": existing_table, "create_table": False}
+    misfit = job_body(file, credential, **base, mappings=[mapping("age", "age", "INTEGER")])
+    fitting = job_body(
+        file,
+        credential,
+        **base,
+        mappings=[mapping("id", "id", "INTEGER"), mapping("first_name", "first_name", "TEXT")],
+    )
+
+    messages = problems(await client.post("/api/v1/jobs/preview-ddl", json=misfit))
+    preview = await client.post("/api/v1/jobs/preview-ddl", json=fitting)
+
+    assert messages == [
+        "column 'age' does not exist in dest_check.people (it has id, first_name, joined, loaded_at, note)",
+        "table column 'id' is NOT NULL without a default and is not mapped",
+    ]
+    assert preview.status_code == 200, preview.text
+    assert (
+        "loads into the existing table dest_check.people: nothing is created or altered"
+        in (preview.json()["warnings"])
+    )
+
+
 async def test_existing_table_mode_needs_the_table(
     client: httpx.AsyncClient, file: UploadedFile, credential: Credential
 ) -> None:
