@@ -59,7 +59,10 @@ async def table_schema(config: DestinationConfig, schema: str, table: str) -> Ta
     return TableSchema(
         schema=schema,
         table=table,
-        columns=[TableColumn(name=c.name, type=c.type, nullable=c.nullable) for c in columns],
+        columns=[
+            TableColumn(name=c.name, type=c.type, nullable=c.nullable, has_default=c.has_default)
+            for c in columns
+        ],
     )
 
 

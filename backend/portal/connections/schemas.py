@@ -94,6 +94,7 @@ class TableColumn(BaseModel):
     name: str
     type: str
     nullable: bool
+    has_default: bool = False  # a row that leaves it out gets the default, not NULL
 
 
 class TableSchema(BaseModel):

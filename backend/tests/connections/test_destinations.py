@@ -19,7 +19,8 @@ async def browse_schema(session: AsyncSession) -> AsyncIterator[str]:
     await session.execute(text("CREATE SCHEMA dest_browse"))
     await session.execute(
         text(
-            "CREATE TABLE dest_browse.people (id bigint NOT NULL, name text, born date, score numeric(10,2))"
+            "CREATE TABLE dest_browse.people (id bigint NOT NULL, name text, born date, score numeric(10,2), "
+            "loaded_at timestamptz NOT NULL DEFAULT now())"
         )
     )
     await session.commit()
@@ -65,11 +66,12 @@ async def test_postgres_schemas_tables_and_columns_are_browsable(
     assert tables.json() == [{"schema": browse_schema, "name": "people"}]
     body = columns.json()
     assert body["schema"] == browse_schema and body["table"] == "people"
-    assert [(c["name"], c["nullable"]) for c in body["columns"]] == [
-        ("id", False),
-        ("name", True),
-        ("born", True),
-        ("score", True),
+    assert [(c["name"], c["nullable"], c["has_default"]) for c in body["columns"]] == [
+        ("id", False, False),
+        ("name", True, False),
+        ("born", True, False),
+        ("score", True, False),
+        ("loaded_at", False, True),  # the wizard shows it filled by its default, not as missing
     ]
     assert body["columns"][0]["type"] == "bigint"
 

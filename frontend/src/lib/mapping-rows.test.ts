@@ -32,8 +32,8 @@ describe("mapping rows", () => {
 
   it("auto-matches by name ignoring case and punctuation, excluding columns the table lacks", () => {
     const rows = autoMatch(mappingRowsFromFile(columns), [
-      { name: "CustomerName", type: "character varying", nullable: true },
-      { name: "id", type: "bigint", nullable: false },
+      { name: "CustomerName", type: "character varying", nullable: true, has_default: false },
+      { name: "id", type: "bigint", nullable: false, has_default: false },
     ]);
 
     expect(rows.map((row) => [row.source_column, row.target_column, row.target_type, row.include])).toEqual([

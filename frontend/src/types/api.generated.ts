@@ -1308,6 +1308,11 @@ export interface components {
         };
         /** TableColumn */
         TableColumn: {
+            /**
+             * Has Default
+             * @default false
+             */
+            has_default: boolean;
             /** Name */
             name: string;
             /** Nullable */

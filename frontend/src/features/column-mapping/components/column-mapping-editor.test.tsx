@@ -59,8 +59,8 @@ describe("ColumnMappingEditor", () => {
   it("auto-matches file columns onto an existing table by name", async () => {
     let rows: ColumnMapping[] = [];
     const targetColumns = [
-      { name: "ID", type: "bigint", nullable: false },
-      { name: "customername", type: "text", nullable: true },
+      { name: "ID", type: "bigint", nullable: false, has_default: false },
+      { name: "customername", type: "text", nullable: true, has_default: false },
     ];
     const { user } = renderWithApp(<Harness targetColumns={targetColumns} onRows={(r) => (rows = r)} />);
 
