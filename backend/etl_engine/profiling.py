@@ -113,8 +113,11 @@ def _looks_like_header(cells: list[str]) -> bool:
 def _read_sample_table(text: str, options: CsvOptions, sql_names: list[str]) -> pa.Table:
     # User-chosen null markers stay text here, so that inference can report where they were met.
     utf8 = replace(options, encoding="utf-8", compression=None, null_markers=None)
+    data = text.encode("utf-8")
+    # One block for the whole (bounded) sample: a cell of any size fits.
+    arrow_options = arrow_csv_options(utf8, sql_names, block_bytes=max(len(data) + 1, 1 << 16))
     try:
-        return pacsv.read_csv(io.BytesIO(text.encode("utf-8")), **arrow_csv_options(utf8, sql_names))
+        return pacsv.read_csv(io.BytesIO(data), **arrow_options)
     except pa.ArrowInvalid as error:
         raise unreadable_from(error, options) from error
 
@@ -124,4 +127,5 @@ def _row_estimate(sample: Sample, text: str, sample_rows: int) -> int:
         return sample_rows
     total = sample.uncompressed_bytes or sample.size_bytes
     sample_bytes = len(text.encode("utf-8")) or 1
-    return int(sample_rows * total / sample_bytes)
+    # A first record longer than the sample (a cell of megabytes): at least that one row.
+    return max(int(sample_rows * total / sample_bytes), 1)

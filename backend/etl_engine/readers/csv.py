@@ -25,6 +25,7 @@ BATCH_BYTES = 4 << 20
 # How much of the file is decoded once to learn how many file bytes a byte of parsed text takes
 # (compressed or non-UTF-8 files).
 RATIO_SAMPLE_BYTES = 1 << 20
+_STRADDLING = "straddling object straddles two block boundaries"  # pyarrow: a record > a block
 
 
 @dataclass
@@ -155,19 +156,40 @@ class CsvBatchReader:
         return raw
 
     def _blocks(self) -> Iterator[RawBatch]:
+        """Parser blocks; a record longer than a block (a cell of megabytes) restarts the read with
+        blocks four times larger, skipping the records already handed on, until one fits."""
+        block_bytes = BLOCK_BYTES
+        handed = 0  # records handed on so far
+        while True:
+            try:
+                for raw in self._blocks_of(block_bytes, handed):
+                    handed += raw.records
+                    yield raw
+                return
+            except UnreadableFile as error:
+                if _STRADDLING not in str(error) or block_bytes > self.bytes_total * 8:
+                    raise
+                block_bytes *= 4
+
+    def _blocks_of(self, block_bytes: int, skip: int) -> Iterator[RawBatch]:
         assert self._raw is not None, "use CsvBatchReader as a context manager"
+        self._raw.seek(0)
+        self._pending = []
         stream: pa.NativeFile = self._raw
         if self.options.compression == "gzip":
             stream = pa.CompressedInputStream(self._raw, "gzip")
         try:
             reader = pacsv.open_csv(
                 stream,
-                **arrow_csv_options(self.options, self.column_names, self.handle_invalid_row, self.path),
+                **arrow_csv_options(
+                    self.options, self.column_names, self.handle_invalid_row, self.path, block_bytes
+                ),
             )
-            next_record = skip_lines(self.options, self.path) + 1
-            # The serial parser turns each BLOCK_BYTES of (decoded) text into one batch; the last
-            # block takes whatever the file has left.
-            block_file_bytes = BLOCK_BYTES * file_bytes_per_text_byte(self.path, self.options)
+            first = skip_lines(self.options, self.path) + 1
+            next_record = first
+            # The serial parser turns each block of (decoded) text into one batch; the last block
+            # takes whatever the file has left.
+            block_file_bytes = block_bytes * file_bytes_per_text_byte(self.path, self.options)
             counted = 0.0
             for (batch, ragged), last in _with_last(self._parsed(reader)):
                 left = self.bytes_total - counted
@@ -175,6 +197,10 @@ class CsvBatchReader:
                 counted += size
                 raw = RawBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged, size)
                 next_record += raw.records
+                if next_record - first <= skip:
+                    continue  # handed on before a restart
+                if raw.first_record - first < skip:
+                    raw = _from_record(raw, first + skip)
                 yield raw
             if self._pending:  # ragged rows after the last full batch
                 empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
@@ -199,6 +225,18 @@ class CsvBatchReader:
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
         self._pending.append(RejectedRow(row.number or 0, row.text, None, reason))
         return "skip"
+
+
+def _from_record(raw: RawBatch, line: int) -> RawBatch:
+    """The records of `raw` from record number `line` on."""
+    rows = 0
+    while rows < raw.batch.num_rows and raw.line_number(rows) < line:
+        rows += 1
+    tail = raw.split(rows)[1]
+    tail.skipped_records = [n for n in tail.skipped_records if n >= line]
+    tail.ragged = [r for r in tail.ragged if r.line_number >= line]
+    tail.first_record = max(tail.first_record, line)
+    return tail
 
 
 def _with_last(
@@ -247,13 +285,15 @@ def arrow_csv_options(
     column_names: list[str],
     on_invalid_row: Callable[[pacsv.InvalidRow], str] = lambda row: "skip",
     path: Path | None = None,
+    block_bytes: int = BLOCK_BYTES,
 ) -> dict[str, object]:
-    """pyarrow's options for reading `options`; `path` (the file) to look for a `sep=` line."""
+    """pyarrow's options for reading `options`; `path` (the file) to look for a `sep=` line;
+    `block_bytes` must hold the longest record."""
     return {
         # Serial reading keeps record numbers known for ragged rows; the COPY runs in parallel anyway.
         "read_options": pacsv.ReadOptions(
             use_threads=False,
-            block_size=BLOCK_BYTES,
+            block_size=block_bytes,
             column_names=column_names,
             skip_rows=skip_lines(options, path),
             encoding=arrow_encoding(options.encoding),

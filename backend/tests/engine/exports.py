@@ -39,9 +39,11 @@ def old_mac_export() -> bytes:
 def huge_cell_export(cell_bytes: int) -> bytes:
     """A CRM export whose `payload` column holds a JSON document of about `cell_bytes` bytes."""
     rng = random.Random(7)
-    events = []
-    while len(json.dumps(events)) < cell_bytes:
+    events: list[dict[str, str]] = []
+    size = 0
+    while size < cell_bytes:
         events.append({"at": f"2024-01-{rng.randint(1, 28):02d}", "page": f"/produits/{rng.randint(1, 999)}"})
+        size += len(json.dumps(events[-1])) + 2
     payload = json.dumps({"visitor": "v-42", "events": events}).replace('"', '""')
     rows = ["id,name,payload", f'1,Élodie,"{payload}"', '2,Jérôme,"{""events"": []}"']
     return ("\n".join(rows) + "\n").encode("utf-8")

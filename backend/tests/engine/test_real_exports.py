@@ -103,6 +103,56 @@ def test_mac_roman_export_with_cr_line_ends_reads_and_loads(
     assert rows == [("Œufs frais",)]
 
 
+# -- huge cells -------------------------------------------------------------------------------
+
+
+def test_a_cell_of_megabytes_previews_and_loads(
+    tmp_path: Path, destination: e.DestinationConfig, reporter: RecordingReporter
+) -> None:
+    path = write_bytes(tmp_path, exports.huge_cell_export(3 << 20))
+    profile = e.profile_csv(path)
+    assert profile.row_estimate >= 1
+    preview = e.preview_csv(path, profile.options, profile.columns)
+    assert len(str(preview.rows[0][2])) > 3 << 20
+    assert preview.rows[1][:2] == ["2", "Jérôme"]
+    result = load(path, destination, profile, reporter)
+    assert (result.rows_read, result.rows_loaded) == (2, 2)
+    rows = query(
+        destination, f'SELECT id, length(payload) FROM "{schema_of(destination)}".target ORDER BY id'
+    )
+    assert rows[0][1] > 3 << 20
+
+
+def test_a_huge_cell_after_many_batches_loads_every_row_once(
+    tmp_path: Path, pg_config: e.DestinationConfig, reporter: RecordingReporter
+) -> None:
+    """The reader restarts with larger blocks when it meets the cell, and skips what it handed on."""
+    lines = ["id,note"] + [f"{i},Ligne numéro {i} du journal" for i in range(1, 20_001)]
+    lines.append(f'20001,"{"x" * (2 << 20)}"')
+    lines += ["20002,a,b", "20003,fin"]  # a ragged row after the cell
+    path = write_bytes(tmp_path, ("\n".join(lines) + "\n").encode())
+    profile = e.profile_csv(path)
+    spec = e.JobSpec(
+        run_id="r-huge",
+        source_path=str(path),
+        csv=profile.options,
+        source_columns=profile.columns,
+        columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in profile.columns],
+        destination=pg_config,
+        load=e.LoadSpec(
+            schema=schema_of(pg_config), table="target", batch_size=1000, reject_threshold_count=5
+        ),
+    )
+    result = e.run_job(spec, reporter)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (20_003, 20_002, 1)
+    assert [r.line_number for r in reporter.rejected_rows] == [20_003]
+    rows = query(
+        pg_config,
+        f'SELECT count(*), count(DISTINCT id), max(length(note)) FROM "{schema_of(pg_config)}".target',
+    )
+    assert rows == [(20_002, 20_002, 2 << 20)]
+
+
 # -- Excel's sep= line ------------------------------------------------------------------------
 
 
