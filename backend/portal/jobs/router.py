@@ -11,7 +11,6 @@ from portal.api.page import Page
 from portal.api.schemas import IdPath, Offset
 from portal.jobs import service
 from portal.jobs.schemas import DdlPreview, ExpressionRequest, ExpressionResult, JobCreate, JobRead, JobUpdate
-from portal.runs import service as run_service
 from portal.runs.schemas import JobRunRead
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -47,8 +46,10 @@ async def validate_expression(body: ExpressionRequest, session: SessionDep) -> E
 
 @router.post("/execute/{job_id}", status_code=status.HTTP_202_ACCEPTED)
 async def execute_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
-    """Start a run in Airflow now (503 when Airflow cannot take it; no run is left behind)."""
-    return JobRunRead.of(await run_service.start_manual_run(session, airflow, job_id))
+    """Start a run in Airflow now (503 when Airflow cannot take it; no run is left behind).
+    409 JobAlreadyRunning (`details.active_run_id`) while a run of the job is PENDING or RUNNING,
+    unless the job has `allow_concurrent_runs`."""
+    return JobRunRead.of(await service.execute_job(session, airflow, job_id))
 
 
 @router.get("/{job_id}")

@@ -13,6 +13,8 @@ from portal.jobs.models import LoadStrategy
 
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL silently truncates longer names
 MAX_JOB_RETRIES = 10  # the executor task's Airflow `retries` (portal.runner.retry_policy)
+# Far above what one load reaches (~400k rows/s measured), so a cap is always a real limit.
+MAX_ROWS_PER_SECOND = 10_000_000
 
 TransformType = Literal["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"]
 # The arguments each transform needs next to `type`.
@@ -107,6 +109,17 @@ class JobFields(BaseModel):
     reject_threshold_percent: float | None = Field(default=None, ge=0, le=100)
     max_retries: int = Field(default=0, ge=0, le=MAX_JOB_RETRIES)
     retry_delay_seconds: int = Field(default=60, ge=0, le=86_400)
+    max_rows_per_second: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ROWS_PER_SECOND,
+        description="Caps the load's rate to spare a busy source or destination; null = no cap.",
+    )
+    allow_concurrent_runs: bool = Field(
+        default=False,
+        description="False: executing while a run of the job is PENDING or RUNNING answers 409 "
+        "JobAlreadyRunning. True: runs may overlap (INSERT appends once per run).",
+    )
 
     @field_validator("target_schema")
     @classmethod
@@ -142,6 +155,10 @@ class JobUpdate(BaseModel):
     reject_threshold_percent: float | None = Field(default=None, ge=0, le=100)
     max_retries: int | None = Field(default=None, ge=0, le=MAX_JOB_RETRIES)
     retry_delay_seconds: int | None = Field(default=None, ge=0, le=86_400)
+    max_rows_per_second: int | None = Field(
+        default=None, ge=1, le=MAX_ROWS_PER_SECOND, description="null = no cap"
+    )
+    allow_concurrent_runs: bool | None = None
     mappings: list[MappingIn] | None = None
 
 

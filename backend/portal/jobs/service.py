@@ -39,6 +39,7 @@ from portal.core.errors import (
     EntityNotFoundError,
     ValidationFailedError,
 )
+from portal.jobs import run_guard
 from portal.jobs.expression_sample import expression_sample
 from portal.jobs.models import ColumnMapping, Job, LoadStrategy
 from portal.jobs.schemas import (
@@ -53,6 +54,7 @@ from portal.jobs.schemas import (
     MappingRead,
     TransformIn,
 )
+from portal.runs import service as run_service
 from portal.runs.models import JobRun
 from portal.runs.service import ACTIVE_STATUSES
 from portal.schedules.models import Schedule
@@ -132,6 +134,27 @@ async def update_job(session: AsyncSession, cipher: CredentialCipher, job_id: in
     job.mappings = _mapping_rows(resolved.mappings)
     await session.commit()
     return await get_job(session, job.id)
+
+
+async def execute_job(session: AsyncSession, airflow: AirflowClient, job_id: int) -> JobRun:
+    """Start a run of the job now. Unless the job allows concurrent runs, a job with a PENDING or
+    RUNNING run answers 409 JobAlreadyRunning naming it; concurrent executes get one run (run_guard)."""
+    job = await get_job(session, job_id)
+    if not job.allow_concurrent_runs:
+        await session.execute(run_guard.take_turn(job_id))
+        busy = (await session.execute(run_guard.active_run(job_id))).first()
+        if busy is not None:
+            await session.rollback()
+            run_id, status = busy
+            raise ConflictError(
+                run_guard.busy_message(job_id, run_id, status),
+                error="JobAlreadyRunning",
+                job_id=job_id,
+                active_run_id=run_id,
+                active_run_status=status.value,
+            )
+    # The run is inserted and committed in the transaction that holds the job's turn.
+    return await run_service.start_manual_run(session, airflow, job_id)
 
 
 async def delete_job(session: AsyncSession, airflow: AirflowClient, job_id: int) -> None:
@@ -300,6 +323,7 @@ def load_spec(fields: JobFields) -> LoadSpec:
         batch_size=fields.batch_size,
         reject_threshold_count=fields.reject_threshold_count,
         reject_threshold_percent=fields.reject_threshold_percent,
+        max_rows_per_second=fields.max_rows_per_second,
     )
 
 

@@ -60,5 +60,6 @@ def build_job_spec(
             batch_size=job.batch_size,
             reject_threshold_count=job.reject_threshold_count,
             reject_threshold_percent=job.reject_threshold_percent,
+            max_rows_per_second=job.max_rows_per_second,
         ),
     )
