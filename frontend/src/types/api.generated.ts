@@ -340,6 +340,8 @@ export interface paths {
         /**
          * Execute Job
          * @description Start a run in Airflow now (503 when Airflow cannot take it; no run is left behind).
+         *     409 JobAlreadyRunning (`details.active_run_id`) while a run of the job is PENDING or RUNNING,
+         *     unless the job has `allow_concurrent_runs`.
          */
         post: operations["execute_job_api_v1_jobs_execute__job_id__post"];
         delete?: never;
@@ -816,6 +818,12 @@ export interface components {
         /** JobCreate */
         JobCreate: {
             /**
+             * Allow Concurrent Runs
+             * @description False: executing while a run of the job is PENDING or RUNNING answers 409 JobAlreadyRunning. True: runs may overlap (INSERT appends once per run).
+             * @default false
+             */
+            allow_concurrent_runs: boolean;
+            /**
              * Batch Size
              * @default 100000
              */
@@ -841,6 +849,11 @@ export interface components {
              * @default 0
              */
             max_retries: number;
+            /**
+             * Max Rows Per Second
+             * @description Caps the load's rate to spare a busy source or destination; null = no cap.
+             */
+            max_rows_per_second?: number | null;
             /** Name */
             name: string;
             /** Reject Threshold Count */
@@ -863,6 +876,12 @@ export interface components {
         };
         /** JobRead */
         JobRead: {
+            /**
+             * Allow Concurrent Runs
+             * @description False: executing while a run of the job is PENDING or RUNNING answers 409 JobAlreadyRunning. True: runs may overlap (INSERT appends once per run).
+             * @default false
+             */
+            allow_concurrent_runs: boolean;
             /**
              * Batch Size
              * @default 100000
@@ -898,6 +917,11 @@ export interface components {
              * @default 0
              */
             max_retries: number;
+            /**
+             * Max Rows Per Second
+             * @description Caps the load's rate to spare a busy source or destination; null = no cap.
+             */
+            max_rows_per_second?: number | null;
             /** Name */
             name: string;
             /** Reject Threshold Count */
@@ -1017,6 +1041,8 @@ export interface components {
          * @description Fields left out keep their value; `mappings` given replaces every mapping.
          */
         JobUpdate: {
+            /** Allow Concurrent Runs */
+            allow_concurrent_runs?: boolean | null;
             /** Batch Size */
             batch_size?: number | null;
             /** Create Table */
@@ -1031,6 +1057,11 @@ export interface components {
             mappings?: components["schemas"]["MappingIn"][] | null;
             /** Max Retries */
             max_retries?: number | null;
+            /**
+             * Max Rows Per Second
+             * @description null = no cap
+             */
+            max_rows_per_second?: number | null;
             /** Name */
             name?: string | null;
             /** Reject Threshold Count */
