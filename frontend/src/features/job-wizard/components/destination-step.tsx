@@ -1,4 +1,4 @@
-import { AlertTriangleIcon, PlugZapIcon } from "lucide-react";
+import { AlertTriangleIcon, PlugZapIcon, RefreshCwIcon } from "lucide-react";
 import * as React from "react";
 import { Controller, useFormContext, useWatch } from "react-hook-form";
 
@@ -33,6 +33,10 @@ function FieldError({ id, message }: { id: string; message?: string }) {
     </p>
   ) : null;
 }
+
+// The schema list's choice that stands for "a schema not there yet" (Select values cannot be empty).
+const NEW_SCHEMA = "\u0000new-schema";
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The schema a destination most likely wants by default. */
 function preferredSchema(schemas: string[]): string {
@@ -74,10 +78,15 @@ export function DestinationStep({
     if (preferred) setValue("credential_id", preferred.id, { shouldValidate: true });
   }, [credentials.data, getValues, setValue]);
 
+  // A schema the user names that the destination lacks is created by the first load (the writers
+  // create a missing schema), so a name not in the list is kept: it is a new schema, never reset.
+  const [creatingSchema, setCreatingSchema] = React.useState(false);
+  const newSchema = creatingSchema || (!!schemas.data && schema !== "" && !schemas.data.includes(schema));
+
   React.useEffect(() => {
-    if (!schemas.data || schemas.data.includes(getValues("target_schema"))) return;
+    if (!schemas.data || creatingSchema || getValues("target_schema")) return;
     setValue("target_schema", preferredSchema(schemas.data), { shouldValidate: !!schemas.data.length });
-  }, [schemas.data, getValues, setValue]);
+  }, [schemas.data, creatingSchema, getValues, setValue]);
 
   const tableNames = tables.data?.map((t) => t.name) ?? [];
   const own = `${selectedId}/${schema}/${targetTable.trim().toLowerCase()}` === ownTable;
@@ -87,6 +96,7 @@ export function DestinationStep({
   function pickCredential(id: number) {
     setValue("credential_id", id, { shouldValidate: true, shouldDirty: true });
     setValue("target_schema", "");
+    setCreatingSchema(false);
     test.reset();
   }
 
@@ -170,24 +180,67 @@ export function DestinationStep({
               <ErrorMessage error={schemas.error} title="Could not list schemas" onRetry={() => void schemas.refetch()} />
             )}
             {schemas.data && (
-              <Controller
-                control={control}
-                name="target_schema"
-                render={({ field }) => (
-                  <Select value={field.value} onValueChange={(value) => field.onChange(value)}>
-                    <SelectTrigger id="target-schema" data-testid="schema-select" aria-invalid={errors.target_schema ? true : undefined}>
-                      <SelectValue placeholder="Pick a schema" />
-                    </SelectTrigger>
-                    <SelectContent>
-                      {schemas.data.map((name) => (
-                        <SelectItem key={name} value={name}>
-                          {name}
+              <div className="flex items-center gap-2">
+                <Controller
+                  control={control}
+                  name="target_schema"
+                  render={({ field }) => (
+                    <Select
+                      value={newSchema ? NEW_SCHEMA : field.value}
+                      onValueChange={(value) => {
+                        setCreatingSchema(value === NEW_SCHEMA);
+                        field.onChange(value === NEW_SCHEMA ? "" : value);
+                      }}
+                    >
+                      <SelectTrigger id="target-schema" data-testid="schema-select" aria-invalid={errors.target_schema ? true : undefined}>
+                        <SelectValue placeholder="Pick a schema" />
+                      </SelectTrigger>
+                      <SelectContent>
+                        {schemas.data.map((name) => (
+                          <SelectItem key={name} value={name}>
+                            {name}
+                          </SelectItem>
+                        ))}
+                        <SelectItem value={NEW_SCHEMA} data-testid="new-schema-option">
+                          New schema…
                         </SelectItem>
-                      ))}
-                    </SelectContent>
-                  </Select>
-                )}
-              />
+                      </SelectContent>
+                    </Select>
+                  )}
+                />
+                <Button
+                  variant="outline"
+                  size="icon"
+                  aria-label="Refresh the list of schemas"
+                  title="Refresh the list of schemas (one created elsewhere shows up; nothing else changes)"
+                  disabled={schemas.isFetching}
+                  onClick={() => void schemas.refetch()}
+                  data-testid="schemas-refresh"
+                >
+                  <RefreshCwIcon className={schemas.isFetching ? "animate-spin" : undefined} />
+                </Button>
+              </div>
+            )}
+            {newSchema && (
+              <>
+                <Label htmlFor="new-schema" className="sr-only">
+                  New schema name
+                </Label>
+                <Input
+                  id="new-schema"
+                  data-testid="new-schema-input"
+                  className="font-mono"
+                  placeholder="new_schema_name"
+                  value={schema}
+                  onChange={(event) => setValue("target_schema", event.target.value, { shouldValidate: true, shouldDirty: true })}
+                  aria-describedby="new-schema-help"
+                />
+                <p id="new-schema-help" className="text-xs text-muted-foreground">
+                  {schema && !IDENTIFIER.test(schema)
+                    ? "Use letters, digits and _ only, not starting with a digit."
+                    : "It does not exist yet: the first load creates it."}
+                </p>
+              </>
             )}
             <FieldError id="schema-error" message={errors.target_schema?.message} />
           </div>
@@ -236,25 +289,40 @@ export function DestinationStep({
                 {tables.data && tables.data.length === 0 && (
                   <p className="text-sm text-muted-foreground">There are no tables in {schema} yet: create a new one.</p>
                 )}
-                {tables.data && tables.data.length > 0 && (
-                  <Controller
-                    control={control}
-                    name="target_table"
-                    render={({ field }) => (
-                      <Select value={field.value} onValueChange={field.onChange}>
-                        <SelectTrigger id="target-table" data-testid="existing-table-select" className="font-mono">
-                          <SelectValue placeholder="Pick a table" />
-                        </SelectTrigger>
-                        <SelectContent>
-                          {tables.data.map((table) => (
-                            <SelectItem key={table.name} value={table.name} className="font-mono">
-                              {table.name}
-                            </SelectItem>
-                          ))}
-                        </SelectContent>
-                      </Select>
+                {tables.data && (
+                  <div className="flex items-center gap-2">
+                    {tables.data.length > 0 && (
+                      <Controller
+                        control={control}
+                        name="target_table"
+                        render={({ field }) => (
+                          <Select value={field.value} onValueChange={field.onChange}>
+                            <SelectTrigger id="target-table" data-testid="existing-table-select" className="font-mono">
+                              <SelectValue placeholder="Pick a table" />
+                            </SelectTrigger>
+                            <SelectContent>
+                              {tables.data.map((table) => (
+                                <SelectItem key={table.name} value={table.name} className="font-mono">
+                                  {table.name}
+                                </SelectItem>
+                              ))}
+                            </SelectContent>
+                          </Select>
+                        )}
+                      />
                     )}
-                  />
+                    <Button
+                      variant="outline"
+                      size="icon"
+                      aria-label="Refresh the list of tables"
+                      title="Refresh the list of tables"
+                      disabled={tables.isFetching}
+                      onClick={() => void tables.refetch()}
+                      data-testid="tables-refresh"
+                    >
+                      <RefreshCwIcon className={tables.isFetching ? "animate-spin" : undefined} />
+                    </Button>
+                  </div>
                 )}
               </>
             )}

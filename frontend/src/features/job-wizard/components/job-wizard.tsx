@@ -7,13 +7,15 @@
  *   navigation         wizard-back, wizard-next (buttons "Back" / "Next"), wizard-step-link-1..4
  *   destination        job-name-input, credential-select (Radix Select trigger; options are role=option by
  *                      credential name), test-credential-button, connection-test-result, new-credential-button,
- *                      schema-select, table-mode-new, table-mode-existing, table-name-input, existing-table-select
- *   mapping            column-mapping-editor, mapping-row-<sql_name>, mapping-include-<sql_name>,
+ *                      schema-select (its last option "New schema…" shows new-schema-input), schemas-refresh,
+ *                      table-mode-new, table-mode-existing, table-name-input, existing-table-select, tables-refresh
+ *   mapping            existing-table-columns, existing-column-<name> (an existing table's columns), mapping-problems,
+ *                      column-mapping-editor, mapping-row-<sql_name>, mapping-include-<sql_name>,
  *                      mapping-target-<sql_name>, mapping-type-<sql_name>, mapping-transforms-<sql_name>,
  *                      add-calculated-column, auto-match-button (existing table), reset-mapping-button (new table)
  *   load               strategy-INSERT | strategy-UPSERT | strategy-TRUNCATE_INSERT, upsert-key-<column>,
  *                      reject-mode-none | -count | -percent, reject-threshold-input, batch-size-input
- *   review             load-summary, ddl-preview, ddl-warnings
+ *   review             load-summary, ddl-preview (new table), existing-table-targets, new-schema-note, ddl-warnings
  *   submit             create-job-button ("Create job") → /jobs/:jobId,
  *                      create-and-execute-button ("Create & execute") → /runs/:runId
  *   editing a job      save-job-button ("Save changes") → /jobs/:jobId (PUT), save-and-execute-button
@@ -23,19 +25,21 @@
  */
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useQueryClient } from "@tanstack/react-query";
-import { ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
+import { AlertCircleIcon, ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
 import * as React from "react";
 import type { ComponentType } from "react";
 import { FormProvider, useForm } from "react-hook-form";
 import { useNavigate } from "react-router";
 import { toast } from "sonner";
 
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
 import { ErrorBoundary } from "@/components/ui/error-boundary";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { validateExpressionQueryOptions } from "@/lib/requests/validate-expression";
 import { getTableSchemaQueryOptions } from "@/features/job-wizard/api/get-table-schema";
+import { previewDdlQueryOptions } from "@/features/job-wizard/api/preview-ddl";
 import { getTablesQueryOptions } from "@/features/job-wizard/api/get-tables";
 import { DestinationStep, type RenderNewCredential } from "@/features/job-wizard/components/destination-step";
 import { LoadStep } from "@/features/job-wizard/components/load-step";
@@ -57,6 +61,32 @@ import { useCreateJob } from "@/lib/requests/create-job";
 import { useExecuteJob } from "@/lib/requests/execute-job";
 import { useUpdateJob } from "@/lib/requests/update-job";
 import type { JobRead, UploadedFileRead } from "@/types/api";
+
+/** A refused save, each problem once: the job API's 422 message repeats every problem in one line,
+ * so it is shown only when it says something the list does not. */
+function SaveError({ error, title }: { error: unknown; title: string }) {
+  const apiError = toApiError(error);
+  const problems = apiError.problems;
+  if (problems.length === 0) return <ErrorMessage error={error} title={title} />;
+  const repeats = problems.every((problem) => apiError.message.includes(problem.message));
+  return (
+    <Alert variant="destructive" data-testid="save-problems">
+      <AlertCircleIcon />
+      <AlertTitle>{title}</AlertTitle>
+      <AlertDescription>
+        {!repeats && <p>{apiError.message}</p>}
+        <ul className="list-disc pl-4">
+          {problems.map((problem, index) => (
+            <li key={index}>
+              {problem.field && <span className="font-mono">{problem.field}: </span>}
+              {problem.message}
+            </li>
+          ))}
+        </ul>
+      </AlertDescription>
+    </Alert>
+  );
+}
 
 /** Where a job writes, as one comparable key. */
 function tableKey(credentialId: number, schema: string, table: string): string {
@@ -157,6 +187,17 @@ export function JobWizard({
         form.setError("mappings", { message: `Fix the expression of “${row.target_column}”: ${checks[badIndex]!.error ?? "invalid"}` });
         return false;
       }
+      if (values.table_mode === "existing") {
+        // The server checks the mapping against the table as Create will: say it here, not on Create.
+        try {
+          await queryClient.fetchQuery(previewDdlQueryOptions(toJobCreate(values, file.id)));
+        } catch (error) {
+          const apiError = toApiError(error);
+          const messages = apiError.problems.length > 0 ? apiError.problems.map((p) => p.message) : [apiError.message];
+          form.setError("mappings", { type: "server", message: messages.join("\n") });
+          return false;
+        }
+      }
     }
     return true;
   }
@@ -231,7 +272,7 @@ export function JobWizard({
           </CardContent>
         </Card>
 
-        {saveJob.isError && <ErrorMessage error={saveJob.error} title={`The job could not be ${done}`} />}
+        {saveJob.isError && <SaveError error={saveJob.error} title={`The job could not be ${done}`} />}
 
         <div className="flex flex-wrap items-center justify-between gap-2">
           <Button variant="outline" onClick={() => goTo(step - 1)} disabled={step === 0 || busy} data-testid="wizard-back">

@@ -5,6 +5,7 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
 import { mappingProblems, type MappingEditorProps } from "@/lib/mapping-rows";
 import { useTableSchema } from "@/features/job-wizard/api/get-table-schema";
+import { ExistingTableColumns } from "@/features/job-wizard/components/existing-table-columns";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
 import type { UploadedFileRead } from "@/types/api";
 
@@ -12,9 +13,9 @@ import type { UploadedFileRead } from "@/types/api";
  * `MappingEditor` is the app layer's editor (the column-mapping feature). */
 export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; MappingEditor: ComponentType<MappingEditorProps> }) {
   const { control, formState } = useFormContext<WizardValues>();
-  const [credentialId, schema, tableMode, table] = useWatch({
+  const [credentialId, schema, tableMode, table, mappings] = useWatch({
     control,
-    name: ["credential_id", "target_schema", "table_mode", "target_table"],
+    name: ["credential_id", "target_schema", "table_mode", "target_table", "mappings"],
   });
   const existing = useTableSchema(tableMode === "existing" ? credentialId : null, schema, table);
 
@@ -23,11 +24,14 @@ export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; M
       <p className="text-sm text-muted-foreground">
         {tableMode === "new"
           ? `Each included column becomes a column of the new table ${schema}.${table}.`
-          : `Columns were matched by name to ${schema}.${table}; unmatched file columns are excluded.`}
+          : `Loads into the existing table ${schema}.${table}: file columns were matched to its columns by name (unmatched ones are excluded); the table is not altered.`}
       </p>
       {existing.isPending && tableMode === "existing" && <Skeleton className="h-40" />}
       {existing.isError && (
         <ErrorMessage error={existing.error} title={`Could not read the columns of ${schema}.${table}`} onRetry={() => void existing.refetch()} />
+      )}
+      {tableMode === "existing" && existing.data && (
+        <ExistingTableColumns table={existing.data} rows={mappings} />
       )}
       {(tableMode === "new" || existing.data) && (
         <Controller
@@ -46,9 +50,12 @@ export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; M
         />
       )}
       {formState.errors.mappings?.message && (
-        <p className="text-sm text-destructive" role="alert">
-          {formState.errors.mappings.message}
-        </p>
+        // Several problems (the server's check of an existing table) arrive one per line.
+        <ul className="list-disc pl-4 text-sm text-destructive" role="alert" data-testid="mapping-problems">
+          {formState.errors.mappings.message.split("\n").map((message) => (
+            <li key={message}>{message}</li>
+          ))}
+        </ul>
       )}
     </div>
   );
