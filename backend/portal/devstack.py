@@ -125,7 +125,8 @@ class EmbeddedPostgres:
     folders above ``data_dir`` to traversal.
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, logger: logging.Logger) -> None:
+        self.log = logger
         with warnings.catch_warnings():
             # pgserver looks up a runtime folder on import, which we do not use; it warns without one.
             warnings.simplefilter("ignore")
@@ -220,7 +221,7 @@ class EmbeddedPostgres:
         except psutil.Error:
             leftover = False
         if leftover:
-            log.warning("stopping a PostgreSQL server left running on %s (pid %d)", self.data_dir, pid)
+            self.log.warning("stopping a PostgreSQL server left running on %s (pid %d)", self.data_dir, pid)
             process.send_signal(signal.SIGINT)  # fast shutdown
             try:
                 process.wait(_STOP_GRACE_SECONDS)
@@ -265,9 +266,12 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self._services: dict[str, _Service] = {}
-        self.embedded_db = (
-            EmbeddedPostgres(config.airflow_db_dir) if config.airflow_database_url is None else None
-        )
+        # Its own logger, so each stack's devstack.log holds only its own restarts (tests run several);
+        # records still reach the module logger, which main() prints.
+        self.log = log.getChild(f"stack{id(self)}")
+        self.log.setLevel(logging.INFO)
+        embedded = config.airflow_database_url is None
+        self.embedded_db = EmbeddedPostgres(config.airflow_db_dir, self.log) if embedded else None
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -432,7 +436,7 @@ class Stack:
             delay = min(_BACKOFF_FIRST_SECONDS * 2**service.failures_in_a_row, _BACKOFF_MAX_SECONDS)
             service.failures_in_a_row += 1
             service.restart_at = now + delay
-            log.warning(
+            self.log.warning(
                 "%s exited (code %s) after %.0f s; restarting in %.0f s (restart %d)\n%s",
                 service.name,
                 process.returncode,
@@ -445,7 +449,8 @@ class Stack:
             self._stop([service])
             self._spawn(service)
             service.restarts += 1
-            log.warning("%s restarted (pid %d)", service.name, service.process.pid if service.process else 0)
+            assert service.process is not None
+            self.log.warning("%s restarted (pid %d)", service.name, service.process.pid)
 
     def _raise_if_dead(self) -> None:
         dead = self.dead_services()
@@ -457,12 +462,11 @@ class Stack:
         if self._log_handler is None:
             self._log_handler = logging.FileHandler(self.config.log_dir / "devstack.log")
             self._log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-            log.addHandler(self._log_handler)
-            log.setLevel(logging.INFO)
+            self.log.addHandler(self._log_handler)
 
     def _close_log(self) -> None:
         if self._log_handler is not None:
-            log.removeHandler(self._log_handler)
+            self.log.removeHandler(self._log_handler)
             self._log_handler.close()
             self._log_handler = None
 

@@ -144,6 +144,19 @@ def test_celery_mode_has_no_embedded_database(tmp_path: Path) -> None:
     assert stack._airflow_env()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("127.0.0.1/x")
 
 
+def test_each_stack_logs_its_restarts_to_its_own_file(tmp_path: Path) -> None:
+    first, second = Stack(config(tmp_path / "first")), Stack(config(tmp_path / "second"))
+    for stack in (first, second):
+        stack.config.log_dir.mkdir(parents=True)
+        stack._open_log()
+    first.log.warning("scheduler exited (code 1)")
+    for stack in (first, second):
+        stack._close_log()
+
+    assert "scheduler exited" in (first.config.log_dir / "devstack.log").read_text()
+    assert (second.config.log_dir / "devstack.log").read_text() == ""
+
+
 # ---- a real stack, as make run starts it -------------------------------------------------------
 
 BOUND = 180.0  # seconds; a bound for slow machines, not an expectation
