@@ -241,7 +241,7 @@ def coerce(values: pa.Array, to: ColumnType, decimal: str = ".", limit: NumericL
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         return parse_text(values.cast(pa.string()), to, decimal, limit)
     if to is ColumnType.NUMERIC:
-        if pa.types.is_decimal(values.type) and limit is None:
+        if pa.types.is_decimal(values.type) and _within(values.type, limit):
             return _checked(values, values, "")
         # Through text: exact for integers and decimals, shortest round-trip text for floats.
         return _parse_numeric(values, pc.cast(values, pa.string()), limit)
@@ -249,6 +249,14 @@ def coerce(values: pa.Array, to: ColumnType, decimal: str = ".", limit: NumericL
     if values.type == target:
         return _checked(values, values, "")
     return _checked(values, cast_each(values, target), f"cannot be converted to {to.value}")
+
+
+def _within(decimal_type: pa.Decimal128Type, limit: NumericLimit | None) -> bool:
+    """Every value of this decimal type fits DECIMAL(limit) as it is."""
+    if limit is None:
+        return True
+    whole = int(decimal_type.precision) - int(decimal_type.scale)
+    return int(decimal_type.scale) <= limit.scale and whole <= limit.precision - limit.scale
 
 
 def _fast_cast(

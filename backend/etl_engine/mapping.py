@@ -7,17 +7,19 @@ destination's limits, then drop the rows where anything failed and describe them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .conversion import NumericLimit, Parsed, coerce, parse_source
+from .ddl import declared_numeric
 from .errors import InvalidJobSpec
 from .progress import RejectedRow
 from .readers.csv import RawBatch
-from .spec import ColumnSpec, ColumnType, JobSpec, SourceColumn
+from .spec import ColumnSpec, ColumnType, DestinationKind, JobSpec, SourceColumn
 from .transforms.columns import apply_transform
 from .transforms.expressions import evaluate, referenced_names
 from .validation import check_source_columns
@@ -32,11 +34,53 @@ class Check:
     parsed: Parsed
 
 
+# Where a new table's column goes when a late value does not fit its inferred type.
+_WIDER: dict[ColumnType, tuple[ColumnType, ...]] = {
+    ColumnType.INTEGER: (ColumnType.BIGINT, ColumnType.NUMERIC, ColumnType.TEXT),
+    ColumnType.BIGINT: (ColumnType.NUMERIC, ColumnType.TEXT),
+    ColumnType.NUMERIC: (ColumnType.NUMERIC, ColumnType.TEXT),
+    ColumnType.FLOAT: (ColumnType.TEXT,),
+    ColumnType.BOOLEAN: (ColumnType.TEXT,),
+    ColumnType.DATE: (ColumnType.TIMESTAMP, ColumnType.TEXT),
+    ColumnType.TIMESTAMP: (ColumnType.TEXT,),
+    ColumnType.TIMESTAMPTZ: (ColumnType.TEXT,),
+}
+_INTEGER_DIGITS = {ColumnType.INTEGER: 10, ColumnType.BIGINT: 19}
+
+
+@dataclass
+class Widening:
+    """Column `index` of the mapping becomes `column` (wider) from record `line` on."""
+
+    index: int
+    column: ColumnSpec
+    from_type: ColumnType
+    line: int
+
+
 class BatchMapper:
-    def __init__(self, spec: JobSpec, numeric_limit: NumericLimit | None, text_max_bytes: int | None):
+    """`widen`, given for a new table, is called with each Widening before the batch that needs
+    it is mapped: a column mapped as the file has it (no transform, no expression) then takes a
+    late value that breaks its type by growing wider (INTEGER -> BIGINT -> NUMERIC -> TEXT, DATE ->
+    TIMESTAMP -> TEXT) instead of rejecting the row."""
+
+    def __init__(
+        self,
+        spec: JobSpec,
+        numeric_limit: NumericLimit | None,
+        text_max_bytes: int | None,
+        *,
+        column_limits: list[NumericLimit | None] | None = None,
+        kind: DestinationKind = "postgres",
+        widen: Callable[[Widening], None] | None = None,
+    ):
         self.spec = spec
+        self.columns = list(spec.columns)
         self.numeric_limit = numeric_limit
+        self.limits = column_limits or [numeric_limit for _ in spec.columns]
         self.text_max_bytes = text_max_bytes
+        self.kind = kind
+        self.widen = widen
         self.sources: dict[str, SourceColumn] = {c.sql_name: c for c in spec.source_columns}
         needed: set[str] = set()
         for column in spec.columns:
@@ -58,6 +102,16 @@ class BatchMapper:
 
     def map(self, raw: RawBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
         """The destination batch (rejected rows removed) and the rejected rows."""
+        while True:
+            result, rejected = self._map(raw)
+            widenings = self._widenings(raw, rejected) if rejected and self.widen else []
+            if not widenings:
+                return result, rejected
+            assert self.widen is not None
+            for widening in widenings:
+                self.widen(widening)
+
+    def _map(self, raw: RawBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
         batch = raw.batch
         checks: list[Check] = []
         typed: dict[str, pa.Array] = {}
@@ -66,15 +120,96 @@ class BatchMapper:
             parsed = parse_source(text, self.sources[name], self.spec.csv)
             typed[name] = parsed.array
             checks.append(Check(self.sources[name].name, text, parsed))
-        arrays = [self._column(column, typed, batch.num_rows, checks) for column in self.spec.columns]
-        result = pa.RecordBatch.from_arrays(arrays, names=[c.target for c in self.spec.columns])
+        arrays = [
+            self._column(column, limit, typed, batch.num_rows, checks)
+            for column, limit in zip(self.columns, self.limits, strict=True)
+        ]
+        result = pa.RecordBatch.from_arrays(arrays, names=[c.target for c in self.columns])
         rejected = _any_invalid([check.parsed.invalid for check in checks], batch.num_rows)
         if rejected is None:
             return result, []
         return result.filter(pc.invert(rejected)), self._describe(raw, checks, rejected)
 
+    def _widenings(self, raw: RawBatch, rejected: list[RejectedRow]) -> list[Widening]:
+        """For each column that rejected rows and may widen, the narrowest wider type taking all of
+        this batch's values (applied to the mapper's own state here)."""
+        failed = {row.column for row in rejected}
+        found = []
+        for index, column in enumerate(self.columns):
+            source = self.sources.get(column.source or "")
+            if (
+                source is None
+                or not self._widenable(column, source)
+                or not failed & {source.name, column.target}
+            ):
+                continue
+            text = raw.batch.column(source.sql_name)
+            before = parse_source(text, source, self.spec.csv)
+            coerced = coerce(before.array, column.type, ".", self.limits[index])
+            invalid = pc.or_(pc.fill_null(before.invalid, False), pc.fill_null(coerced.invalid, False))
+            if not pc.any(invalid).as_py():
+                continue
+            wider = self._wider(text, source, column)
+            if wider is None:
+                continue
+            new_source, new_column, limit = wider
+            line = raw.line_number(int(pc.index(invalid, True).as_py()))
+            self.sources[source.sql_name] = new_source
+            self.columns[index], self.limits[index] = new_column, limit
+            found.append(Widening(index, new_column, column.type, line))
+        return found
+
+    def _widenable(self, column: ColumnSpec, source: SourceColumn) -> bool:
+        uses = [
+            c
+            for c in self.columns
+            if c.source == source.sql_name
+            or (c.expression and source.sql_name in referenced_names(c.expression))
+        ]
+        return (
+            uses == [column]
+            and not column.expression
+            and not column.transforms
+            and column.type is source.type
+            and column.target not in self.keys
+        )
+
+    def _wider(
+        self, text: pa.Array, source: SourceColumn, column: ColumnSpec
+    ) -> tuple[SourceColumn, ColumnSpec, NumericLimit | None] | None:
+        for candidate in _WIDER.get(source.type, ()):
+            if candidate is ColumnType.TIMESTAMP and source.format is not None:
+                continue  # a format written for dates: the times go to TEXT
+            trial = replace(source, type=candidate, precision=None, scale=None)
+            if candidate is ColumnType.TEXT:
+                trial.format = None
+            parsed = parse_source(text, trial, self.spec.csv)
+            if parsed.invalid_count():
+                continue
+            limit: NumericLimit | None = None
+            if candidate is ColumnType.NUMERIC:
+                decimal_type = parsed.array.type
+                scale = max(decimal_type.scale, source.scale or 0)
+                whole = max(
+                    decimal_type.precision - decimal_type.scale,
+                    (source.precision or 0) - (source.scale or 0),
+                    _INTEGER_DIGITS.get(source.type, 0),
+                )
+                limit = declared_numeric(self.kind, whole + scale, scale)
+                if limit is None:
+                    continue
+                trial.precision, trial.scale = whole + scale, scale
+            widened = replace(column, type=candidate, precision=trial.precision, scale=trial.scale)
+            return trial, widened, limit if candidate is ColumnType.NUMERIC else self.numeric_limit
+        return None
+
     def _column(
-        self, column: ColumnSpec, typed: dict[str, pa.Array], rows: int, checks: list[Check]
+        self,
+        column: ColumnSpec,
+        limit: NumericLimit | None,
+        typed: dict[str, pa.Array],
+        rows: int,
+        checks: list[Check],
     ) -> pa.Array:
         if column.expression:
             values, current = evaluate(column.expression, typed, self.sources, rows)
@@ -85,7 +220,7 @@ class BatchMapper:
             parsed, current = apply_transform(values, current, transform)
             checks.append(Check(column.target, values, parsed))
             values = parsed.array
-        parsed = coerce(values, column.type, ".", self.numeric_limit)
+        parsed = coerce(values, column.type, ".", limit)
         checks.append(Check(column.target, values, parsed))
         values = parsed.array
         if column.type is ColumnType.TEXT and self.text_max_bytes is not None:

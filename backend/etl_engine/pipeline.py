@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
+from .ddl import column_sql_type, with_source_precision
 from .destinations import open_destination
 from .errors import (
     DestinationUnreachable,
@@ -16,7 +18,7 @@ from .errors import (
     RejectThresholdExceeded,
     RunCancelled,
 )
-from .mapping import BatchMapper
+from .mapping import BatchMapper, Widening
 from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
 from .readers.csv import CsvBatchReader
 from .spec import JobSpec
@@ -28,6 +30,8 @@ def run_job(spec: JobSpec, reporter: Reporter) -> RunResult:
     """Load `spec.source_path` into the destination. Raises an EngineError subclass on failure,
     after which the target is exactly as it was; calling again with the same run_id is safe."""
     _check_spec(spec)
+    # NUMERIC columns mapped as the file has them are declared with its precision and scale.
+    spec = replace(spec, columns=with_source_precision(spec.columns, spec.source_columns))
     destination = open_destination(spec.destination)
     try:
         return _run(spec, reporter, destination)
@@ -59,7 +63,31 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
                 time.monotonic() - started,
             )
         writer.prepare()
-        mapper = BatchMapper(spec, writer.numeric_limit, writer.text_max_bytes)
+        writing: deque[Future[None]] = deque()
+
+        def widen(change: Widening) -> None:
+            while writing:  # staged rows are rewritten with the new type: no write may be in flight
+                writing.popleft().result()
+            writer.widen(change.index, change.column)
+            reporter.log(
+                "column_widened",
+                column=change.column.target,
+                from_type=change.from_type.value,
+                to_type=column_sql_type(
+                    writer.kind, change.column.type, writer.column_limits()[change.index]
+                ),
+                line=change.line,
+            )
+
+        new_table = not writer.target_exists and spec.load.create_table and spec.load.widen_types
+        mapper = BatchMapper(
+            spec,
+            writer.numeric_limit,
+            writer.text_max_bytes,
+            column_limits=writer.column_limits(),
+            kind=writer.kind,
+            widen=widen if new_table else None,
+        )
         counts = _Counts()
         column_names = [c.sql_name for c in spec.source_columns]
         # Writes run in threads while the next batch is parsed: the CSV reader, Arrow kernels and
@@ -68,7 +96,6 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
             CsvBatchReader(spec.source_path, spec.csv, column_names, spec.load.batch_size) as reader,
             ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool,
         ):
-            writing: deque[Future[None]] = deque()
             throttle = Throttle(spec.load.max_rows_per_second, reporter.cancelled)
             for raw in reader:
                 if reporter.cancelled():

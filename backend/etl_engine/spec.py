@@ -125,6 +125,9 @@ class LoadSpec:
     batch_size: int = 100_000
     reject_threshold_count: int | None = None
     reject_threshold_percent: float | None = None
+    # A new table's column whose late values break its type grows wider (INTEGER -> BIGINT ->
+    # NUMERIC -> TEXT, DATE -> TIMESTAMP -> TEXT) instead of rejecting them; False: reject.
+    widen_types: bool = True
     # None: as fast as it goes; else the load waits between batches to stay at or under this rate.
     max_rows_per_second: int | None = None
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from ..conversion import NumericLimit
-from ..ddl import create_table_sql
+from ..ddl import column_sql_type, create_table_sql, declared_numeric
 from ..errors import DuplicateKeys, LoadFailed, ReconciliationFailed, SchemaMismatch
 from ..identifiers import qualified_name, quote_identifier
 from ..spec import ColumnSpec, ColumnType, DestinationConfig, DestinationKind, LoadSpec
@@ -339,15 +339,49 @@ class Writer(ABC):
         if not self.target_exists and not self.load.create_table:
             raise SchemaMismatch(f"table {self.load.schema}.{self.load.table} does not exist")
         self._drop_stage()
+        self.execute(self._staging_sql(self.stage))
+        self._commit()
+
+    def _staging_sql(self, name: str) -> str:
         new_table = not self.target_exists and self.load.strategy != "UPSERT"
+        return create_table_sql(
+            self.load.schema, name, self._shape(), self.kind, unlogged=self.unlogged_staging and not new_table
+        )
+
+    def _shape(self) -> list[tuple[str, ColumnType, NumericLimit | None]]:
+        return [
+            (c.target, c.type, limit) for c, limit in zip(self.columns, self.column_limits(), strict=True)
+        ]
+
+    def column_limits(self) -> list[NumericLimit | None]:
+        """Per column, the widest number it holds: a new table's NUMERIC columns are declared with
+        the file's scale (ddl.declared_numeric); otherwise the destination's limit."""
+        if self.target_exists:
+            return [self.numeric_limit for _ in self.columns]
+        return [declared_numeric(self.kind, c.precision, c.scale) or self.numeric_limit for c in self.columns]
+
+    def widen(self, index: int, column: ColumnSpec) -> None:
+        """Give staging column `index` the wider type of `column` (a new table only), keeping the rows
+        staged so far: copied, cast, into a staging table of the new shape that takes the old's name."""
+        assert not self.target_exists, "only a new table's columns are widened"
+        old = self.staging
+        self.columns[index] = column
+        wider = self.stage + "_w"
+        self.execute(f"DROP TABLE IF EXISTS {qualified_name(self.load.schema, wider)}")
+        self.execute(self._staging_sql(wider))
+        names = ", ".join(quote_identifier(c.target) for c in self.columns)
+        values = ", ".join(
+            f"CAST({quote_identifier(c.target)} AS {column_sql_type(self.kind, c.type, limit)})"
+            if position == index
+            else quote_identifier(c.target)
+            for position, (c, limit) in enumerate(zip(self.columns, self.column_limits(), strict=True))
+        )
         self.execute(
-            create_table_sql(
-                self.load.schema,
-                self.stage,
-                [(c.target, c.type) for c in self.columns],
-                self.kind,
-                unlogged=self.unlogged_staging and not new_table,
-            )
+            f"INSERT INTO {qualified_name(self.load.schema, wider)} ({names}) SELECT {values} FROM {old}"
+        )
+        self.execute(f"DROP TABLE {old}")
+        self.execute(
+            f"ALTER TABLE {qualified_name(self.load.schema, wider)} RENAME TO {quote_identifier(self.stage)}"
         )
         self._commit()
 
@@ -423,11 +457,7 @@ class Writer(ABC):
             if self.load.strategy == "UPSERT":
                 self.execute(
                     create_table_sql(
-                        self.load.schema,
-                        self.load.table,
-                        [(c.target, c.type) for c in self.columns],
-                        self.kind,
-                        self.load.upsert_keys,
+                        self.load.schema, self.load.table, self._shape(), self.kind, self.load.upsert_keys
                     )
                 )
                 return self.execute_count(

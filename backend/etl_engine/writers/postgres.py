@@ -112,6 +112,11 @@ class PostgresWriter(Writer):
             bulk.finish()
         return super().commit(rows_read, rows_rejected, rows_filtered)
 
+    def widen(self, index: int, column: ColumnSpec) -> None:
+        for bulk in self._bulks:  # their open COPY transactions would block the rewrite of staging
+            bulk.finish()
+        super().widen(index, column)
+
     def abandon_writes(self) -> None:
         self._close_bulks()  # closing an ADBC connection rolls its COPY transaction back
 

@@ -72,7 +72,8 @@ def test_rows_that_break_the_inferred_type_are_rejected_with_line_and_reason(
     profile = e.profile_csv(path)
     profile.columns[0].type = e.ColumnType.INTEGER
     profile.columns[2].type = e.ColumnType.DATE
-    spec = make_spec(path, destination, profile=profile, reject_threshold_count=5)
+    # widen_types=False: the types are the user's choice, not to be widened (test_widening.py)
+    spec = make_spec(path, destination, profile=profile, reject_threshold_count=5, widen_types=False)
     result = e.run_job(spec, reporter)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
         "COMPLETED_WITH_REJECTS",
@@ -97,10 +98,16 @@ def test_rejects_over_the_threshold_fail_the_run_and_load_nothing(
     profile = e.profile_csv(path)
     profile.columns[0].type = e.ColumnType.INTEGER
     with pytest.raises(e.RejectThresholdExceeded, match="2 rejected rows exceed the limit of 1"):
-        e.run_job(make_spec(path, destination, profile=profile, reject_threshold_count=1), reporter)
+        e.run_job(
+            make_spec(path, destination, profile=profile, reject_threshold_count=1, widen_types=False),
+            reporter,
+        )
     assert not table_exists(destination, "target")
     with pytest.raises(e.RejectThresholdExceeded, match=r"\(1.96%\) exceed the limit of 1.5%"):
-        e.run_job(make_spec(path, destination, profile=profile, reject_threshold_percent=1.5), reporter)
+        e.run_job(
+            make_spec(path, destination, profile=profile, reject_threshold_percent=1.5, widen_types=False),
+            reporter,
+        )
     assert not table_exists(destination, "target")
     assert [t.name for t in e.open_destination(destination).list_tables(schema_of(destination))] == []
 
@@ -112,8 +119,11 @@ def test_default_threshold_is_zero_and_at_the_limit_the_run_completes_with_rejec
     profile = e.profile_csv(path)
     profile.columns[0].type = e.ColumnType.INTEGER
     with pytest.raises(e.RejectThresholdExceeded):
-        e.run_job(make_spec(path, destination, profile=profile), reporter)
-    result = e.run_job(make_spec(path, destination, profile=profile, reject_threshold_percent=34.0), reporter)
+        e.run_job(make_spec(path, destination, profile=profile, widen_types=False), reporter)
+    result = e.run_job(
+        make_spec(path, destination, profile=profile, reject_threshold_percent=34.0, widen_types=False),
+        reporter,
+    )
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("COMPLETED_WITH_REJECTS", 2, 1)
 
 
