@@ -87,6 +87,8 @@ export function job(overrides: Partial<JobRead> = {}): JobRead {
     reject_threshold_percent: null,
     max_retries: 0,
     retry_delay_seconds: 60,
+    max_rows_per_second: null,
+    allow_concurrent_runs: false,
     mappings: [],
     ddl: null,
     created_at: "2026-11-23T12:00:00Z",

@@ -5,6 +5,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { RadioGroup, RadioGroupItem } from "@/components/ui/radio-group";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
+import { OVERLAP_EFFECT } from "@/lib/run-overlap";
 import { cn } from "@/lib/utils";
 import type { LoadStrategy } from "@/types/api";
 
@@ -28,7 +29,8 @@ function FieldError({ message }: { message?: string }) {
   return message ? <p className="text-xs text-destructive">{message}</p> : null;
 }
 
-/** Step 3: how rows land (strategy and keys), how many bad rows are tolerated, batch size and retries. */
+/** Step 3: how rows land (strategy and keys), how many bad rows are tolerated, batch size, pace,
+ * retries and whether runs may overlap. */
 export function LoadStep() {
   const { control, register, formState } = useFormContext<WizardValues>();
   const errors = formState.errors;
@@ -162,9 +164,9 @@ export function LoadStep() {
 
       <section aria-labelledby="tuning-heading" className="flex flex-col gap-3">
         <h3 id="tuning-heading" className="font-medium">
-          Batches and retries
+          Batches, pace and retries
         </h3>
-        <div className="grid gap-4 sm:grid-cols-3">
+        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           <div className="flex flex-col gap-1.5">
             <Label htmlFor="batch-size">Rows per batch</Label>
             <Input id="batch-size" data-testid="batch-size-input" type="number" min={1000} step={1000} {...register("batch_size", { valueAsNumber: true })} />
@@ -180,7 +182,47 @@ export function LoadStep() {
             <Input id="retry-delay" type="number" min={0} {...register("retry_delay_seconds", { valueAsNumber: true })} />
             <FieldError message={errors.retry_delay_seconds?.message} />
           </div>
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor="max-rows-per-second">Max rows per second</Label>
+            <Input
+              id="max-rows-per-second"
+              data-testid="max-rows-per-second-input"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="No limit"
+              aria-describedby="max-rows-per-second-hint"
+              {...register("max_rows_per_second", { setValueAs: nullableNumber })}
+            />
+            <p id="max-rows-per-second-hint" className="text-xs text-muted-foreground">
+              Slows the load down to spare a busy destination. Empty: as fast as it goes.
+            </p>
+            <FieldError message={errors.max_rows_per_second?.message} />
+          </div>
         </div>
+        <Controller
+          control={control}
+          name="allow_concurrent_runs"
+          render={({ field }) => (
+            <div className="flex items-start gap-2">
+              <Checkbox
+                id="allow-concurrent-runs"
+                data-testid="allow-concurrent-runs"
+                checked={field.value}
+                onCheckedChange={(checked) => field.onChange(checked === true)}
+                className="mt-0.5"
+              />
+              <Label htmlFor="allow-concurrent-runs" className="flex flex-col items-start gap-1 font-normal">
+                <span>Allow a new run while one is still going</span>
+                <span className="text-sm text-muted-foreground">
+                  {field.value
+                    ? `Runs may overlap: ${OVERLAP_EFFECT[strategy]}.`
+                    : "Off: Execute on a running job shows the run in progress instead of starting another, and a schedule skips its turn."}
+                </span>
+              </Label>
+            </div>
+          )}
+        />
       </section>
     </div>
   );

@@ -16,6 +16,8 @@ const base: JobCreate = {
   reject_threshold_percent: null,
   max_retries: 0,
   retry_delay_seconds: 60,
+  max_rows_per_second: null,
+  allow_concurrent_runs: false,
   mappings: [
     { source_column: "id", target_column: "id", target_type: "INTEGER", include: true, transforms: [], expression: null },
     { source_column: "x", target_column: "x", target_type: "TEXT", include: false, transforms: [], expression: null },
@@ -48,9 +50,9 @@ describe("describeLoad", () => {
   });
 
   it("states the reject threshold", () => {
-    expect(describeLoad({ ...base, reject_threshold_percent: 2.5 }, 10).at(-1)).toMatch(/more than 2.5% of rows are rejected/);
-    expect(describeLoad({ ...base, reject_threshold_count: 1000 }, 10).at(-1)).toMatch(/more than 1,000 are rejected/);
-    expect(describeLoad(base, 10).at(-1)).toMatch(/single row .* fails the run, and nothing is loaded/);
+    expect(describeLoad({ ...base, reject_threshold_percent: 2.5 }, 10).at(-2)).toMatch(/more than 2.5% of rows are rejected/);
+    expect(describeLoad({ ...base, reject_threshold_count: 1000 }, 10).at(-2)).toMatch(/more than 1,000 are rejected/);
+    expect(describeLoad(base, 10).at(-2)).toMatch(/single row .* fails the run, and nothing is loaded/);
   });
 });
 
@@ -59,5 +61,24 @@ describe("tableNameFromFilename", () => {
     expect(tableNameFromFilename("Sales Q1 (final).csv")).toBe("sales_q1_final");
     expect(tableNameFromFilename("2024-orders.csv.gz")).toBe("t_2024_orders");
     expect(tableNameFromFilename("###.tsv")).toBe("imported_data");
+  });
+
+  it("says how a rows-per-second cap paces the load and what it means for this file", () => {
+    expect(describeLoad({ ...base, max_rows_per_second: 1000 }, 90_000)).toContain(
+      "The load reads at most 1,000 rows per second, so this file takes at least 1m 30s.",
+    );
+    expect(describeLoad(base, 10).some((sentence) => sentence.includes("per second"))).toBe(false);
+  });
+
+  it("says whether runs may overlap, and what an overlapping run does with the strategy", () => {
+    expect(describeLoad(base, 10).at(-1)).toBe(
+      "One run at a time: executing the job while a run is going shows that run instead of starting another.",
+    );
+    expect(describeLoad({ ...base, allow_concurrent_runs: true }, 10).at(-1)).toBe(
+      "Runs may overlap: each run appends the file's rows again, so the table gets them once per run.",
+    );
+    expect(
+      describeLoad({ ...base, allow_concurrent_runs: true, strategy: "UPSERT", upsert_keys: ["id"] }, 10).at(-1),
+    ).toBe("Runs may overlap: each run merges the same rows on the keys, so the table holds each row once.");
   });
 });

@@ -1,4 +1,5 @@
-import { formatNumber } from "@/lib/format";
+import { formatDuration, formatNumber } from "@/lib/format";
+import { OVERLAP_EFFECT } from "@/lib/run-overlap";
 import type { JobCreate } from "@/types/api";
 
 function quoteList(names: string[]): string {
@@ -55,6 +56,16 @@ export function describeLoad(job: JobCreate, rowEstimate: number | null): string
   } else {
     sentences.push("A single row with a value that cannot be converted fails the run, and nothing is loaded.");
   }
+  const cap = job.max_rows_per_second;
+  if (cap != null) {
+    const least = rowEstimate === null ? "" : `, so this file takes at least ${formatDuration(rowEstimate / cap)}`;
+    sentences.push(`The load reads at most ${formatNumber(cap)} rows per second${least}.`);
+  }
+  sentences.push(
+    job.allow_concurrent_runs
+      ? `Runs may overlap: ${OVERLAP_EFFECT[job.strategy ?? "INSERT"]}.`
+      : "One run at a time: executing the job while a run is going shows that run instead of starting another.",
+  );
   return sentences;
 }
 

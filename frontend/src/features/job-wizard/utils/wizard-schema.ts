@@ -30,6 +30,14 @@ export const wizardSchema = z
       .max(1_000_000, "At most 1,000,000 rows."),
     max_retries: z.number({ error: "Enter a number." }).int().min(0).max(10, "At most 10."),
     retry_delay_seconds: z.number({ error: "Enter seconds." }).int().min(0).max(3600, "At most an hour."),
+    // null: no cap (an empty field).
+    max_rows_per_second: z
+      .number({ error: "Enter rows per second, or leave empty for no limit." })
+      .int("Whole rows only.")
+      .min(1, "At least 1 row per second.")
+      .max(10_000_000, "At most 10,000,000 rows per second.")
+      .nullable(),
+    allow_concurrent_runs: z.boolean(),
   })
   .superRefine((values, ctx) => {
     if (values.table_mode === "new") {
@@ -76,6 +84,8 @@ export const STEP_FIELDS: WizardField[][] = [
     "batch_size",
     "max_retries",
     "retry_delay_seconds",
+    "max_rows_per_second",
+    "allow_concurrent_runs",
   ],
   [],
 ];
@@ -110,6 +120,8 @@ export function initialValues(file: UploadedFileRead, mappings: MappingRow[]): W
     batch_size: 100_000,
     max_retries: 0,
     retry_delay_seconds: 60,
+    max_rows_per_second: null,
+    allow_concurrent_runs: false,
   };
 }
 
@@ -133,6 +145,8 @@ export function valuesFromJob(job: JobRead, file: UploadedFileRead): WizardValue
     batch_size: job.batch_size,
     max_retries: job.max_retries,
     retry_delay_seconds: job.retry_delay_seconds,
+    max_rows_per_second: job.max_rows_per_second ?? null,
+    allow_concurrent_runs: job.allow_concurrent_runs,
   };
 }
 
@@ -153,6 +167,8 @@ export function toJobCreate(values: WizardValues, fileId: string): JobCreate {
     reject_threshold_percent: values.reject_mode === "percent" ? values.reject_threshold_percent : null,
     max_retries: values.max_retries,
     retry_delay_seconds: values.retry_delay_seconds,
+    max_rows_per_second: values.max_rows_per_second,
+    allow_concurrent_runs: values.allow_concurrent_runs,
     mappings: toColumnMappings(values.mappings),
   };
 }

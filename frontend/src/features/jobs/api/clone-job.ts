@@ -35,6 +35,8 @@ export function copyOf(job: JobRead): JobCreate {
     reject_threshold_percent: job.reject_threshold_percent ?? null,
     max_retries: job.max_retries,
     retry_delay_seconds: job.retry_delay_seconds,
+    max_rows_per_second: job.max_rows_per_second ?? null,
+    allow_concurrent_runs: job.allow_concurrent_runs,
     mappings: mappingsOf(job),
   };
 }

@@ -20,6 +20,7 @@ import { ReplaceFileDialog } from "@/features/jobs/components/replace-file-dialo
 import { STRATEGY_LABEL, strategyInWords } from "@/features/jobs/utils/strategy";
 import { toApiError } from "@/lib/api-client";
 import { formatNumber } from "@/lib/format";
+import { OVERLAP_EFFECT } from "@/lib/run-overlap";
 import { useJob } from "@/lib/requests/get-job";
 import type { JobRead } from "@/types/api";
 
@@ -64,7 +65,7 @@ function JobDetail({ job }: { job: JobRead }) {
         description={job.description ?? undefined}
         actions={
           <>
-            <ExecuteJobButton jobId={job.id} jobName={job.name} />
+            <ExecuteJobButton job={job} />
             <Button variant="outline" asChild>
               <Link to={`/jobs/${job.id}/edit`} data-testid="edit-job-button">
                 <PencilIcon />
@@ -139,6 +140,12 @@ function JobDetail({ job }: { job: JobRead }) {
                 <Fact label="Batch size">{formatNumber(job.batch_size)} rows</Fact>
                 <Fact label="Retries">
                   {job.max_retries === 0 ? "None" : `${job.max_retries}, ${job.retry_delay_seconds}s apart`}
+                </Fact>
+                <Fact label="Pace">
+                  {job.max_rows_per_second == null ? "No limit" : `At most ${formatNumber(job.max_rows_per_second)} rows per second`}
+                </Fact>
+                <Fact label="Overlapping runs">
+                  {job.allow_concurrent_runs ? `Allowed: ${OVERLAP_EFFECT[job.strategy]}` : "One run at a time"}
                 </Fact>
               </dl>
             </CardContent>

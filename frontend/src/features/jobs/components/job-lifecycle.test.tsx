@@ -84,6 +84,8 @@ describe("a job's edit, clone and file replacement", () => {
       reject_threshold_percent: null,
       max_retries: 0,
       retry_delay_seconds: 60,
+      max_rows_per_second: null,
+      allow_concurrent_runs: false,
       mappings: expectedMappings,
     });
   });

@@ -79,7 +79,7 @@ export function JobsPage() {
                   </TableCell>
                   <TableCell className="hidden whitespace-nowrap lg:table-cell">{formatDateTime(job.updated_at)}</TableCell>
                   <TableCell className="pr-4 text-right">
-                    <ExecuteJobButton jobId={job.id} jobName={job.name} size="sm" variant="outline" />
+                    <ExecuteJobButton job={job} size="sm" variant="outline" />
                   </TableCell>
                 </TableRow>
               ))}
