@@ -35,6 +35,13 @@ _CONTROL = "\x80-\x9f"
 _ODD_WESTERN = re.compile(f"[{_CONTROL}ŠšŽžŸƒˆ˜†‡‰¤¦¨´¸¯¹²³ﬁﬂ◊∂∑∏π∫Ω√≈∆≠≤≥ıˇ˝˛˘˙˚]")  # noqa: RUF001
 _ODD_CENTRAL = re.compile(f"[{_CONTROL}ŕĺˇ˘˙˛˝¤¦¨¸]")  # noqa: RUF001
 _ODD_OTHER = re.compile(f"[{_CONTROL}]")
+_COMMON = re.compile(
+    "[àâäçéèêëîïôöùûüÿñáíóúœßæøåãõÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑÁÍÓÚŒÆØÅÃÕ"  # Western European
+    "ąćęłńśźżčďěňřšťůžýőűășțşţĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽÝŐŰĂȘȚŞŢ"  # Central European
+    "\u0400-\u04ff\u0370-\u03ff"  # Cyrillic, Greek
+    "€£«»„“”‘’‚–—•…°§¿¡№©®™·×]"  # noqa: RUF001
+)
+MIN_COMMON_SHARE = 0.98
 _ERAS = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_MAC | chardet.EncodingEra.LEGACY_ISO
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -128,10 +135,19 @@ def guess_encoding(sample: Sample) -> EncodingGuess:
     if not ranked:
         raise UnreadableFile("binary", "the file is not text in any encoding that could be detected")
     (best, best_score), rest = ranked[0], ranked[1:]
-    # Sure when no other encoding reads the sample as clean text; else by how chardet's scores
-    # compare (a rival scoring as high as the choice makes it a coin toss: 0.5).
-    confidence = best_score / (best_score + rest[0][1]) if rest and best_score else 1.0
+    # Sure when no other encoding reads the sample as text made of common letters; else by how
+    # chardet's scores compare (a rival scoring as high as the choice makes it a coin toss: 0.5).
+    window = sample.data[:DETECT_BYTES]
+    rivals = [score for name, score in rest if _common_share(window.decode(name)) >= MIN_COMMON_SHARE]
+    confidence = best_score / (best_score + rivals[0]) if rivals and best_score else 1.0
     return EncodingGuess(best, round(confidence, 3), [name for name, _ in rest][:MAX_ALTERNATIVES])
+
+
+def _common_share(text: str) -> float:
+    """Share of the non-ASCII characters that are everyday letters and signs of some European
+    language (or any Cyrillic or Greek letter): what a right reading of a legacy file is made of."""
+    foreign = len(_NON_ASCII.findall(text))
+    return len(_COMMON.findall(text)) / foreign if foreign else 1.0
 
 
 def first_steps(sample: Sample) -> str | None:
