@@ -176,3 +176,22 @@ def test_browsing_lists_schemas_tables_and_columns(
     columns = destination.table_columns(schema, "target")
     assert [(c.name, c.nullable) for c in columns] == [("id", True), ("name", True)]
     assert destination.table_columns(schema, "missing") == []
+
+
+def test_a_new_tables_column_widens_on_every_writer(
+    writer_config: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: Callable[..., e.JobSpec]
+) -> None:
+    """The widening statements (a new staging table, a cast copy, a rename) in each writer's SQL."""
+    lines = ["id,qty"] + [f"{i},{i % 9}" for i in range(1, 150_001)] + ["150001,2.25"]
+    reporter = RecordingReporter()
+    spec = make_spec(write_csv("\n".join(lines) + "\n"), writer_config, batch_size=50_000)
+    assert spec.source_columns[1].type is e.ColumnType.INTEGER
+    result = e.run_job(spec, reporter)
+    assert (result.rows_loaded, result.rows_rejected) == (150_001, 0)
+    assert [kv["from_type"] for event, kv in reporter.events if event == "column_widened"] == ["INTEGER"]
+    rows = query(writer_config, f'SELECT sum(qty), count(*) FROM "{schema_of(writer_config)}".target')
+    assert rows == [(Decimal(sum(i % 9 for i in range(1, 150_001))) + Decimal("2.25"), 150_001)]
+    staged = query(
+        writer_config, "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '_etl_stage_%'"
+    )
+    assert staged == [(0,)]
