@@ -86,6 +86,32 @@ async def test_get_run_derives_job_name_progress_and_duration(
     assert body["status"] == "RUNNING"
 
 
+async def test_a_run_links_its_task_in_the_airflow_ui_at_its_latest_try(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    job = await make_job(session)
+    scheduled = await make_run(
+        session,
+        job,
+        status="FAILED",
+        trigger="schedule",
+        attempt=2,
+        dag_id="etl_job_1_schedule_3",
+        dag_run_id="scheduled__2026-11-23T04:00:00+00:00",
+    )
+    not_handed_over = await make_run(session, job, status="PENDING")
+
+    linked = (await client.get(f"/api/v1/job-runs/{scheduled.id}")).json()
+    unlinked = (await client.get(f"/api/v1/job-runs/{not_handed_over.id}")).json()
+
+    assert linked["airflow_task_log_path"] == (
+        "/dags/etl_job_1_schedule_3/runs/scheduled__2026-11-23T04%3A00%3A00%2B00%3A00"
+        "/tasks/execute_etl_job?try_number=2"
+    )
+    assert linked["trigger"] == "schedule"
+    assert unlinked["airflow_task_log_path"] is None
+
+
 async def test_list_filters_by_job_and_status_and_pages(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
