@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import statistics
 import subprocess
@@ -135,10 +136,11 @@ def head_of(path: Path, rows: int) -> Path:
 
 
 Phases = tuple[float, dict[str, tuple[float, float]], dict[str, int]]
+FIRST_USE_IMPORTS = "imports on first use (the writer: psycopg, ADBC; pandas via pyarrow)"
 
 
-def load_once(path: Path, table: str, upsert: bool) -> Phases:
-    """One INSERT into a new table; or an UPSERT on `id` into a table holding the odd ids, as
+def prepare_task(path: Path, table: str, upsert: bool) -> Task:
+    """An INSERT into a new table; or an UPSERT on `id` into a table holding the odd ids, as
     `make bench` prepares it."""
     from etl_engine import profile_csv
 
@@ -154,14 +156,67 @@ def load_once(path: Path, table: str, upsert: bool) -> Phases:
             f'DROP TABLE "{table}_source"'
         )
         admin_sql(f'VACUUM ANALYZE "{table}"')
-        admin_sql("CHECKPOINT")
+    admin_sql("CHECKPOINT")
     method = "engine_upsert" if upsert else "engine_insert"
-    task = Task(method=method, path=str(path), table=table, key="id", profile=profile)
+    return Task(method=method, path=str(path), table=table, key="id", profile=profile)
+
+
+def measure(task: Task) -> Phases:
     _totals.clear()
     _cpu.clear()
     _counts.clear()
     outcome = run_engine(task)
     return outcome.seconds, {k: (v, _cpu[k]) for k, v in _totals.items()}, dict(_counts)
+
+
+def fresh_load(path: Path, table: str, upsert: bool) -> Phases:
+    """One load in a new process that has imported etl_engine and nothing else, as the harness's
+    child does: its first-use costs are what `make bench` measures."""
+    task = prepare_task(path, table, upsert)
+    task_path = path.with_name(f"{table}.task.json")
+    task_path.write_text(json.dumps(asdict(task)))
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.profile_engine", "fresh", str(task_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, totals, counts = json.loads(done.stdout.strip().splitlines()[-1])
+    return seconds, {k: (v[0], v[1]) for k, v in totals.items()}, counts
+
+
+def fresh(task_path: Path) -> None:
+    """The child of fresh_load: prints [seconds, {phase: [wall, cpu]}, {phase: calls}]."""
+    task = Task(**json.loads(task_path.read_text()))
+    job_spec(task)  # imports etl_engine before the measurement, as the harness's child does
+    # instrument() imports the PostgreSQL writer, which run_job would import on its first call.
+    started, cpu = time.perf_counter(), time.thread_time()
+    instrument()
+    writer_imports = time.perf_counter() - started
+    _add(FIRST_USE_IMPORTS, writer_imports, time.thread_time() - cpu)
+    # The other imports during run_job: time in the outermost import of each thread. CPython looks
+    # _find_and_load up on the frozen importlib module at every import not yet in sys.modules.
+    bootstrap: Any = sys.modules["_frozen_importlib"]
+    original, depth = bootstrap._find_and_load, threading.local()
+
+    def find_and_load(name: str, import_: Any) -> Any:
+        if getattr(depth, "level", 0):
+            return original(name, import_)
+        depth.level, started, cpu = 1, time.perf_counter(), time.thread_time()
+        try:
+            return original(name, import_)
+        finally:
+            depth.level = 0
+            _add(FIRST_USE_IMPORTS, time.perf_counter() - started, time.thread_time() - cpu)
+
+    bootstrap._find_and_load = find_and_load
+    outcome = run_engine(task)
+    totals = {k: [v, _cpu[k]] for k, v in _totals.items()}
+    print(json.dumps([outcome.seconds + writer_imports, totals, dict(_counts)]))
+
+
+def load_once(path: Path, table: str, upsert: bool) -> Phases:
+    return measure(prepare_task(path, table, upsert))
 
 
 def startup_seconds() -> tuple[float, float]:
@@ -181,25 +236,36 @@ def startup_seconds() -> tuple[float, float]:
 def phases(path: Path, rows: int | None, upsert: bool, repeat: int) -> None:
     bare, with_engine = startup_seconds()
     small = head_of(path, rows) if rows else path
+    size = f"{rows:,} rows" if rows else "whole file"
+    cold_small = fresh_load(small, "profile_small", upsert)
+    cold_whole = fresh_load(path, "profile_whole", upsert)
     instrument()
-    first = load_once(small, "profile_small", upsert)  # a first load happens once per process
-    again = [load_once(small, "profile_small", upsert) for _ in range(repeat)]
-    whole = [load_once(path, "profile_whole", upsert) for _ in range(repeat)]
-    columns = [(f"first load, {rows or 'all'} rows", [first]), (f"again (median of {repeat})", again)]
-    columns.append((f"whole file (median of {repeat})", whole))
+    load_once(small, "profile_small", upsert)  # this process's first load pays its first-use costs
+    columns = [
+        (f"new process, {size}", [cold_small]),
+        ("new process, whole file", [cold_whole]),
+        (
+            f"warm, {size} (median of {repeat})",
+            [load_once(small, "profile_small", upsert) for _ in range(repeat)],
+        ),
+        (
+            f"warm, whole file (median of {repeat})",
+            [load_once(path, "profile_whole", upsert) for _ in range(repeat)],
+        ),
+    ]
     labels = sorted({label for _, loads in columns for _, totals, _ in loads for label in totals})
     print(f"database {PG_DATABASE}; file {path.name}")
     print(f"python start {bare:.3f}s; python start + import etl_engine {with_engine:.3f}s")
-    print(f"{'phase: wall s / CPU s of its thread (calls)':<60}" + "".join(f"{n:>30}" for n, _ in columns))
+    print(f"{'phase: wall s / CPU s of its thread (calls)':<70}" + "".join(f"{n:>32}" for n, _ in columns))
     for label in labels:
         cells = ""
         for _, loads in columns:
             wall = statistics.median(t.get(label, (0.0, 0.0))[0] for _, t, _ in loads)
             cpu = statistics.median(t.get(label, (0.0, 0.0))[1] for _, t, _ in loads)
-            cells += f"{wall:>16.3f} / {cpu:.3f} ({loads[0][2].get(label, 0):>3})"
-        print(f"{label:<60}{cells}")
-    totals = "".join(f"{statistics.median(s for s, _, _ in loads):>29.3f} " for _, loads in columns)
-    print(f"{'run_job total (wall)':<60}{totals}")
+            cells += f"{wall:>18.3f} / {cpu:.3f} ({loads[0][2].get(label, 0):>3})"
+        print(f"{label:<70}{cells}")
+    totals = "".join(f"{statistics.median(s for s, _, _ in loads):>31.3f} " for _, loads in columns)
+    print(f"{'run_job total (wall)':<70}{totals}")
 
 
 def client_cpu(path: Path) -> None:
@@ -270,6 +336,7 @@ def main() -> None:
     phase.add_argument("--upsert", action="store_true", help="UPSERT on id instead of INSERT")
     phase.add_argument("--repeat", type=int, default=3, help="loads after the first; medians shown")
     commands.add_parser("cpu").add_argument("file", type=Path)
+    commands.add_parser("fresh").add_argument("file", type=Path)  # the child of `phases`
     profiled = commands.add_parser("cprofile")
     profiled.add_argument("file", type=Path)
     profiled.add_argument("--call", choices=["insert", "upsert", "profile", "preview"], required=True)
@@ -279,6 +346,8 @@ def main() -> None:
         phases(args.file, args.rows, args.upsert, args.repeat)
     elif args.command == "cpu":
         client_cpu(args.file)
+    elif args.command == "fresh":
+        fresh(args.file)
     else:
         cprofile(args.file, args.call, args.table)
 
