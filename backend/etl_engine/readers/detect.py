@@ -35,11 +35,14 @@ _CONTROL = "\x80-\x9f"
 _ODD_WESTERN = re.compile(f"[{_CONTROL}ŠšŽžŸƒˆ˜†‡‰¤¦¨´¸¯¹²³ﬁﬂ◊∂∑∏π∫Ω√≈∆≠≤≥ıˇ˝˛˘˙˚]")  # noqa: RUF001
 _ODD_CENTRAL = re.compile(f"[{_CONTROL}ŕĺˇ˘˙˛˝¤¦¨¸]")  # noqa: RUF001
 _ODD_OTHER = re.compile(f"[{_CONTROL}]")
+# Greek, Cyrillic, Hebrew, Arabic, Thai
+_OTHER_SCRIPT = "\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f"
+_MIXED_SCRIPT = re.compile(f"(?<=[A-Za-z])[{_OTHER_SCRIPT}]|[{_OTHER_SCRIPT}](?=[A-Za-z])")
 _COMMON = re.compile(
     "[àâäçéèêëîïôöùûüÿñáíóúœßæøåãõÀÂÄÇÉÈÊËÎÏÔÖÙÛÜÑÁÍÓÚŒÆØÅÃÕ"  # Western European
     "ąćęłńśźżčďěňřšťůžýőűășțşţĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽÝŐŰĂȘȚŞŢ"  # Central European
     "\u0400-\u04ff\u0370-\u03ff"  # Cyrillic, Greek
-    "€£«»„“”‘’‚–—•…°§¿¡№©®™·×]"  # noqa: RUF001
+    "€£«»„“”‘’‚–—•…°§¿¡№©®™·×½¼¾±]"  # noqa: RUF001
 )
 MIN_COMMON_SHARE = 0.98
 _ERAS = chardet.EncodingEra.MODERN_WEB | chardet.EncodingEra.LEGACY_MAC | chardet.EncodingEra.LEGACY_ISO
@@ -138,9 +141,13 @@ def guess_encoding(sample: Sample) -> EncodingGuess:
     # Sure when no other encoding reads the sample as text made of common letters; else by how
     # chardet's scores compare (a rival scoring as high as the choice makes it a coin toss: 0.5).
     window = sample.data[:DETECT_BYTES]
-    rivals = [score for name, score in rest if _common_share(window.decode(name)) >= MIN_COMMON_SHARE]
+    rivals = [score for name, score in rest if _plausible(window.decode(name), name)]
     confidence = best_score / (best_score + rivals[0]) if rivals and best_score else 1.0
     return EncodingGuess(best, round(confidence, 3), [name for name, _ in rest][:MAX_ALTERNATIVES])
+
+
+def _plausible(text: str, codec: str) -> bool:
+    return _oddity(text, codec) <= MAX_ODDITY and _common_share(text) >= MIN_COMMON_SHARE
 
 
 def _common_share(text: str) -> float:
@@ -183,7 +190,7 @@ def rank_legacy(data: bytes) -> list[tuple[str, float]]:
         if text in texts:
             if codec == "cp1252":  # the same text: name it by the code page most files use
                 index = texts[text]
-                scored[index] = ("cp1252", *scored[index][1:])
+                scored[index] = ("cp1252", scored[index][1], _oddity(text, codec))
             continue
         if len(scored) < MAX_CANDIDATES:
             texts[text] = len(scored)
@@ -209,10 +216,11 @@ def _oddity(text: str, codec: str) -> float:
         return 0.0
     if codec in ("cp1250", "iso8859-2", "iso8859-16", "mac-latin2"):
         odd = _ODD_CENTRAL
-    elif codec in ("cp1252", "iso8859-1", "iso8859-15", "latin-1") or codec.startswith("mac"):
+    elif codec in ("cp1252", "iso8859-1", "iso8859-15", "latin-1") or codec.startswith("mac-"):
         odd = _ODD_WESTERN
     else:
-        odd = _ODD_OTHER
+        # Cyrillic, Greek, Arabic... letters inside Latin words: a Western file read in their code page.
+        return (len(_ODD_OTHER.findall(text)) + len(_MIXED_SCRIPT.findall(text))) / foreign
     return len(odd.findall(text)) / foreign
 
 
