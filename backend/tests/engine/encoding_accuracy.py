@@ -21,8 +21,8 @@ from pathlib import Path
 import chardet
 import charset_normalizer
 
+from etl_engine.readers.detect import LOW_CONFIDENCE, detect_encoding, first_steps, guess_encoding
 from etl_engine.readers.detect import Sample as FileSample
-from etl_engine.readers.detect import detect_encoding, first_steps
 
 from .encoding_samples import LONG_ROWS, SHORT_ROWS, Sample, samples
 
@@ -106,13 +106,18 @@ def table(per_cell: int) -> str:
             guess = detect(sample.data)
             seconds[name] += time.perf_counter() - started
             right[(name, sample.label, sample.rows)] += _right(sample, guess)
+    flagged: dict[tuple[str, int], int] = defaultdict(int)
+    for sample in labelled:
+        guess = guess_encoding(FileSample(sample.data, True, None, len(sample.data), None))
+        flagged[(sample.label, sample.rows)] += guess.confidence < LOW_CONFIDENCE
     names = list(detectors)
     lines = [
-        "| encoding | rows | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
+        "| encoding | rows | " + " | ".join(names) + " | engine: flagged low |",
+        "|---|---|" + "---|" * (len(names) + 1),
     ]
     for label, rows in total:
         cells = [f"{right[(n, label, rows)]}/{total[(label, rows)]}" for n in names]
+        cells.append(f"{flagged[(label, rows)]}/{total[(label, rows)]}")
         lines.append(f"| {label} | {rows} | " + " | ".join(cells) + " |")
     overall = [
         f"**{sum(right[(n, lab, r)] for lab, r in total) * 100 / sum(total.values()):.0f} %**" for n in names

@@ -81,6 +81,14 @@ def test_a_guess_between_close_code_pages_is_flagged_with_alternatives(tmp_path:
         assert (tmp_path / "export.csv").read_bytes().decode(alternative) != "ciudad\nLogroño\nCádiz\n"
 
 
+def test_a_short_french_note_is_not_read_as_cyrillic(tmp_path: Path) -> None:
+    """chardet ranks cp1251 first here: Cyrillic letters inside Latin words give it away."""
+    text = "id;texte\n0;crème œuvre Mâcon\n1;½ à Muñoz\n2;naïve à Ærø\n"
+    profile = e.profile_csv(write_bytes(tmp_path, text.encode("cp1252")))
+    assert profile.options.encoding == "cp1252"
+    assert not profile.encoding_low_confidence  # à reads as ŕ in cp1250: no other clean reading
+
+
 def test_utf8_and_bom_files_are_certain(tmp_path: Path) -> None:
     profile = e.profile_csv(write_bytes(tmp_path, "nom\nÉlodie\n".encode()))
     assert (profile.encoding_confidence, profile.encoding_alternatives) == (1.0, [])
