@@ -20,7 +20,8 @@ from .spec import ColumnType, CsvOptions, SourceColumn
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 # What R, Excel, pandas, MySQL and SQL exports write for a missing value.
-DEFAULT_NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "\\N", "#N/A", "NaN", "nan", "None")
+# NaN stays a FLOAT value (what pandas writes for a missing float reads as NaN, as before).
+DEFAULT_NULL_MARKERS = ("NA", "N/A", "n/a", "NULL", "null", "\\N", "#N/A", "None")
 # Date and time formats other than ISO 8601: strftime directives, each one's accepted text.
 DATE_DIRECTIVES = {
     "%d": r"(?P<d>\d{1,2})",
@@ -90,17 +91,15 @@ def parse_text(
     the zone TIMESTAMPTZ reads values without an offset in."""
     if to is ColumnType.TEXT:
         return _checked(values, values, "")
-    if nulls:
-        marker = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)), False)
-        if pc.any(marker).as_py():
-            values = pc.if_else(marker, pa.nulls(len(values), pa.string()), values)
     if format is not None and to in (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ):
-        return _parse_formatted(values, to, format, timezone)
-    fast = (
-        None
-        if to is ColumnType.TIMESTAMPTZ and timezone != "UTC"
-        else _fast_cast(values, to, decimal, limit, hint)
-    )
+        return _parse_formatted(_without_markers(values, nulls), to, format, timezone)
+    fast_path = to is not ColumnType.TIMESTAMPTZ or timezone == "UTC"
+    # A clean batch has no markers (none of them parses as a number or date): look for them only
+    # when Arrow's own parser stops.
+    fast = _fast_cast(values, to, decimal, limit, hint) if fast_path else None
+    if fast is None and nulls:
+        values = _without_markers(values, nulls)
+        fast = _fast_cast(values, to, decimal, limit, hint) if fast_path else None
     if fast is not None:
         return _checked(values, fast, "")
     text = pc.utf8_trim_whitespace(values)
@@ -136,6 +135,15 @@ def parse_text(
     zoned = cast_each(_matching(text, _TIMESTAMPTZ), pa.timestamp("us", tz="UTC"))
     naive = _in_zone(cast_each(_matching(text, _TIMESTAMP), pa.timestamp("us")), timezone)
     return _checked(text, pc.coalesce(zoned, naive), "not a valid TIMESTAMPTZ (ISO 8601)")
+
+
+def _without_markers(values: pa.Array, nulls: tuple[str, ...]) -> pa.Array:
+    if not nulls:
+        return values
+    marker = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(values), value_set=pa.array(nulls)), False)
+    if not pc.any(marker).as_py():
+        return values
+    return pc.if_else(marker, pa.nulls(len(values), pa.string()), values)
 
 
 def _in_zone(naive: pa.Array, timezone: str) -> pa.Array:
