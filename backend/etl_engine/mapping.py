@@ -153,6 +153,8 @@ class BatchMapper:
             if wider is None:
                 continue
             new_source, new_column, limit = wider
+            if new_column == column and limit == self.limits[index]:
+                continue  # nothing wider takes these values: they stay rejected
             line = raw.line_number(int(pc.index(invalid, True).as_py()))
             self.sources[source.sql_name] = new_source
             self.columns[index], self.limits[index] = new_column, limit

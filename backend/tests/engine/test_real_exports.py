@@ -302,6 +302,14 @@ def test_timestamps_mixing_offsets_and_naive_values_are_timestamptz(
     assert rows == [(1,)]
 
 
+def test_an_unknown_zone_or_option_is_refused_by_the_profile(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path, exports.event_log_export())
+    with pytest.raises(ValueError, match="Europe/Atlantis"):
+        e.profile_csv(path, {"timezone": "Europe/Atlantis"})
+    with pytest.raises(ValueError, match="null_markers"):
+        e.profile_csv(path, {"null_markers": "NA"})
+
+
 def test_a_column_zone_overrides_the_file_zone(tmp_path: Path) -> None:
     path = write_bytes(tmp_path, exports.event_log_export())
     profile = e.profile_csv(path)
