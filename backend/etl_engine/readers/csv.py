@@ -25,6 +25,7 @@ BATCH_BYTES = 4 << 20
 # How much of the file is decoded once to learn how many file bytes a byte of parsed text takes
 # (compressed or non-UTF-8 files).
 RATIO_SAMPLE_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 1 << 30
 _STRADDLING = "straddling object straddles two block boundaries"  # pyarrow: a record > a block
 
 
@@ -167,12 +168,17 @@ class CsvBatchReader:
                     yield raw
                 return
             except UnreadableFile as error:
-                if _STRADDLING not in str(error) or block_bytes > self.bytes_total * 8:
+                # A block larger than the (inflated) file cannot be straddled; gzip's inflated size is
+                # unknown here, so its blocks stop at 1 GiB.
+                largest = MAX_BLOCK_BYTES if self.options.compression == "gzip" else self.bytes_total * 4
+                if _STRADDLING not in str(error) or block_bytes > min(largest, MAX_BLOCK_BYTES):
                     raise
                 block_bytes *= 4
 
     def _blocks_of(self, block_bytes: int, skip: int) -> Iterator[RawBatch]:
         assert self._raw is not None, "use CsvBatchReader as a context manager"
+        if self._raw.closed:  # a gzip stream closes the file under it when it goes
+            self._raw = pa.OSFile(str(self.path), "rb")
         self._raw.seek(0)
         self._pending = []
         stream: pa.NativeFile = self._raw

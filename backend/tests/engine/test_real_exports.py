@@ -131,6 +131,15 @@ def test_a_cell_of_megabytes_previews_and_loads(
     assert rows[0][1] > 3 << 20
 
 
+def test_a_gzipped_file_with_a_cell_larger_than_the_whole_gzip_previews(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(b'id,html\n1,"<p>' + b"lorem ipsum " * 400_000 + b'</p>"\n2,"<p/>"\n'))
+    assert path.stat().st_size < 100_000  # the cell (4.8 MB) compresses to far less
+    profile = e.profile_csv(path)
+    preview = e.preview_csv(path, profile.options, profile.columns)
+    assert [len(str(row[1])) for row in preview.rows] == [4_800_007, 4]
+
+
 def test_a_huge_cell_after_many_batches_loads_every_row_once(
     tmp_path: Path, pg_config: e.DestinationConfig, reporter: RecordingReporter
 ) -> None:
