@@ -9,6 +9,8 @@ DuckDB: loads in processes, like Airflow tasks; one process at a time holds the 
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +23,7 @@ import pytest
 
 import etl_engine as e
 from etl_engine.writers.base import Writer
+from etl_engine.writers.duckdb import DuckDBDestination
 
 from .conftest import RecordingReporter, query, schema_of
 from .test_concurrent_loads import run_together
@@ -149,3 +152,34 @@ def test_redshift_locks_the_ledger_then_looks_again_before_creating_a_table(
     )
     assert lock < look < insert
     assert not any("RENAME" in sql or sql.startswith('CREATE TABLE "sales"."orders"') for sql in log)
+
+
+HOLD_FILE = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.close()
+"""
+
+
+def test_a_duckdb_load_waits_for_another_process_to_release_the_warehouse(
+    duckdb_config: e.DestinationConfig,
+    write_csv: Callable[..., Path],
+    make_spec: Callable[..., e.JobSpec],
+) -> None:
+    """Another process's load holds the file; browsing gives up after its short wait, a load waits
+    (up to WRITER_LOCK_WAIT_SECONDS) and then loads."""
+    assert duckdb_config.path is not None
+    spec = make_spec(write_csv("id,name\n1,a\n2,b\n"), duckdb_config)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FILE, duckdb_config.path, "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(e.DestinationUnreachable, match="lock"):
+            DuckDBDestination(duckdb_config).connect(wait_seconds=0.5)
+        result = e.run_job(spec, RecordingReporter())
+    finally:
+        holder.wait(timeout=30)
+    assert (result.status, result.rows_loaded) == ("COMPLETED", 2)
