@@ -174,12 +174,13 @@ class CsvBatchReader:
                 if _STRADDLING not in str(error) or block_bytes > min(largest, MAX_BLOCK_BYTES):
                     raise
                 block_bytes *= 4
+                # A fresh handle: the abandoned gzip stream closes the old one when it is collected.
+                assert self._raw is not None
+                self._raw.close()
+                self._raw = pa.OSFile(str(self.path), "rb")
 
     def _blocks_of(self, block_bytes: int, skip: int) -> Iterator[RawBatch]:
         assert self._raw is not None, "use CsvBatchReader as a context manager"
-        if self._raw.closed:  # a gzip stream closes the file under it when it goes
-            self._raw = pa.OSFile(str(self.path), "rb")
-        self._raw.seek(0)
         self._pending = []
         stream: pa.NativeFile = self._raw
         if self.options.compression == "gzip":
