@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { JobDetailPage } from "@/features/jobs/components/job-detail-page";
@@ -119,9 +119,14 @@ describe("a job's edit, clone and file replacement", () => {
     expect(put).toEqual({ file_id: "newfile0001", mappings: expectedMappings });
   });
 
-  it("lists why a new file does not fit and leaves the job as it was", async () => {
+  it("lists why a new file does not fit, leaves the job as it was and removes the refused upload", async () => {
     serveJob();
+    const deleted: string[] = [];
     server.use(
+      http.delete(apiPath("/sources/csv/:fileId"), ({ params }) => {
+        deleted.push(String(params.fileId));
+        return new HttpResponse(null, { status: 204 });
+      }),
       http.post(apiPath("/sources/csv/upload"), () => HttpResponse.json(uploadedFile({ id: "newfile0002" }), { status: 201 })),
       http.put(apiPath("/jobs/7"), () =>
         HttpResponse.json(
@@ -143,5 +148,6 @@ describe("a job's edit, clone and file replacement", () => {
     expect(await within(dialog).findByText("The new file does not fit the job's mapping")).toBeInTheDocument();
     expect(within(dialog).getByText("customer_name is not a column of the file")).toBeInTheDocument();
     expect(screen.getByRole("dialog")).toBeInTheDocument();
+    await waitFor(() => expect(deleted).toEqual(["newfile0002"]));
   });
 });

@@ -16,6 +16,7 @@ import { ErrorMessage } from "@/components/ui/error-message";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { mappingsOf } from "@/features/jobs/api/clone-job";
+import { useDeleteFile } from "@/lib/requests/delete-file";
 import { useUpdateJob } from "@/lib/requests/update-job";
 import { useUploadFile } from "@/lib/requests/upload-file";
 import type { JobRead } from "@/types/api";
@@ -29,6 +30,7 @@ export function ReplaceFileDialog({ job }: { job: JobRead }) {
   const [picked, setPicked] = React.useState<File | null>(null);
   const upload = useUploadFile();
   const update = useUpdateJob(job.id);
+  const discard = useDeleteFile();
   const busy = upload.isPending || update.isPending;
   const error = upload.error ?? update.error;
 
@@ -48,7 +50,11 @@ export function ReplaceFileDialog({ job }: { job: JobRead }) {
     if (!file) return;
     // Mappings sent as they are: without them the server would re-map the job from the new file.
     const saved = await update.mutateAsync({ file_id: file.id, mappings: mappingsOf(job) }).catch(() => null);
-    if (!saved) return;
+    if (!saved) {
+      // The refused upload is nobody's file: remove it rather than leave it in the uploads list.
+      discard.mutate(file.id);
+      return;
+    }
     toast.success(`${job.name} now loads ${file.filename}`);
     reset(false);
   }

@@ -8,7 +8,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { useDeleteFile } from "@/features/upload/api/delete-file";
+import { useDeleteFile } from "@/lib/requests/delete-file";
 import { useFiles } from "@/features/upload/api/get-files";
 import { toApiError } from "@/lib/api-client";
 import { formatBytes, formatDateTime, formatNumber } from "@/lib/format";
