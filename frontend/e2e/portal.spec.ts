@@ -8,9 +8,13 @@ import { expect, test, type Page } from "@playwright/test";
 // to a PostgreSQL table through Airflow, watched live, then gets a schedule.
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SCREENSHOTS = path.join(REPO, "test-artifacts", "screenshots");
-// Big enough, in small batches, that the run page sees the load moving before it ends.
-const ROWS = 500_000;
-const BATCH = "20000";
+// The job's own rate cap keeps the load RUNNING for at least ROWS / CAP = 30 s on any machine (the
+// engine waits between batches; it never goes faster), so the run page sees it part way, and a
+// second Execute meets it still running, however fast the machine is.
+const ROWS = 30_000;
+const ROWS_TEXT = "30,000";
+const BATCH = "1000";
+const CAP = "1000";
 const DESTINATION = "UI test warehouse";
 
 test.use({ baseURL: process.env.E2E_BASE_URL });
@@ -85,10 +89,12 @@ test("a CSV is uploaded, previewed, turned into a job and loaded live to COMPLET
 
   await expect(page.getByTestId("wizard-step-load")).toBeVisible();
   await page.getByTestId("batch-size-input").fill(BATCH);
+  await page.getByTestId("max-rows-per-second-input").fill(CAP);
   await page.getByTestId("wizard-next").click();
 
   await expect(page.getByTestId("wizard-step-review")).toBeVisible();
   await expect(page.getByTestId("ddl-preview")).toContainText("CREATE TABLE");
+  await expect(page.getByText("The load reads at most 1,000 rows per second")).toBeVisible();
   await screenshot(page, "wizard-review");
   await page.getByTestId("create-and-execute-button").click();
 
@@ -110,9 +116,24 @@ test("a CSV is uploaded, previewed, turned into a job and loaded live to COMPLET
     )
     .toBe(true);
   await screenshot(page, "run-progress-live");
+
+  // Execute again while it runs: the job allows one run at a time, so the page shows this run
+  // instead of starting a second one (the cap keeps the run going for tens of seconds more).
+  const runUrl = page.url();
+  const runId = runUrl.split("/").at(-1)!;
+  const other = await page.context().newPage();
+  await other.goto("/jobs");
+  await other.getByRole("button", { name: "Execute Load orders.csv" }).click();
+  const busy = other.getByRole("alertdialog", { name: "Load orders.csv is already running" });
+  await expect(busy).toContainText(`Run #${runId} is running`);
+  await screenshot(other, "execute-while-running");
+  await busy.getByRole("link", { name: `Open run #${runId}` }).click();
+  await expect(other).toHaveURL(runUrl);
+  await other.close();
+
   await expect(page.locator('[data-status="COMPLETED"]').first()).toBeVisible({ timeout: 180_000 });
   await expect(page.getByText(/completed$/).first()).toBeVisible(); // the toast
-  await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText("500,000");
+  await expect(page.getByText("Rows loaded", { exact: true }).locator("xpath=..")).toContainText(ROWS_TEXT);
   await expect(progress).toHaveAttribute("aria-valuenow", "100");
   await expect(page.getByRole("list", { name: "Run logs" })).toBeVisible();
   await screenshot(page, "run-completed");
@@ -122,7 +143,7 @@ test("the finished run is in the history, with its logs", async ({ page }) => {
   await page.goto("/runs");
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "#1", exact: true }) });
   await expect(row).toContainText("Completed");
-  await expect(row).toContainText("500,000");
+  await expect(row).toContainText(ROWS_TEXT);
   await screenshot(page, "runs");
 
   await row.getByRole("button", { name: "Logs of run #1" }).click();
@@ -172,7 +193,7 @@ test("the dashboard counts the run and charts the rows loaded", async ({ page })
   await page.goto("/");
   const tiles = page.getByRole("list", { name: "Runs by status" });
   await expect(tiles.getByRole("link", { name: /Completed/ })).toContainText("1");
-  await expect(page.getByText("500,000 rows loaded in the last")).toBeVisible();
+  await expect(page.getByText(`${ROWS_TEXT} rows loaded in the last`)).toBeVisible();
   await expect(page.getByRole("link", { name: "Airflow UI" })).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:\d+/);
   await screenshot(page, "dashboard");
 });
