@@ -43,6 +43,7 @@ from types import FrameType, TracebackType
 from typing import IO, Literal, Self
 
 import httpx
+import psutil
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
@@ -208,8 +209,6 @@ class EmbeddedPostgres:
         process id now belongs to another process (ids are reused), so the file goes whenever its
         process is not this data folder's postmaster.
         """
-        import psutil
-
         lock_file = self.data_dir / "postmaster.pid"
         try:
             pid = int(lock_file.read_text().split("\n", 1)[0])
@@ -309,6 +308,7 @@ class Stack:
         wait until all are healthy, then watch them."""
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         self._open_log()
+        self._stop_leftovers()
         airflow_env = self._airflow_env()
         if self.embedded_db is not None:
             self._start_embedded_db(timeout)
@@ -492,6 +492,48 @@ class Stack:
             service.process = None
             service.log = None
             service.restart_at = None
+        self._record_groups()
+
+    @property
+    def _groups_file(self) -> Path:
+        return self.config.home / "devstack-groups.json"
+
+    def _record_groups(self) -> None:
+        """The launcher and the process groups running now, with start times (a pid alone may be
+        reused by then), so that the next start can stop what a killed launcher (kill -9, OOM) left
+        behind, or refuse to start beside a launcher still running."""
+        groups: dict[str, tuple[int, float]] = {}
+        for service in self._services.values():
+            if service.process is not None:
+                with contextlib.suppress(psutil.Error):
+                    groups[service.name] = _identity(service.process.pid)
+        if not groups:  # all stopped: nothing to protect, nothing left behind
+            self._groups_file.unlink(missing_ok=True)
+            return
+        recorded = {"launcher": _identity(os.getpid()), "groups": groups}
+        self._groups_file.write_text(json.dumps(recorded))
+
+    def _stop_leftovers(self) -> None:
+        """Stop the components a previous launcher of this home left running: their ports and the
+        database's data folder would refuse this start."""
+        try:
+            recorded = json.loads(self._groups_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return
+        launcher_pid, _ = recorded["launcher"]
+        if launcher_pid != os.getpid() and _still_running(*recorded["launcher"]):
+            raise StackError(f"a launcher (pid {launcher_pid}) already runs the stack in {self.config.home}")
+        leaders = []
+        for name, (pid, created) in recorded["groups"].items():
+            if _still_running(pid, created):
+                leaders.append(psutil.Process(pid))
+                self.log.warning("stopping %s (pid %d), left running by an earlier launcher", name, pid)
+        for leader in leaders:
+            _signal_group_id(leader.pid, signal.SIGTERM)
+        psutil.wait_procs(leaders, timeout=_STOP_GRACE_SECONDS)
+        for leader in leaders:
+            _signal_group_id(leader.pid, signal.SIGKILL)
+        self._groups_file.unlink()
 
     # ---- preparation --------------------------------------------------------------------------
 
@@ -628,6 +670,7 @@ class Stack:
             extra_groups=_no_extra_groups(service.user),
         )
         service.started_at = time.monotonic()
+        self._record_groups()
 
     # ---- health -------------------------------------------------------------------------------
 
@@ -664,8 +707,24 @@ def _answers(url: str) -> bool:
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    _signal_group_id(process.pid, signum)
+
+
+def _identity(pid: int) -> tuple[int, float]:
+    return pid, psutil.Process(pid).create_time()
+
+
+def _still_running(pid: int, created: float) -> bool:
+    """The process `pid` started at `created` runs still (not another one given the same pid)."""
+    try:
+        return bool(psutil.Process(pid).create_time() == created)
+    except psutil.Error:
+        return False
+
+
+def _signal_group_id(pgid: int, signum: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
+        os.killpg(pgid, signum)
 
 
 def shared_airflow_env() -> dict[str, str]:
@@ -781,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
     airflow_port = make_url(settings.airflow_api_url).port or 8080
     celery = args.executor == "celery"
     config = StackConfig(
-        # Celery mode keeps its own Airflow home: its metadata lives in PostgreSQL, not SQLite.
+        # Celery mode keeps its own Airflow home: its metadata lives in this machine's PostgreSQL.
         home=REPO_ROOT / ".local" / ("celery" if celery else ""),
         portal_env=portal_env(settings),
         backend_port=args.port,
@@ -795,12 +854,20 @@ def main(argv: list[str] | None = None) -> int:
     # Both, explicitly: a shell starting us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # A closed terminal: stop everything too, rather than leave it running without its launcher.
+    signal.signal(signal.SIGHUP, _raise_keyboard_interrupt)
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log.addHandler(console)
     stack = Stack(config)
     try:
-        print(f"Starting Airflow ({args.executor} executor) and the portal; logs in {config.log_dir}")
+        metadata = (
+            make_url(args.airflow_db_url).render_as_string(hide_password=True)
+            if celery
+            else f"embedded PostgreSQL in {config.airflow_db_dir}"
+        )
+        print(f"Starting Airflow ({args.executor} executor, metadata: {metadata}) and the portal", flush=True)
+        print(f"Logs in {config.log_dir}", flush=True)
         stack.start()
         user, password = stack.admin_credentials
         print(
@@ -821,8 +888,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         # A second Ctrl-C must not cut the shutdown short and leave processes behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         stack.stop()
 
 

@@ -5,10 +5,12 @@ without leaving a process behind and start again on its kept data."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from portal.devstack import (
     AIRFLOW_DB_SERVICE,
     Stack,
     StackConfig,
+    StackError,
     free_port,
     portal_env,
     shared_airflow_env,
@@ -157,6 +160,19 @@ def test_each_stack_logs_its_restarts_to_its_own_file(tmp_path: Path) -> None:
     assert (second.config.log_dir / "devstack.log").read_text() == ""
 
 
+def test_a_second_launcher_of_the_same_home_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    with subprocess.Popen(["sleep", "300"]) as other_launcher:
+        recorded = {"launcher": [other_launcher.pid, psutil.Process(other_launcher.pid).create_time()]}
+        (tmp_path / "devstack-groups.json").write_text(json.dumps({**recorded, "groups": {}}))
+        try:
+            with pytest.raises(StackError, match=f"pid {other_launcher.pid}"):
+                Stack(config(tmp_path))._stop_leftovers()
+        finally:
+            other_launcher.kill()
+    Stack(config(tmp_path))._stop_leftovers()  # gone now: its record is dropped
+    assert not (tmp_path / "devstack-groups.json").exists()
+
+
 # ---- a real stack, as make run starts it -------------------------------------------------------
 
 BOUND = 180.0  # seconds; a bound for slow machines, not an expectation
@@ -250,6 +266,7 @@ def test_stop_leaves_no_process_and_a_restart_keeps_its_data_past_a_stale_lock_f
     running.stop()
 
     assert [p.pid for p in processes if alive(p)] == []
+    assert not (make_run_config.home / "devstack-groups.json").exists()
     data_dir = make_run_config.airflow_db_dir
     assert (data_dir / "PG_VERSION").exists() and not (data_dir / "postmaster.pid").exists()
 
@@ -271,3 +288,60 @@ def test_stop_leaves_no_process_and_a_restart_keeps_its_data_past_a_stale_lock_f
     db_log = (make_run_config.log_dir / f"{AIRFLOW_DB_SERVICE}.log").read_text()
     assert db_log.count("The files belonging to this database system") == 1
     assert (make_run_config.log_dir / "airflow-db-migrate.log").stat().st_mtime_ns == migrated
+
+
+LAUNCHER = """
+import json, sys, time
+from pathlib import Path
+from portal.devstack import Stack, StackConfig
+values = json.loads(sys.argv[1])
+Stack(StackConfig(**{**values, "home": Path(values["home"])})).start()
+time.sleep(3600)
+"""
+
+
+@pytest.mark.e2e
+def test_what_a_killed_launcher_left_running_is_stopped_by_the_next_start(
+    running: Stack, make_run_config: StackConfig
+) -> None:
+    running.stop()
+    cfg = make_run_config
+    values = {
+        "home": str(cfg.home),
+        "portal_env": dict(cfg.portal_env),
+        "backend_port": cfg.backend_port,
+        "airflow_port": cfg.airflow_port,
+        "log_server_port": cfg.log_server_port,
+        "admin_password": cfg.admin_password,
+    }
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, json.dumps(values)])
+    groups_file = cfg.home / "devstack-groups.json"
+
+    def all_up() -> bool:
+        assert launcher.poll() is None, "the first launcher failed"
+        groups = json.loads(groups_file.read_text())["groups"] if groups_file.exists() else {}
+        return len(groups) == len(running.service_names()) and _answers(f"{running.backend_url}/health")
+
+    try:
+        wait_until(all_up, "the first launcher's stack up")
+    finally:
+        launcher.kill()  # kill -9: no chance to stop its components
+        launcher.wait()
+    left = [psutil.Process(pid) for pid, _ in json.loads(groups_file.read_text())["groups"].values()]
+    assert all(alive(p) for p in left), "its components outlive the launcher"
+
+    again = Stack(cfg)
+    try:
+        again.start()
+        assert httpx.get(f"{again.backend_url}/health").json()["status"] == "ok"
+        assert [p.pid for p in left if alive(p)] == []
+        assert "left running by an earlier launcher" in (cfg.log_dir / "devstack.log").read_text()
+    finally:
+        again.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
