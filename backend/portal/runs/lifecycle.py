@@ -48,8 +48,8 @@ SOURCES: Mapping[JobRunStatus, frozenset[JobRunStatus]] = {
     S.CANCELLED: ACTIVE,
 }
 
-# The log line a move with a reason gets, by target: (event name, level). The run's log then says
-# why it ended, or why an attempt is being retried.
+# The log line a move records, by target: (event name, level), so the run's log says why it ended
+# or why an attempt is retried (PENDING only with a reason: a new run is PENDING too).
 _LOG_LINES: Mapping[JobRunStatus, tuple[str, str]] = {
     S.FAILED: ("run_failed", "error"),
     S.CANCELLED: ("run_cancelled", "warning"),
