@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conversion import parse_source
-from .readers.csv import CsvBatchReader
+from .sources.csv import CsvSource
 from .spec import CsvOptions, SourceColumn
 from .transforms.expressions import evaluate, referenced_names
 
@@ -27,8 +27,8 @@ def sample_expression(
     OSError when the file is gone.
     """
     by_name = {c.sql_name: c for c in columns}
-    with CsvBatchReader(path, csv, list(by_name), batch_size=max(limit, 1_000)) as reader:
-        batch = next((raw.batch for raw in reader if raw.batch.num_rows), None)
+    with CsvSource(path, csv, columns, batch_size=max(limit, 1_000)) as source:
+        batch = next((raw.batch for raw in source.batches() if raw.batch.num_rows), None)
     if batch is None:
         return []
     batch = batch.slice(0, limit)

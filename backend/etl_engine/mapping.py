@@ -1,6 +1,7 @@
-"""From a batch of text cells to a batch of destination columns, with every rejected row explained.
+"""From a source's batch to a batch of destination columns, with every rejected row explained.
 
-Per batch: parse the source columns the mapping uses into their types, run each destination
+Per batch: parse the source columns the mapping uses into their types (text as the source column
+says, e.g. a file's decimal mark and date format; typed values converted), run each destination
 column's transforms (or its expression), convert to the destination type within the
 destination's limits, then drop the rows where anything failed and describe them.
 """
@@ -18,7 +19,7 @@ from .conversion import NumericLimit, Parsed, coerce, parse_source
 from .ddl import declared_numeric
 from .errors import InvalidJobSpec
 from .progress import RejectedRow
-from .readers.csv import RawBatch
+from .sources.base import SourceBatch
 from .spec import ColumnSpec, ColumnType, DestinationKind, JobSpec, SourceColumn
 from .transforms.columns import apply_transform
 from .transforms.expressions import evaluate, referenced_names
@@ -100,7 +101,7 @@ class BatchMapper:
         self.needed = [c.sql_name for c in spec.source_columns if c.sql_name in needed]
         self.keys = set(spec.load.upsert_keys) if spec.load.strategy == "UPSERT" else set()
 
-    def map(self, raw: RawBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
+    def map(self, raw: SourceBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
         """The destination batch (rejected rows removed) and the rejected rows."""
         while True:
             result, rejected = self._map(raw)
@@ -111,13 +112,13 @@ class BatchMapper:
             for widening in widenings:
                 self.widen(widening)
 
-    def _map(self, raw: RawBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
+    def _map(self, raw: SourceBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
         batch = raw.batch
         checks: list[Check] = []
         typed: dict[str, pa.Array] = {}
         for name in self.needed:
             text = batch.column(name)
-            parsed = parse_source(text, self.sources[name], self.spec.csv)
+            parsed = self._typed(text, self.sources[name])
             typed[name] = parsed.array
             checks.append(Check(self.sources[name].name, text, parsed))
         arrays = [
@@ -130,7 +131,14 @@ class BatchMapper:
             return result, []
         return result.filter(pc.invert(rejected)), self._describe(raw, checks, rejected)
 
-    def _widenings(self, raw: RawBatch, rejected: list[RejectedRow]) -> list[Widening]:
+    def _typed(self, values: pa.Array, source: SourceColumn) -> Parsed:
+        """A source column's values as its type: text parsed the way the file writes it, values of
+        another Arrow type (a table's) converted."""
+        if pa.types.is_string(values.type):
+            return parse_source(values, source, self.spec.csv)
+        return coerce(values, source.type, ".", None)
+
+    def _widenings(self, raw: SourceBatch, rejected: list[RejectedRow]) -> list[Widening]:
         """For each column that rejected rows and may widen, the narrowest wider type taking all of
         this batch's values (applied to the mapper's own state here)."""
         failed = {row.column for row in rejected}
@@ -144,7 +152,7 @@ class BatchMapper:
             ):
                 continue
             text = raw.batch.column(source.sql_name)
-            before = parse_source(text, source, self.spec.csv)
+            before = self._typed(text, source)
             coerced = coerce(before.array, column.type, ".", self.limits[index])
             invalid = pc.or_(pc.fill_null(before.invalid, False), pc.fill_null(coerced.invalid, False))
             if not pc.any(invalid).as_py():
@@ -155,7 +163,7 @@ class BatchMapper:
             new_source, new_column, limit = wider
             if new_column == column and limit == self.limits[index]:
                 continue  # nothing wider takes these values: they stay rejected
-            line = raw.line_number(int(pc.index(invalid, True).as_py()))
+            line = raw.row_id(int(pc.index(invalid, True).as_py()))
             self.sources[source.sql_name] = new_source
             self.columns[index], self.limits[index] = new_column, limit
             found.append(Widening(index, new_column, column.type, line))
@@ -185,7 +193,7 @@ class BatchMapper:
             trial = replace(source, type=candidate, precision=None, scale=None)
             if candidate is ColumnType.TEXT:
                 trial.format = None
-            parsed = parse_source(text, trial, self.spec.csv)
+            parsed = self._typed(text, trial)
             if parsed.invalid_count():
                 continue
             limit: NumericLimit | None = None
@@ -235,7 +243,7 @@ class BatchMapper:
             )
         return values
 
-    def _describe(self, raw: RawBatch, checks: list[Check], rejected: pa.Array) -> list[RejectedRow]:
+    def _describe(self, raw: SourceBatch, checks: list[Check], rejected: pa.Array) -> list[RejectedRow]:
         """One RejectedRow per rejected index, naming the first check it failed (column order)."""
         indices = pc.indices_nonzero(rejected)
         masks = [
@@ -250,7 +258,7 @@ class BatchMapper:
             value = values[position] if values is not None else None
             reason = failed.parsed.reason if value is None else f"{str(value)!r} is {failed.parsed.reason}"
             line = csv_line(list(cells[position].values()), self.spec)
-            rows.append(RejectedRow(raw.line_number(index), line, failed.column, reason))
+            rows.append(RejectedRow(raw.row_id(index), line, failed.column, reason))
         return rows
 
 
@@ -261,12 +269,12 @@ def _any_invalid(masks: list[pa.Array], rows: int) -> pa.Array | None:
     return pa.array(combined) if combined.any() else None
 
 
-def csv_line(cells: list[str | None], spec: JobSpec) -> str:
-    """The row as CSV text again (empty cells empty), quoted where needed."""
+def csv_line(cells: list[object], spec: JobSpec) -> str:
+    """The row as CSV text again (empty cells empty, other values as text), quoted where needed."""
     delimiter, quote = spec.csv.delimiter, spec.csv.quotechar or '"'
     out = []
     for cell in cells:
-        text = "" if cell is None else cell
+        text = "" if cell is None else str(cell)
         if any(ch in text for ch in (delimiter, quote, "\n", "\r")):
             text = quote + text.replace(quote, quote * 2) + quote
         out.append(text)

@@ -20,21 +20,24 @@ from .errors import (
 )
 from .mapping import BatchMapper, Widening
 from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
-from .readers.csv import CsvBatchReader
+from .sources import Source, open_source
 from .spec import JobSpec
 from .throttle import Throttle
 from .writers.base import Destination
 
 
-def run_job(spec: JobSpec, reporter: Reporter) -> RunResult:
-    """Load `spec.source_path` into the destination. Raises an EngineError subclass on failure,
-    after which the target is exactly as it was; calling again with the same run_id is safe."""
+def run_job(spec: JobSpec, reporter: Reporter, source: Source | None = None) -> RunResult:
+    """Load the spec's source into the destination. Raises an EngineError subclass on failure,
+    after which the target is exactly as it was; calling again with the same run_id is safe.
+
+    `source`: the rows, when the caller opened them (its columns are `spec.source_columns`); by
+    default `open_source(spec)` (the CSV file at `spec.source_path`). It is closed either way."""
     _check_spec(spec)
     # NUMERIC columns mapped as the file has them are declared with its precision and scale.
     spec = replace(spec, columns=with_source_precision(spec.columns, spec.source_columns))
     destination = open_destination(spec.destination)
     try:
-        return _run(spec, reporter, destination)
+        return _run(spec, reporter, destination, source)
     except EngineError:
         raise
     except destination.transient_errors as error:
@@ -47,7 +50,7 @@ def _words(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResult:
+def _run(spec: JobSpec, reporter: Reporter, destination: Destination, given: Source | None) -> RunResult:
     started = time.monotonic()
     reporter.log("run_started", run_id=spec.run_id, target=f"{spec.load.schema}.{spec.load.table}")
     with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
@@ -89,19 +92,18 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
             widen=widen if new_table else None,
         )
         counts = _Counts()
-        column_names = [c.sql_name for c in spec.source_columns]
-        # Writes run in threads while the next batch is parsed: the CSV reader, Arrow kernels and
+        # Writes run in threads while the next batch is read: the CSV parser, Arrow kernels and
         # the drivers release the GIL. At most `parallel_writes` batches are in flight.
         with (
-            CsvBatchReader(spec.source_path, spec.csv, column_names, spec.load.batch_size) as reader,
+            given or open_source(spec) as source,
             ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool,
         ):
             throttle = Throttle(spec.load.max_rows_per_second, reporter.cancelled)
-            for raw in reader:
+            for raw in source.batches():
                 if reporter.cancelled():
                     raise RunCancelled("the run was cancelled; nothing was loaded")
                 batch, rejected = mapper.map(raw)
-                rejected = sorted(raw.ragged + rejected, key=lambda row: row.line_number)
+                rejected = sorted(raw.rejected + rejected, key=lambda row: row.line_number)
                 counts.read += raw.records
                 if rejected:
                     counts.rejected += len(rejected)
@@ -112,10 +114,10 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
                 if batch.num_rows:
                     writing.append(pool.submit(writer.write, batch))
                 throttle.wait(counts.read)  # before the report, so its rows/s and ETA reflect the cap
-                reporter.progress(counts.progress(writer.rows_staged, reader, started))
+                reporter.progress(counts.progress(writer.rows_staged, source, started))
             while writing:
                 writing.popleft().result()
-            bytes_total = reader.bytes_total
+            position = source.position
         _check_percent_threshold(spec, counts)
         if counts.read != writer.rows_staged + counts.rejected + counts.filtered:
             raise ReconciliationFailed(
@@ -131,8 +133,8 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination) -> RunResu
             loaded,
             counts.rejected,
             counts.filtered,
-            bytes_total,
-            bytes_total,
+            position,
+            position,  # the end: an estimated total is what was actually read
             counts.read / seconds if seconds else 0.0,
             0.0,
         )
@@ -148,17 +150,21 @@ class _Counts:
         self.rejected = 0
         self.filtered = 0
 
-    def progress(self, staged: int, reader: CsvBatchReader, started: float) -> Progress:
+    def progress(self, staged: int, source: Source, started: float) -> Progress:
+        """`bytes_read`/`bytes_total` carry the source's position and total in its progress unit
+        (file bytes, or rows for a table); an unknown total is 0 with no ETA."""
         elapsed = max(time.monotonic() - started, 1e-6)
-        done = reader.bytes_read
-        eta = (reader.bytes_total - done) / (done / elapsed) if done else None
+        done, total = source.position, source.total
+        if total is not None:
+            total = max(total, done)  # a row estimate the read has passed
+        eta = (total - done) / (done / elapsed) if done and total is not None else None
         return Progress(
             self.read,
             staged,
             self.rejected,
             self.filtered,
             done,
-            reader.bytes_total,
+            total or 0,
             self.read / elapsed,
             eta,
         )

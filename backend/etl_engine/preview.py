@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from .conversion import parse_source
-from .readers.csv import CsvBatchReader
+from .sources.csv import CsvSource
 from .spec import ColumnType, CsvOptions, SourceColumn
 from .validation import check_source_columns
 
@@ -79,10 +79,9 @@ def preview_csv(
     invalid: list[InvalidCell] = []
     seen = 0
     end = offset + limit
-    names = [c.sql_name for c in columns]
-    with CsvBatchReader(path, options, names, BATCH_ROWS) as reader:
+    with CsvSource(path, options, columns, BATCH_ROWS) as source:
         exact = True
-        for raw in reader:
+        for raw in source.batches():
             batch = raw.batch
             typed = [parse_source(batch.column(i), c, options) for i, c in enumerate(columns)]
             for index, (stat, parsed, bounds) in enumerate(zip(stats, typed, extremes, strict=True)):
@@ -104,10 +103,10 @@ def preview_csv(
                         value = batch.column(position)[index].as_py()
                         invalid.append(InvalidCell(seen + index, column.sql_name, value, parsed.reason))
             seen += batch.num_rows
-            if seen >= end and reader.bytes_read >= SCAN_BYTES:
+            if seen >= end and source.position >= SCAN_BYTES:
                 exact = False
                 break
-        total = seen if exact else int(seen * reader.bytes_total / max(reader.bytes_read, 1))
+        total = seen if exact else int(seen * source.total / max(source.position, 1))
     for stat, bounds in zip(stats, extremes, strict=True):
         if bounds:
             stat.min, stat.max = _json(min(bounds)), _json(max(bounds))  # type: ignore[type-var]

@@ -14,7 +14,6 @@ from .conversion import DEFAULT_NULL_MARKERS, check_timezone
 from .errors import UnreadableFile
 from .identifiers import unique_sql_identifiers
 from .inference import infer_types, uses_decimal_comma
-from .readers.csv import arrow_csv_options, unreadable_from
 from .readers.detect import (
     LOW_CONFIDENCE,
     MAX_INFLATED_BYTES,
@@ -28,6 +27,7 @@ from .readers.detect import (
     read_sample,
     separator_line,
 )
+from .sources.csv import arrow_csv_options, unreadable_from
 from .spec import ColumnType, CsvOptions, FileProfile, SourceColumn
 
 OVERRIDABLE = ("encoding", "delimiter", "quotechar", "has_header", "decimal", "null_markers", "timezone")

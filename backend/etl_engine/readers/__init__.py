@@ -1,1 +1,1 @@
-"""Readers: generators of Arrow record batches that never hold a whole file."""
+"""File detection: encoding, dialect and the lines before the data, from a sample of the file."""

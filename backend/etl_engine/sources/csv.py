@@ -1,4 +1,4 @@
-"""Streaming CSV reader: text columns in bounded Arrow batches, ragged rows reported, bytes counted."""
+"""The CSV file source: text columns in bounded Arrow batches, ragged rows rejected, bytes counted."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import UnreadableFile
 from ..progress import RejectedRow
-from ..spec import CsvOptions
-from .detect import file_separator_line
+from ..readers.detect import file_separator_line
+from ..spec import CsvOptions, SourceColumn
+from .base import ProgressUnit, Source
 
 # pyarrow parses ahead by dozens of blocks, so blocks stay small and are joined into batches of
 # `batch_size` rows or BATCH_BYTES of text, whichever comes first: memory is bounded by these, never
@@ -30,8 +30,8 @@ _STRADDLING = "straddling object straddles two block boundaries"  # pyarrow: a r
 
 
 @dataclass
-class RawBatch:
-    """Text values of consecutive records; `line_numbers(i)` maps a row index to its record number.
+class CsvBatch:
+    """Text values of consecutive records (a SourceBatch): a row's identity is its record number.
 
     `file_bytes` is how much of the file these records take (exact per parser block, shared out
     by records within one).
@@ -40,10 +40,10 @@ class RawBatch:
     batch: pa.RecordBatch
     first_record: int
     skipped_records: list[int] = field(default_factory=list)
-    ragged: list[RejectedRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
     file_bytes: float = 0.0
 
-    def line_number(self, index: int) -> int:
+    def row_id(self, index: int) -> int:
         line: int = self.first_record + index
         for skipped in self.skipped_records:
             if skipped <= line:
@@ -54,27 +54,27 @@ class RawBatch:
     def records(self) -> int:
         return int(self.batch.num_rows) + len(self.skipped_records)
 
-    def split(self, rows: int) -> tuple[RawBatch, RawBatch]:
+    def split(self, rows: int) -> tuple[CsvBatch, CsvBatch]:
         """The first `rows` rows (with the skipped records among them) and the rest."""
-        boundary = self.line_number(rows - 1) if rows else self.first_record - 1
-        head = RawBatch(
+        boundary = self.row_id(rows - 1) if rows else self.first_record - 1
+        head = CsvBatch(
             self.batch.slice(0, rows),
             self.first_record,
             [n for n in self.skipped_records if n < boundary],
-            [r for r in self.ragged if r.line_number < boundary],
+            [r for r in self.rejected if r.line_number < boundary],
         )
-        tail = RawBatch(
+        tail = CsvBatch(
             self.batch.slice(rows),
             boundary + 1,
             [n for n in self.skipped_records if n > boundary],
-            [r for r in self.ragged if r.line_number > boundary],
+            [r for r in self.rejected if r.line_number > boundary],
         )
         head.file_bytes = self.file_bytes * head.records / self.records if self.records else 0.0
         tail.file_bytes = self.file_bytes - head.file_bytes
         return head, tail
 
     @classmethod
-    def join(cls, pieces: list[RawBatch]) -> RawBatch:
+    def join(cls, pieces: list[CsvBatch]) -> CsvBatch:
         if len(pieces) == 1:
             return pieces[0]
         table = pa.Table.from_batches([p.batch for p in pieces]).combine_chunks()
@@ -85,7 +85,7 @@ class RawBatch:
             batch,
             pieces[0].first_record,
             skipped,
-            [r for p in pieces for r in p.ragged],
+            [r for p in pieces for r in p.rejected],
             sum(p.file_bytes for p in pieces),
         )
 
@@ -96,47 +96,52 @@ def arrow_encoding(encoding: str) -> str:
     return "utf8" if name in ("utf-8", "utf-8-sig") else name
 
 
-class CsvBatchReader:
-    """`with CsvBatchReader(...) as reader: for raw in reader: ...` — every column read as text.
+class CsvSource(Source):
+    """`with CsvSource(path, options, columns) as source: for raw in source.batches(): ...` — every
+    column read as text, named by its `sql_name`; its profiled type is the mapper's business.
 
     Empty cells arrive as NULL. Rows with the wrong number of fields are skipped by the parser and
     handed back as rejected rows, with their record numbers, on the batch they interrupted.
 
-    `bytes_read` counts the file bytes of the records handed on so far, not the file position:
+    `position` counts the file bytes of the records handed on so far, not the file position:
     pyarrow reads many blocks ahead of what it has parsed, and a batch waits for `batch_size` rows.
     """
 
+    progress_unit: ProgressUnit = "bytes"
+
     def __init__(
-        self, path: str | Path, options: CsvOptions, column_names: list[str], batch_size: int = 100_000
+        self,
+        path: str | Path,
+        options: CsvOptions,
+        columns: list[SourceColumn],
+        batch_size: int = 100_000,
     ) -> None:
         self.path = Path(path)
         self.options = options
-        self.column_names = column_names
+        self.columns = columns
+        self.column_names = [c.sql_name for c in columns]
         self.batch_size = batch_size
         self.bytes_total = self.path.stat().st_size
-        self._raw: pa.NativeFile | None = None
+        self._raw: pa.NativeFile = pa.OSFile(str(self.path), "rb")
         self._pending: list[RejectedRow] = []
         self._handed_on = 0.0
 
-    def __enter__(self) -> CsvBatchReader:
-        self._raw = pa.OSFile(str(self.path), "rb")
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._raw is not None:
-            self._raw.close()
+    def close(self) -> None:
+        self._raw.close()
 
     @property
-    def bytes_read(self) -> int:
+    def total(self) -> int:
+        return self.bytes_total
+
+    @property
+    def position(self) -> int:
         return min(round(self._handed_on), self.bytes_total)
 
-    def __iter__(self) -> Iterator[RawBatch]:
-        pieces: list[RawBatch] = []
+    def batches(self) -> Iterator[CsvBatch]:
+        pieces: list[CsvBatch] = []
         rows = size = 0
         for block in self._blocks():
-            piece: RawBatch | None = block
+            piece: CsvBatch | None = block
             while piece is not None:
                 room = self.batch_size - rows
                 if piece.batch.num_rows > room:
@@ -147,16 +152,17 @@ class CsvBatchReader:
                 rows += head.batch.num_rows
                 size += head.batch.nbytes
                 if rows >= self.batch_size or size >= BATCH_BYTES:
-                    yield self._hand_on(RawBatch.join(pieces))
+                    yield self._hand_on(CsvBatch.join(pieces))
                     pieces, rows, size = [], 0, 0
         if pieces:
-            yield self._hand_on(RawBatch.join(pieces))
+            yield self._hand_on(CsvBatch.join(pieces))
+        self._handed_on = self.bytes_total  # the end (a header-only file hands on no records)
 
-    def _hand_on(self, raw: RawBatch) -> RawBatch:
+    def _hand_on(self, raw: CsvBatch) -> CsvBatch:
         self._handed_on += raw.file_bytes
         return raw
 
-    def _blocks(self) -> Iterator[RawBatch]:
+    def _blocks(self) -> Iterator[CsvBatch]:
         """Parser blocks; a record longer than a block (a cell of megabytes) restarts the read with
         blocks four times larger, skipping the records already handed on, until one fits."""
         block_bytes = BLOCK_BYTES
@@ -175,12 +181,10 @@ class CsvBatchReader:
                     raise
                 block_bytes *= 4
                 # A fresh handle: the abandoned gzip stream closes the old one when it is collected.
-                assert self._raw is not None
                 self._raw.close()
                 self._raw = pa.OSFile(str(self.path), "rb")
 
-    def _blocks_of(self, block_bytes: int, skip: int) -> Iterator[RawBatch]:
-        assert self._raw is not None, "use CsvBatchReader as a context manager"
+    def _blocks_of(self, block_bytes: int, skip: int) -> Iterator[CsvBatch]:
         self._pending = []
         stream: pa.NativeFile = self._raw
         if self.options.compression == "gzip":
@@ -202,7 +206,7 @@ class CsvBatchReader:
                 left = self.bytes_total - counted
                 size = left if last else min(block_file_bytes, left)
                 counted += size
-                raw = RawBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged, size)
+                raw = CsvBatch(batch, next_record, sorted(r.line_number for r in ragged), ragged, size)
                 next_record += raw.records
                 if next_record - first <= skip:
                     continue  # handed on before a restart
@@ -211,7 +215,7 @@ class CsvBatchReader:
                 yield raw
             if self._pending:  # ragged rows after the last full batch
                 empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
-                yield RawBatch(
+                yield CsvBatch(
                     empty, next_record, sorted(r.line_number for r in self._pending), self._pending
                 )
                 self._pending = []
@@ -234,14 +238,14 @@ class CsvBatchReader:
         return "skip"
 
 
-def _from_record(raw: RawBatch, line: int) -> RawBatch:
+def _from_record(raw: CsvBatch, line: int) -> CsvBatch:
     """The records of `raw` from record number `line` on."""
     rows = 0
-    while rows < raw.batch.num_rows and raw.line_number(rows) < line:
+    while rows < raw.batch.num_rows and raw.row_id(rows) < line:
         rows += 1
     tail = raw.split(rows)[1]
     tail.skipped_records = [n for n in tail.skipped_records if n >= line]
-    tail.ragged = [r for r in tail.ragged if r.line_number >= line]
+    tail.rejected = [r for r in tail.rejected if r.line_number >= line]
     tail.first_record = max(tail.first_record, line)
     return tail
 

@@ -1,0 +1,94 @@
+"""The source contract: what `run_job` reads from, whatever the data comes from.
+
+A source is opened from a resolved spec (`open_source`) and used as a context manager:
+
+    with open_source(spec) as source:
+        for batch in source.batches():   # bounded SourceBatches, in order
+            ... batch.batch, batch.row_id(i), batch.rejected, source.position / source.total
+
+The mapper, rejects, throttle, writers and progress see only this: they never ask which source
+they have. Row identities are what a rejected row is reported under (`RejectedRow.line_number`):
+the record number for files, a row ordinal (or an integer primary key) for tables; they increase
+through the read and are the same on every read of the same data.
+
+A change stream (CDC) fits the same shape: its batches also carry an operation column
+(insert/update/delete) and the stream position of their last change; the writer commits that
+position with the rows and the ledger in one transaction, and the source is acknowledged only
+after that commit (see docs/architecture.md, "Sources"). Nothing calls those hooks yet, so they
+are not part of the code.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Literal, Protocol, Self
+
+import pyarrow as pa
+
+from ..progress import RejectedRow
+from ..spec import SourceColumn
+
+ProgressUnit = Literal["bytes", "rows"]
+
+
+class SourceBatch(Protocol):
+    """Consecutive rows of a source.
+
+    `batch` has one column per `Source.columns` entry, named by its `sql_name`: text that the
+    mapper parses as the column's type (files), or values already of an Arrow type the mapper
+    converts (tables). `rejected` are rows the source itself could not read (a CSV record with the
+    wrong number of fields), reported under their identities; they are not in `batch`.
+    """
+
+    @property
+    def batch(self) -> pa.RecordBatch: ...
+
+    @property
+    def rejected(self) -> list[RejectedRow]: ...
+
+    @property
+    def records(self) -> int:
+        """Rows this batch consumed from the source: `batch`'s rows plus `rejected`."""
+
+    def row_id(self, index: int) -> int:
+        """The identity of `batch`'s row `index`."""
+
+
+class Source(ABC):
+    """Bounded Arrow batches with stable row identities, a total when known and the position in it.
+
+        `columns` are the source's columns with their types. `total` is what `position` runs up to, in
+        `progress_unit`: file bytes (exact) or rows (an estimate, which `position` may pass); None when
+        unknown. `position` counts what the batches handed out so far take, not read-ahead, and is the
+    end (an exact `total`, or the rows read) once `batches()` is exhausted. Each batch
+        holds at most `batch_size` rows. Closing releases every handle; the same spec opened again reads
+        the same rows with the same identities.
+    """
+
+    progress_unit: ProgressUnit
+    columns: list[SourceColumn]
+
+    @property
+    @abstractmethod
+    def total(self) -> int | None: ...
+
+    @property
+    @abstractmethod
+    def position(self) -> int: ...
+
+    @abstractmethod
+    def batches(self) -> Iterator[SourceBatch]:
+        """The rows, once, in identity order; raises an EngineError naming what cannot be read."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
