@@ -1,0 +1,258 @@
+"""The source contract (etl_engine/sources/base.py): one suite every source passes, and run_job
+loading from a source that is not a file, to show the pipeline does not depend on CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import etl_engine as e
+from etl_engine.sources import CsvSource, Source, SourceBatch, open_source
+from etl_engine.sources.base import ProgressUnit
+
+from .conftest import RecordingReporter, query, schema_of
+
+ROWS = 2_500
+BATCH = 400
+
+
+@dataclass
+class OrdinalBatch:
+    """A SourceBatch whose identities are row ordinals from `first`."""
+
+    batch: pa.RecordBatch
+    first: int
+    rejected: list[e.RejectedRow] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return int(self.batch.num_rows)
+
+    def row_id(self, index: int) -> int:
+        return self.first + index
+
+
+class ArrowSource(Source):
+    """A typed in-memory table as a source: identities are ordinals from 1, progress in rows."""
+
+    progress_unit: ProgressUnit = "rows"
+
+    def __init__(self, table: pa.Table, columns: list[e.SourceColumn], batch_size: int) -> None:
+        self.table: pa.Table | None = table
+        self.columns = columns
+        self.batch_size = batch_size
+        self.rows_total = int(table.num_rows)
+        self.handed_on = 0
+
+    @property
+    def total(self) -> int:
+        return self.rows_total
+
+    @property
+    def position(self) -> int:
+        return self.handed_on
+
+    def batches(self) -> Iterator[SourceBatch]:
+        assert self.table is not None, "the source is closed"
+        for batch in self.table.to_batches(max_chunksize=self.batch_size):
+            first = self.handed_on + 1
+            self.handed_on += batch.num_rows
+            yield OrdinalBatch(batch, first)
+
+    def close(self) -> None:
+        self.table = None
+
+
+def people(rows: int = ROWS) -> pa.Table:
+    return pa.table(
+        {
+            "id": pa.array(range(1, rows + 1), pa.int64()),
+            "name": pa.array([f'name {i}, "q"' for i in range(1, rows + 1)]),
+            "day": pa.array([dt.date(2024, 1, 1) + dt.timedelta(days=i % 365) for i in range(rows)]),
+            "amount": pa.array([str(i) if i % 500 else "n/a" for i in range(1, rows + 1)]),
+        }
+    )
+
+
+PEOPLE_COLUMNS = [
+    e.SourceColumn("id", "id", e.ColumnType.BIGINT),
+    e.SourceColumn("name", "name", e.ColumnType.TEXT),
+    e.SourceColumn("day", "day", e.ColumnType.DATE),
+    e.SourceColumn("amount", "amount", e.ColumnType.TEXT),
+]
+
+
+@dataclass
+class Case:
+    """How to open one kind of source over the people rows, and how many records it holds."""
+
+    open: Callable[[], Source]
+    records: int
+    exact_total: bool
+    types: list[e.ColumnType]
+
+
+def csv_case(tmp_path: Path) -> Case:
+    lines = [
+        f'{i},"name {i}, ""q""",{dt.date(2024, 1, 1) + dt.timedelta(days=(i - 1) % 365)},{i}'
+        for i in range(1, ROWS + 1)
+    ]
+    lines.insert(700, "a,ragged,row")  # wrong field count: rejected by the source itself
+    path = tmp_path / "people.csv"
+    path.write_text("id,name,day,amount\n" + "\n".join(lines) + "\n")
+    profile = e.profile_csv(path)
+    types = [e.ColumnType.INTEGER, e.ColumnType.TEXT, e.ColumnType.DATE, e.ColumnType.INTEGER]
+    return Case(lambda: CsvSource(path, profile.options, profile.columns, BATCH), ROWS + 1, True, types)
+
+
+def arrow_case(tmp_path: Path) -> Case:
+    types = [c.type for c in PEOPLE_COLUMNS]
+    return Case(lambda: ArrowSource(people(), PEOPLE_COLUMNS, BATCH), ROWS, False, types)
+
+
+@pytest.fixture(params=[csv_case, arrow_case], ids=["csv", "arrow"])
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> Case:
+    make: Callable[[Path], Case] = request.param
+    return make(tmp_path)
+
+
+@dataclass
+class Read:
+    ids: list[int]
+    rows: list[dict[str, object]]
+    sizes: list[int]
+    positions: list[int]
+    total: int | None
+    end: int
+
+
+def read_all(source: Source) -> Read:
+    read = Read([], [], [], [], source.total, 0)
+    for raw in source.batches():
+        assert raw.records == raw.batch.num_rows + len(raw.rejected)
+        ids = [raw.row_id(i) for i in range(raw.batch.num_rows)] + [r.line_number for r in raw.rejected]
+        read.ids += sorted(ids)
+        read.rows += raw.batch.to_pylist()
+        read.sizes.append(raw.batch.num_rows)
+        read.positions.append(source.position)
+    read.end = source.position
+    return read
+
+
+def test_batches_are_bounded_and_hold_every_record(case: Case) -> None:
+    with case.open() as source:
+        read = read_all(source)
+    assert len(read.sizes) > 1
+    assert all(0 <= size <= BATCH for size in read.sizes)
+    assert len(read.ids) == case.records
+
+
+def test_row_identities_increase_and_are_stable_across_reads(case: Case) -> None:
+    with case.open() as source:
+        first = read_all(source)
+    with case.open() as source:
+        second = read_all(source)
+    assert first.ids == sorted(set(first.ids))
+    assert (second.ids, second.rows) == (first.ids, first.rows)
+
+
+def test_progress_runs_up_to_the_total(case: Case) -> None:
+    with case.open() as source:
+        assert source.position == 0
+        read = read_all(source)
+    assert read.total is not None and read.total > 0
+    assert read.positions == sorted(read.positions)
+    assert all(0 < p <= read.total for p in read.positions)
+    if case.exact_total:
+        assert read.end == read.total
+    else:
+        assert read.end == len(read.ids)
+
+
+def test_columns_are_typed_and_name_the_batch_columns(case: Case) -> None:
+    with case.open() as source:
+        assert [c.type for c in source.columns] == case.types
+        names = [c.sql_name for c in source.columns]
+        assert all(raw.batch.schema.names == names for raw in source.batches())
+
+
+def open_handles() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_closing_releases_the_source_even_when_read_part_way(case: Case) -> None:
+    before = open_handles()
+    with case.open() as source:
+        next(iter(source.batches()))
+    assert open_handles() == before
+    with case.open() as source:
+        read_all(source)
+    assert open_handles() == before
+
+
+def test_the_default_source_of_a_spec_is_its_csv_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("x\n1\n2\n")
+    profile = e.profile_csv(path)
+    spec = e.JobSpec(
+        "r1",
+        str(path),
+        profile.options,
+        profile.columns,
+        [e.ColumnSpec("x", "x", e.ColumnType.INTEGER)],
+        e.DestinationConfig(kind="duckdb", path=str(tmp_path / "w.duckdb")),
+        e.LoadSpec("main", "t", batch_size=1),
+    )
+    with open_source(spec) as source:
+        assert isinstance(source, CsvSource)
+        assert [raw.batch.column(0).to_pylist() for raw in source.batches()] == [["1"], ["2"]]
+
+
+def test_run_job_loads_from_a_source_that_is_not_a_file(
+    destination: e.DestinationConfig, reporter: RecordingReporter
+) -> None:
+    """Typed values are converted (BIGINT to INTEGER, dates kept), text is parsed, and a row that
+    does not fit is rejected under the source's identity (its ordinal), not a file line."""
+    columns = [
+        e.ColumnSpec("id", "id", e.ColumnType.INTEGER),
+        e.ColumnSpec("name", "name", e.ColumnType.TEXT, [e.Transform("upper")]),
+        e.ColumnSpec("day", "day", e.ColumnType.DATE),
+        e.ColumnSpec("amount", "amount", e.ColumnType.INTEGER),
+    ]
+    spec = e.JobSpec(
+        "arrow-run",
+        "(in memory)",
+        e.CsvOptions(),
+        PEOPLE_COLUMNS,
+        columns,
+        destination,
+        e.LoadSpec(schema_of(destination), "people", batch_size=BATCH, reject_threshold_count=10),
+    )
+    source = ArrowSource(people(), PEOPLE_COLUMNS, BATCH)
+    result = e.run_job(spec, reporter, source)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "COMPLETED_WITH_REJECTS",
+        ROWS,
+        ROWS - 5,
+        5,
+    )
+    assert [(r.line_number, r.column, r.reason) for r in reporter.rejected_rows] == [
+        (n, "amount", "'n/a' is not a valid INTEGER (whole number in range)")
+        for n in (500, 1000, 1500, 2000, 2500)
+    ]
+    assert reporter.rejected_rows[0].raw == '500,"name 500, ""q""",2024-05-14,n/a'
+    assert source.table is None  # closed by the run
+    table = f'"{schema_of(destination)}"."people"'
+    assert query(destination, f"SELECT count(*), sum(id), max(day), min(name) FROM {table}") == [
+        (ROWS - 5, ROWS * (ROWS + 1) // 2 - 7500, dt.date(2024, 12, 30), 'NAME 1, "Q"')
+    ]
+    seen = reporter.progress_seen
+    assert [p.bytes_read for p in seen] == sorted(p.bytes_read for p in seen)
+    assert all(p.bytes_total == ROWS for p in seen)
+    assert (seen[-1].rows_read, seen[-1].bytes_read) == (ROWS, ROWS)
