@@ -492,7 +492,8 @@ class Stack:
             service.process = None
             service.log = None
             service.restart_at = None
-        self._record_groups()
+        if services:  # a stack that never spawned anything leaves another launcher's record alone
+            self._record_groups()
 
     @property
     def _groups_file(self) -> Path:

@@ -165,8 +165,14 @@ def test_a_second_launcher_of_the_same_home_is_refused_while_the_first_runs(tmp_
         recorded = {"launcher": [other_launcher.pid, psutil.Process(other_launcher.pid).create_time()]}
         (tmp_path / "devstack-groups.json").write_text(json.dumps({**recorded, "groups": {}}))
         try:
+            refused = Stack(config(tmp_path))
             with pytest.raises(StackError, match=f"pid {other_launcher.pid}"):
-                Stack(config(tmp_path))._stop_leftovers()
+                refused._stop_leftovers()
+            refused.stop()  # what main() does next: the running launcher's record stays
+            assert (
+                json.loads((tmp_path / "devstack-groups.json").read_text())["launcher"][0]
+                == other_launcher.pid
+            )
         finally:
             other_launcher.kill()
     Stack(config(tmp_path))._stop_leftovers()  # gone now: its record is dropped
