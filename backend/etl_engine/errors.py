@@ -27,6 +27,14 @@ class DestinationUnreachable(TransientError):
     pass
 
 
+class SourceUnreachable(TransientError):
+    """The source database cannot be reached (or the connection dropped mid-read)."""
+
+
+class SourceFailed(TerminalError):
+    """The source refused the read (a missing table, no permission...); `str()` has its words."""
+
+
 class UnreadableFile(TerminalError):
     """The file cannot be read as CSV; `reason` is one of the short codes below, `str()` explains."""
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
@@ -54,6 +55,22 @@ class SourceBatch(Protocol):
 
     def row_id(self, index: int) -> int:
         """The identity of `batch`'s row `index`."""
+
+
+@dataclass
+class OrdinalBatch:
+    """A SourceBatch of a table: identities are row ordinals, `first` for row 0."""
+
+    batch: pa.RecordBatch
+    first: int
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return int(self.batch.num_rows)
+
+    def row_id(self, index: int) -> int:
+        return self.first + index
 
 
 class Source(ABC):

@@ -1,0 +1,132 @@
+"""PostgresTableSource beyond the contract: types carried, key order, estimates, clear failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import psycopg
+import pytest
+
+import etl_engine as e
+from etl_engine.errors import SourceFailed, SourceUnreachable
+from etl_engine.sources.postgres import PostgresTableSource
+
+from .conftest import RecordingReporter, dsn, query, schema_of
+
+
+def create(config: e.DestinationConfig, sql: str) -> str:
+    schema = schema_of(config)
+    with psycopg.connect(dsn(config), autocommit=True, options=f"-c search_path={schema}") as conn:
+        conn.execute(sql)
+    return schema
+
+
+def rows_of(source: PostgresTableSource) -> list[dict[str, object]]:
+    with source:
+        return [row for raw in source.batches() for row in raw.batch.to_pylist()]
+
+
+def test_types_are_carried_exactly_or_as_text(pg_config: e.DestinationConfig) -> None:
+    schema = create(
+        pg_config,
+        """CREATE TYPE mood AS ENUM ('ok', 'sad');
+        CREATE TABLE kinds (
+            "Small" smallint, big bigint, exact numeric(30, 8), loose numeric, ratio real,
+            flag boolean, day date, at timestamp, at_tz timestamptz, u uuid, doc jsonb,
+            tags text[], feeling mood, raw bytea, code char(3));
+        INSERT INTO kinds VALUES (
+            -7, 9223372036854775807, 1234567890123456789012.12345678, 0.1, 1.5,
+            true, '2024-02-29', '2024-01-01 10:00:00.123456', '2024-01-01 10:00+02',
+            'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2]}', '{x,"y z"}', 'sad', '\\x00ff', 'ab')""",
+    )
+    source = PostgresTableSource(pg_config, schema, "kinds")
+    assert [(c.name, c.sql_name, c.type, c.precision, c.scale) for c in source.columns] == [
+        ("Small", "small", e.ColumnType.INTEGER, None, None),
+        ("big", "big", e.ColumnType.BIGINT, None, None),
+        ("exact", "exact", e.ColumnType.NUMERIC, 30, 8),
+        ("loose", "loose", e.ColumnType.NUMERIC, None, None),
+        ("ratio", "ratio", e.ColumnType.FLOAT, None, None),
+        ("flag", "flag", e.ColumnType.BOOLEAN, None, None),
+        ("day", "day", e.ColumnType.DATE, None, None),
+        ("at", "at", e.ColumnType.TIMESTAMP, None, None),
+        ("at_tz", "at_tz", e.ColumnType.TIMESTAMPTZ, None, None),
+        ("u", "u", e.ColumnType.TEXT, None, None),
+        ("doc", "doc", e.ColumnType.TEXT, None, None),
+        ("tags", "tags", e.ColumnType.TEXT, None, None),
+        ("feeling", "feeling", e.ColumnType.TEXT, None, None),
+        ("raw", "raw", e.ColumnType.TEXT, None, None),
+        ("code", "code", e.ColumnType.TEXT, None, None),
+    ]
+    [row] = rows_of(source)
+    assert row == {
+        "small": -7,
+        "big": 9223372036854775807,
+        "exact": "1234567890123456789012.12345678",
+        "loose": "0.1",
+        "ratio": 1.5,
+        "flag": True,
+        "day": dt.date(2024, 2, 29),
+        "at": dt.datetime(2024, 1, 1, 10, 0, 0, 123456),
+        "at_tz": dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.UTC),
+        "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "doc": '{"a": [1, 2]}',
+        "tags": '{x,"y z"}',
+        "feeling": "sad",
+        "raw": "\\x00ff",
+        "code": "ab",  # char(n) as text: PostgreSQL drops the padding
+    }
+
+
+def test_a_table_loads_with_every_digit_and_instant_kept(
+    pg_config: e.DestinationConfig, duckdb_config: e.DestinationConfig
+) -> None:
+    schema = create(
+        pg_config,
+        """CREATE TABLE money (id int PRIMARY KEY, amount numeric(30, 8), paid_at timestamptz);
+        INSERT INTO money VALUES (1, 1234567890123456789012.12345678, '2024-06-30 23:59:59.5-07'),
+                                 (2, NULL, NULL)""",
+    )
+    source = PostgresTableSource(pg_config, schema, "money")
+    columns = [e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns]
+    spec = e.JobSpec(
+        "money-run",
+        "(postgres table)",
+        e.CsvOptions(),
+        source.columns,
+        columns,
+        duckdb_config,
+        e.LoadSpec("main", "money"),
+    )
+    result = e.run_job(spec, RecordingReporter(), source)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    assert query(duckdb_config, "SELECT id, amount::VARCHAR, epoch_us(paid_at) FROM money ORDER BY id") == [
+        (1, "1234567890123456789012.12345678", 1719817199500000),
+        (2, None, None),
+    ]
+
+
+def test_rows_come_in_primary_key_order_whatever_the_key(pg_config: e.DestinationConfig) -> None:
+    schema = create(
+        pg_config,
+        """CREATE TABLE pairs (b int, note text, a int, PRIMARY KEY (a, b));
+        INSERT INTO pairs VALUES (2, 'x', 1), (1, 'y', 2), (1, 'z', 1), (3, 'w', 0)""",
+    )
+    source = PostgresTableSource(pg_config, schema, "pairs", batch_size=3)
+    assert [row["note"] for row in rows_of(source)] == ["w", "z", "x", "y"]  # by a, then b
+
+
+def test_the_estimate_is_the_planners_once_analyzed(pg_config: e.DestinationConfig) -> None:
+    schema = create(pg_config, "CREATE TABLE t AS SELECT g AS n FROM generate_series(1, 1000) g")
+    with PostgresTableSource(pg_config, schema, "t") as source:
+        assert source.total is None  # never analyzed: unknown
+    create(pg_config, "ANALYZE t")
+    with PostgresTableSource(pg_config, schema, "t") as source:
+        assert source.total == 1000
+
+
+def test_a_missing_table_and_an_unreachable_server_are_named(pg_config: e.DestinationConfig) -> None:
+    with pytest.raises(SourceFailed, match=r"table .*\.nowhere does not exist"):
+        PostgresTableSource(pg_config, schema_of(pg_config), "nowhere")
+    with pytest.raises(SourceUnreachable, match=r"cannot read .* from PostgreSQL"):
+        PostgresTableSource(replace(pg_config, port=1), schema_of(pg_config), "nowhere")
