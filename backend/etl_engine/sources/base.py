@@ -76,12 +76,12 @@ class OrdinalBatch:
 class Source(ABC):
     """Bounded Arrow batches with stable row identities, a total when known and the position in it.
 
-        `columns` are the source's columns with their types. `total` is what `position` runs up to, in
-        `progress_unit`: file bytes (exact) or rows (an estimate, which `position` may pass); None when
-        unknown. `position` counts what the batches handed out so far take, not read-ahead, and is the
-    end (an exact `total`, or the rows read) once `batches()` is exhausted. Each batch
-        holds at most `batch_size` rows. Closing releases every handle; the same spec opened again reads
-        the same rows with the same identities.
+    `columns` are the source's columns with their types. `total` is what `position` runs up to, in
+    `progress_unit`: file bytes (exact) or rows (an estimate, which `position` may pass); None when
+    unknown. `position` counts what the batches handed out so far take, not read-ahead, and is the
+    end (an exact `total`, or the rows read) once `batches()` is exhausted. Each batch holds at most
+    `batch_size` rows. Closing releases every handle; the same spec opened again reads the same rows
+    with the same identities.
     """
 
     progress_unit: ProgressUnit
