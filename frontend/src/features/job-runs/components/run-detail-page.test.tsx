@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { EventSource } from "eventsource";
 import { http, HttpResponse, sse } from "msw";
 
@@ -91,6 +91,33 @@ describe("RunDetailPage", () => {
     expect(screen.getByRole("progressbar", { name: "Load progress" })).toHaveAttribute("aria-valuenow", "100");
     expect(screen.getByText("Duration").nextSibling).toHaveTextContent("2s");
     expect(screen.queryByRole("button", { name: "Cancel run" })).not.toBeInTheDocument();
+  });
+
+  it("announces the end even when the last progress already carries the final status", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z", progress_percent: 50 });
+    const finished: JobRunRead = { ...running, status: "COMPLETED", rows_read: 300, rows_loaded: 300, progress_percent: 100 };
+    let sendEnd: (() => void) | null = null;
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        client.send({ event: "snapshot", id: "1", data: running });
+        client.send({ event: "progress", id: "2", data: finished });
+        sendEnd = () => {
+          client.send({ event: "end", data: finished });
+          client.close();
+        };
+      }),
+    );
+
+    renderRun();
+    // The page has drawn the final status before `end` arrives.
+    expect(await screen.findByText("Completed", { selector: "[data-status]" })).toBeInTheDocument();
+    await waitFor(() => expect(sendEnd).not.toBeNull());
+    sendEnd!();
+
+    expect(await screen.findByText("300 rows loaded.")).toBeInTheDocument();
+    expect(screen.getByText("Run #42 of Load sales completed")).toBeInTheDocument();
   });
 
   it("shows a finished run's failure reason without opening a stream", async () => {

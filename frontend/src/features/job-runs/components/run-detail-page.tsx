@@ -1,4 +1,5 @@
 import { ArrowLeftIcon, RotateCwIcon } from "lucide-react";
+import * as React from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 
@@ -67,7 +68,10 @@ function RerunButton({ run }: { run: JobRunRead }) {
 
 function RunDetail({ run }: { run: JobRunRead }) {
   const active = isActive(run.status);
-  const streamState = useJobRunStream(run.id, { enabled: active, onEnd: announceEnd });
+  // Followed from when the page opens it active until the stream's own `end`: the terminal status
+  // that the stream writes just before `end` must not close the stream and lose the end notice.
+  const [follow] = React.useState(active);
+  const streamState = useJobRunStream(run.id, { enabled: follow, onEnd: announceEnd });
 
   return (
     <>
