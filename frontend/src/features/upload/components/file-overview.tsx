@@ -45,7 +45,9 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
               value={
                 <span title={describeEncoding(file.encoding)} data-testid="file-encoding">
                   {file.encoding}
-                  {file.encoding_confidence < 1 && (
+                  {file.overrides.encoding ? (
+                    <span className="ml-1 text-xs font-normal text-muted-foreground">(your choice)</span>
+                  ) : file.encoding_confidence < 1 && (
                     <span className="ml-1 text-xs font-normal text-muted-foreground">
                       ({Math.round(file.encoding_confidence * 100)}% sure)
                     </span>

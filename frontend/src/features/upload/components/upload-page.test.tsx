@@ -227,4 +227,29 @@ describe("UploadPage", () => {
     expect(screen.getByTestId("column-format-ship_by")).toHaveTextContent("DD/MM/YYYY");
     expect(bodies).toEqual([{ column_formats: { ship_by: "%m/%d/%Y" } }, { column_formats: { ship_by: "%d/%m/%Y" } }]);
   });
+
+  it("says how sure the encoding is, warns when it is a guess, and notes Excel's sep= line", async () => {
+    const file = uploadedFile({
+      encoding: "cp1250",
+      encoding_confidence: 0.51,
+      encoding_alternatives: ["cp1252"],
+      encoding_low_confidence: true,
+      excel_separator_line: true,
+      delimiter: ";",
+    });
+    server.use(
+      http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)),
+      http.put(apiPath(`/sources/csv/${file.id}/options`), () =>
+        HttpResponse.json({ ...file, encoding: "cp1252", encoding_alternatives: ["cp1250"], overrides: { encoding: "cp1252" } }),
+      ),
+    );
+    const { user } = renderWithApp(<UploadPage />, { path: "/upload", url: `/upload?fileId=${file.id}` });
+
+    expect(await screen.findByTestId("file-encoding")).toHaveTextContent("cp1250(51% sure)");
+    expect(screen.getByTestId("excel-separator-note")).toHaveTextContent("“sep=;” line");
+    await user.click(within(screen.getByTestId("encoding-warning")).getByTestId("encoding-alternative-cp1252"));
+
+    await waitFor(() => expect(screen.getByTestId("file-encoding")).toHaveTextContent("cp1252(your choice)"));
+    expect(screen.queryByTestId("encoding-warning")).not.toBeInTheDocument();
+  });
 });
