@@ -194,9 +194,11 @@ def _check_count_threshold(spec: JobSpec, rejected: int, latest: list[RejectedRo
         limit = 0
     if limit is not None and rejected > limit:
         first = latest[0]
+        # A ragged row is rejected whole: it names no column.
+        where = f"line {first.line_number}" + (f", column {first.column}" if first.column else "")
         raise RejectThresholdExceeded(
             f"{rejected} rejected rows exceed the limit of {limit}; nothing was loaded. "
-            f"First: line {first.line_number}, column {first.column}: {first.reason}"
+            f"First: {where}: {first.reason}"
         )
 
 

@@ -112,6 +112,16 @@ def test_rejects_over_the_threshold_fail_the_run_and_load_nothing(
     assert [t.name for t in e.open_destination(destination).list_tables(schema_of(destination))] == []
 
 
+def test_a_ragged_row_over_the_threshold_is_named_by_its_line_alone(
+    destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
+) -> None:
+    path = write_csv("id,v\n1,a\n2\n")
+    with pytest.raises(e.RejectThresholdExceeded) as failure:
+        e.run_job(make_spec(path, destination, profile=e.profile_csv(path)), reporter)
+    assert "First: line 3: expected 2 fields, found 1" in str(failure.value)
+    assert "None" not in str(failure.value)
+
+
 def test_default_threshold_is_zero_and_at_the_limit_the_run_completes_with_rejects(
     destination: e.DestinationConfig, write_csv: CsvWriter, make_spec: SpecMaker, reporter: RecordingReporter
 ) -> None:
