@@ -4,9 +4,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from portal.core.config import Settings
+from portal.main import create_app
 
 
 async def test_production_logs_are_json_lines_carrying_the_request_id(
@@ -29,3 +31,32 @@ async def test_production_logs_are_json_lines_carrying_the_request_id(
     created = [e for e in events if e.get("event") == "credential_created"]
     assert created and created[0]["request_id"] == "req-42"
     assert created[0]["level"] == "info" and created[0]["timestamp"]
+
+
+@pytest.mark.parametrize("log_format", ["console", "json"])
+async def test_an_unexpected_error_logs_its_traceback_without_locals_or_headers(
+    make_settings: Callable[..., Settings],
+    clean_tables: None,
+    capfd: pytest.CaptureFixture[str],
+    log_format: str,
+) -> None:
+    application = create_app(make_settings(log_format=log_format))
+
+    async def explode() -> None:
+        local_secret = "local-canary-4711"
+        raise RuntimeError(f"boom ({len(local_secret)})")
+
+    application.add_api_route("/boom", explode)
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://portal.test") as http,
+    ):
+        capfd.readouterr()
+        response = await http.get("/boom", headers={"X-Secret-Header": "header-canary-0815"})
+        _, err = capfd.readouterr()
+
+    assert response.status_code == 500
+    assert "Traceback" in err and "RuntimeError: boom (17)" in err and "explode" in err
+    assert "local-canary-4711" not in err
+    assert "header-canary-0815" not in err
