@@ -4,6 +4,8 @@ import { expect, test, type Page } from "@playwright/test";
 // wizard, run, run again from the run's page, its file replaced by a newer export (and refused one
 // that does not fit), then cloned. It makes its own destination and data, so it needs no other
 // spec's. Every wait is for a terminal status, never for a state caught mid-load.
+// Named to run after the other spec files on the shared stack: portal.spec.ts finds its run as #1
+// and counts every run on the dashboard.
 const DESTINATION = "Lifecycle destination";
 const JOB = "Lifecycle sales";
 const EDITED = "Lifecycle sales (edited)";
