@@ -17,13 +17,14 @@ MAX_JOB_RETRIES = 10  # the executor task's Airflow `retries` (portal.runner.ret
 MAX_ROWS_PER_SECOND = 10_000_000
 
 TransformType = Literal["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"]
-# The arguments each transform needs next to `type`.
+# The arguments each transform needs next to `type`. A cast names its type `to` (`type` is taken);
+# portal.jobs.engine_spec hands it to the engine as its `type` argument.
 _REQUIRED_ARGS: dict[str, tuple[str, ...]] = {
     "replace": ("old",),
     "prefix": ("value",),
     "suffix": ("value",),
     "default": ("value",),
-    "cast": ("type",),
+    "cast": ("to",),
 }
 
 
@@ -49,8 +50,8 @@ class TransformIn(BaseModel):
         missing = [name for name in _REQUIRED_ARGS.get(self.type, ()) if name not in args]
         if missing:
             raise ValueError(f"the {self.type} transform needs {', '.join(repr(m) for m in missing)}")
-        if self.type == "cast" and str(args["type"]).upper() not in ColumnType.__members__:
-            raise ValueError(f"cannot cast to {args['type']!r}; use one of {', '.join(ColumnType)}")
+        if self.type == "cast" and str(args["to"]).upper() not in ColumnType.__members__:
+            raise ValueError(f"cannot cast to {args['to']!r}; use one of {', '.join(ColumnType)}")
         return self
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,17 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from etl_engine import (
-    ColumnSpec,
     ColumnType,
     DestinationConfig,
     DestinationKind,
     EngineError,
-    LoadSpec,
     SourceColumn,
     TableColumn,
-    Transform,
     open_destination,
-    render_ddl,
     target_mismatches,
     validate_expression,
 )
@@ -40,6 +36,7 @@ from portal.core.errors import (
     ValidationFailedError,
 )
 from portal.jobs import run_guard
+from portal.jobs.engine_spec import column_specs, new_table_ddl
 from portal.jobs.expression_sample import expression_sample
 from portal.jobs.models import ColumnMapping, Job, LoadStrategy
 from portal.jobs.schemas import (
@@ -83,10 +80,17 @@ class ResolvedJob:
     file: UploadedFile
     credential: Credential
     mappings: list[MappingIn]
+    sources: list[SourceColumn]
 
     @property
     def included(self) -> list[MappingIn]:
         return [m for m in self.mappings if m.include]
+
+    def row(self) -> Job:
+        """The job as it is saved (not added to any session): the engine specs are built from it."""
+        job = Job(**_column_values(self.fields))
+        job.mappings = _mapping_rows(self.mappings)
+        return job
 
 
 async def get_job(session: AsyncSession, job_id: int) -> Job:
@@ -105,8 +109,7 @@ async def list_jobs(session: AsyncSession, *, offset: int, limit: int) -> tuple[
 async def create_job(session: AsyncSession, cipher: CredentialCipher, body: JobCreate) -> Job:
     fields = JobFields.model_validate(body.model_dump(exclude={"mappings"}))
     resolved = await resolve(session, cipher, fields, body.mappings, check_destination=True)
-    job = Job(**_column_values(fields))
-    job.mappings = _mapping_rows(resolved.mappings)
+    job = resolved.row()
     session.add(job)
     await session.commit()
     log.info("job_created", job_id=job.id, file_id=job.file_id, columns=len(resolved.included))
@@ -198,7 +201,7 @@ async def resolve(
     credential = await credential_service.get_credential(session, fields.credential_id)
     sources = source_columns(file)
     resolved = ResolvedJob(
-        fields, file, credential, mappings if mappings is not None else auto_mappings(sources)
+        fields, file, credential, mappings if mappings is not None else auto_mappings(sources), sources
     )
     problems = _mapping_problems(resolved, sources) + _strategy_problems(resolved)
     if not problems and check_destination and not fields.create_table:
@@ -310,39 +313,13 @@ async def _table_columns(config: DestinationConfig, schema: str, table: str) -> 
 
 def _table_problems(job: ResolvedJob, name: str, columns: list[TableColumn]) -> list[Problem]:
     """The checks the writer makes before a load, made before the job is saved."""
-    return [Problem("mappings", m) for m in target_mismatches(columns, column_specs(job.mappings), name)]
-
-
-def load_spec(fields: JobFields) -> LoadSpec:
-    return LoadSpec(
-        schema=fields.target_schema,
-        table=fields.target_table,
-        create_table=fields.create_table,
-        strategy=fields.strategy.value,
-        upsert_keys=list(fields.upsert_keys),
-        batch_size=fields.batch_size,
-        reject_threshold_count=fields.reject_threshold_count,
-        reject_threshold_percent=fields.reject_threshold_percent,
-        max_rows_per_second=fields.max_rows_per_second,
-    )
-
-
-def column_specs(mappings: Sequence[MappingIn]) -> list[ColumnSpec]:
     return [
-        ColumnSpec(
-            source=m.source_column,
-            target=m.target_column,
-            type=ColumnType(m.target_type),
-            transforms=[Transform(type=t.type, args=dict(t.model_extra or {})) for t in m.transforms],
-            expression=m.expression,
-        )
-        for m in mappings
-        if m.include
+        Problem("mappings", m) for m in target_mismatches(columns, column_specs(job.row().mappings), name)
     ]
 
 
 def ddl_for(job: ResolvedJob) -> str:
-    return render_ddl(load_spec(job.fields), column_specs(job.mappings), _kind(job.credential.kind))
+    return new_table_ddl(job.row(), job.sources, _kind(job.credential.kind))
 
 
 async def read(session: AsyncSession, jobs: Sequence[Job]) -> list[JobRead]:
@@ -351,13 +328,16 @@ async def read(session: AsyncSession, jobs: Sequence[Job]) -> list[JobRead]:
     kinds = dict(
         (await session.execute(select(Credential.id, Credential.kind).where(Credential.id.in_(ids)))).all()
     )
+    files = await session.scalars(
+        select(UploadedFile).where(UploadedFile.id.in_({job.file_id for job in jobs}))
+    )
+    sources = {file.id: source_columns(file) for file in files}
     result = []
     for job in jobs:
         fields = JobFields.model_validate(job, from_attributes=True)
-        mappings = [_mapping_in(m) for m in job.mappings]
         ddl = (
-            render_ddl(load_spec(fields), column_specs(mappings), _kind(kinds[job.credential_id]))
-            if job.create_table and any(m.include for m in mappings)
+            new_table_ddl(job, sources[job.file_id], _kind(kinds[job.credential_id]))
+            if job.create_table and any(m.include for m in job.mappings)
             else None
         )
         result.append(
@@ -419,7 +399,7 @@ async def preview_ddl(session: AsyncSession, cipher: CredentialCipher, body: Job
     can say so at its mapping step."""
     fields = JobFields.model_validate(body.model_dump(exclude={"mappings"}))
     job = await resolve(session, cipher, fields, body.mappings, check_destination=not fields.create_table)
-    sources = {c.sql_name: c for c in source_columns(job.file)}
+    sources = {c.sql_name: c for c in job.sources}
     warnings: list[str] = []
     if not fields.create_table:
         warnings.append(

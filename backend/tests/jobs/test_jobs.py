@@ -104,6 +104,7 @@ async def test_create_keeps_explicit_mappings_transforms_and_calculated_columns(
         mapping("age", "age", "INTEGER", transforms=[{"type": "default", "value": 0}]),
         mapping("joined", "joined", "DATE", include=False),
         mapping(None, "age_next_year", "INTEGER", expression="age + 1"),
+        mapping("age", "age_text", "TEXT", transforms=[{"type": "cast", "to": "TEXT"}]),
     ]
 
     created = await client.post("/api/v1/jobs", json=job_body(file, credential, mappings=mappings))
@@ -116,6 +117,7 @@ async def test_create_keeps_explicit_mappings_transforms_and_calculated_columns(
     assert job["mappings"][2]["transforms"] == [{"type": "default", "value": 0}]
     assert job["mappings"][3]["include"] is False
     assert job["mappings"][4]["expression"] == "age + 1"
+    assert job["mappings"][5]["transforms"] == [{"type": "cast", "to": "TEXT"}]
     assert '"joined"' not in job["ddl"] and '"age_next_year" integer' in job["ddl"]
 
 
@@ -189,7 +191,8 @@ async def test_invalid_expression_is_refused_with_its_position(
         mapping("id", "", "TEXT"),  # no target name
         mapping("id", "x" * 64, "TEXT"),  # longer than an identifier may be
         mapping("id", "x", "TEXT", transforms=[{"type": "replace"}]),  # replace without 'old'
-        mapping("id", "x", "TEXT", transforms=[{"type": "cast", "type_": "INTEGER"}]),
+        mapping("id", "x", "TEXT", transforms=[{"type": "cast", "type_": "INTEGER"}]),  # cast without 'to'
+        mapping("id", "x", "TEXT", transforms=[{"type": "cast", "to": "WORDS"}]),  # not a type
         mapping("id", "x", "TEXT", transforms=[{"type": "shout"}]),
     ],
 )

@@ -25,8 +25,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal.clients.airflow import AirflowClient
 from portal.core.config import Settings
 from portal.db.sync import create_sync_engine, create_sync_session_factory
-from portal.jobs.schemas import JobFields
-from portal.jobs.service import load_spec
 from portal.main import create_app
 from portal.runner.scheduled import ensure_scheduled_run
 from portal.runs.models import JobRun, JobRunStatus
@@ -199,18 +197,6 @@ async def test_a_cap_that_is_not_a_positive_bounded_integer_is_a_422(
 
     assert response.status_code == 422
     assert [p["field"] for p in response.json()["details"]["problems"]] == ["max_rows_per_second"]
-
-
-def test_the_cap_reaches_the_engine_load_spec() -> None:
-    fields = JobFields.model_validate(
-        {**job_body_fields(), "max_rows_per_second": 2000, "allow_concurrent_runs": True}
-    )
-    assert load_spec(fields).max_rows_per_second == 2000
-    assert load_spec(JobFields.model_validate(job_body_fields())).max_rows_per_second is None
-
-
-def job_body_fields() -> dict[str, Any]:
-    return {"name": "j", "file_id": "f", "credential_id": 1, "target_schema": "s", "target_table": "t"}
 
 
 # -- a schedule tick ---------------------------------------------------------------------------

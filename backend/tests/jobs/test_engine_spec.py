@@ -1,0 +1,250 @@
+"""The one conversion of a job into engine specs, used by the API's checks and the runner's load."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from etl_engine import (
+    ColumnSpec,
+    ColumnType,
+    CsvOptions,
+    DestinationConfig,
+    LoadSpec,
+    SourceColumn,
+    Transform,
+)
+from portal.connections.models import Credential
+from portal.core.config import Settings
+from portal.jobs.engine_spec import column_specs, job_spec, new_table_ddl
+from portal.jobs.models import ColumnMapping, Job
+from portal.jobs.schemas import JobFields, MappingIn
+from portal.jobs.service import ResolvedJob
+from portal.runner.spec import build_job_spec
+from portal.runs.models import JobRun
+from portal.uploads.engine_inputs import source_columns
+from portal.uploads.models import UploadedFile
+
+# Every transform type but cast (a mapping of its own below), as a job body sends them: the
+# arguments next to "type", which is also how the mapping rows store them.
+TRANSFORMS: list[dict[str, Any]] = [
+    {"type": "trim"},
+    {"type": "upper"},
+    {"type": "lower"},
+    {"type": "replace", "old": "-", "new": ""},
+    {"type": "prefix", "value": "c_"},
+    {"type": "suffix", "value": "_x"},
+    {"type": "default", "value": "none"},
+]
+
+MAPPINGS: list[dict[str, Any]] = [
+    {"source_column": "code", "target_column": "code", "target_type": "TEXT", "transforms": TRANSFORMS},
+    {"source_column": "price", "target_column": "price", "target_type": "NUMERIC"},
+    {
+        "source_column": "amount",
+        "target_column": "amount_text",
+        "target_type": "TEXT",
+        "transforms": [{"type": "cast", "to": "TEXT"}],
+    },
+    {"target_column": "total", "target_type": "NUMERIC", "expression": "price * 2"},
+    {"source_column": "note", "target_column": "note", "target_type": "TEXT", "include": False},
+]
+
+EXPECTED = [
+    ColumnSpec(
+        source="code",
+        target="code",
+        type=ColumnType.TEXT,
+        transforms=[
+            Transform("trim"),
+            Transform("upper"),
+            Transform("lower"),
+            Transform("replace", {"old": "-", "new": ""}),
+            Transform("prefix", {"value": "c_"}),
+            Transform("suffix", {"value": "_x"}),
+            Transform("default", {"value": "none"}),
+        ],
+    ),
+    ColumnSpec(source="price", target="price", type=ColumnType.NUMERIC),
+    ColumnSpec(
+        source="amount",
+        target="amount_text",
+        type=ColumnType.TEXT,
+        transforms=[Transform("cast", {"type": "TEXT"})],
+    ),
+    ColumnSpec(source=None, target="total", type=ColumnType.NUMERIC, expression="price * 2"),
+]
+
+FILE_COLUMNS: list[dict[str, Any]] = [
+    {"name": "Code", "sql_name": "code", "type": "TEXT"},
+    {"name": "Price", "sql_name": "price", "type": "NUMERIC", "precision": 10, "scale": 2},
+    {"name": "Amount", "sql_name": "amount", "type": "NUMERIC", "precision": 12, "scale": 4},
+    {
+        "name": "Seen",
+        "sql_name": "seen",
+        "type": "TIMESTAMPTZ",
+        "format": "%d.%m.%Y %H:%M",
+        "timezone": "Europe/Paris",
+        "null_markers": ["-"],
+    },
+    {"name": "Note", "sql_name": "note", "type": "TEXT"},
+]
+
+
+def uploaded_file(stored_path: str = "ab/cd.csv") -> UploadedFile:
+    return UploadedFile(
+        id="f1",
+        stored_path=stored_path,
+        encoding="latin-1",
+        delimiter=";",
+        quotechar="'",
+        has_header=True,
+        decimal=",",
+        compression="gzip",
+        null_markers=["NA", "?"],
+        timezone="America/New_York",
+        columns=FILE_COLUMNS,
+    )
+
+
+def job_fields(**changes: Any) -> JobFields:
+    return JobFields.model_validate(
+        {
+            "name": "prices",
+            "file_id": "f1",
+            "credential_id": 1,
+            "target_schema": "sales",
+            "target_table": "prices",
+            "create_table": True,
+            "strategy": "UPSERT",
+            "upsert_keys": ["code"],
+            "batch_size": 5000,
+            "reject_threshold_count": 7,
+            "reject_threshold_percent": 2.5,
+            "max_rows_per_second": 2000,
+            **changes,
+        }
+    )
+
+
+def api_job(**changes: Any) -> Job:
+    """The job the API checks and saves for a body with MAPPINGS."""
+    resolved = ResolvedJob(
+        job_fields(**changes),
+        uploaded_file(),
+        Credential(kind="duckdb"),
+        [MappingIn.model_validate(m) for m in MAPPINGS],
+        source_columns(uploaded_file()),
+    )
+    return resolved.row()
+
+
+def stored_job() -> Job:
+    """The job as the runner reads it back: the mapping rows' JSON, no pydantic in between."""
+    job = api_job()
+    job.mappings = [
+        ColumnMapping(
+            position=position,
+            source_column=m.get("source_column"),
+            target_column=m["target_column"],
+            target_type=m["target_type"],
+            include=m.get("include", True),
+            transforms=m.get("transforms", []),
+            expression=m.get("expression"),
+        )
+        for position, m in enumerate(MAPPINGS)
+    ]
+    return job
+
+
+def test_column_specs_carry_every_transform_type_a_cast_and_a_calculated_column() -> None:
+    assert column_specs(stored_job().mappings) == EXPECTED
+
+
+def test_the_api_and_the_runner_build_the_same_column_specs(tmp_path: Path) -> None:
+    settings = Settings(
+        credentials_key=base64.b64encode(b"engine-spec-tests-key-32-bytes!!").decode(),
+        upload_dir=tmp_path,
+    )
+    run = JobRun(id=12, created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    warehouse = Credential(kind="duckdb", options={"path": str(tmp_path / "w.duckdb")})
+
+    runner = build_job_spec(run, stored_job(), uploaded_file(), warehouse, settings)
+
+    assert column_specs(api_job().mappings) == runner.columns == EXPECTED
+    assert runner.run_id == "r12_20260102030405"
+    assert runner.source_path == str(tmp_path / "ab" / "cd.csv")
+
+
+def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -> None:
+    destination = DestinationConfig(kind="duckdb", path="/data/w.duckdb")
+
+    spec = job_spec(stored_job(), uploaded_file(), destination, run_id="r1", upload_dir=Path("/uploads"))
+
+    assert spec.csv == CsvOptions(
+        encoding="latin-1",
+        delimiter=";",
+        quotechar="'",
+        has_header=True,
+        decimal=",",
+        compression="gzip",
+        null_markers=["NA", "?"],
+        timezone="America/New_York",
+    )
+    assert spec.source_columns[1] == SourceColumn("Price", "price", ColumnType.NUMERIC, precision=10, scale=2)
+    assert spec.source_columns[3] == SourceColumn(
+        "Seen",
+        "seen",
+        ColumnType.TIMESTAMPTZ,
+        format="%d.%m.%Y %H:%M",
+        timezone="Europe/Paris",
+        null_markers=["-"],
+    )
+    assert spec.load == LoadSpec(
+        schema="sales",
+        table="prices",
+        create_table=True,
+        strategy="UPSERT",
+        upsert_keys=["code"],
+        batch_size=5000,
+        reject_threshold_count=7,
+        reject_threshold_percent=2.5,
+        max_rows_per_second=2000,
+    )
+    assert (spec.run_id, spec.source_path, spec.destination) == ("r1", "/uploads/ab/cd.csv", destination)
+    absolute = job_spec(
+        stored_job(), uploaded_file("/srv/f.csv"), destination, run_id="r1", upload_dir=Path("/u")
+    )
+    assert absolute.source_path == "/srv/f.csv"
+
+
+def test_a_job_without_a_cap_or_thresholds_loads_without_them() -> None:
+    job = api_job(max_rows_per_second=None, reject_threshold_count=None, reject_threshold_percent=None)
+
+    load = job_spec(
+        job, uploaded_file(), DestinationConfig(kind="duckdb"), run_id="r", upload_dir=Path("/u")
+    ).load
+
+    assert (load.max_rows_per_second, load.reject_threshold_count, load.reject_threshold_percent) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_the_new_table_ddl_declares_numeric_columns_with_the_files_scale() -> None:
+    ddl = new_table_ddl(api_job(), source_columns(uploaded_file()), "postgres")
+
+    # Mapped as it is, the file's NUMERIC(10,2) keeps its 2 decimals (38 digits, as a load declares);
+    # a calculated NUMERIC has no source column to take them from: the destination's own numeric.
+    assert ddl == (
+        'CREATE TABLE "sales"."prices" (\n'
+        '    "code" text,\n'
+        '    "price" numeric(38,2),\n'
+        '    "amount_text" text,\n'
+        '    "total" numeric,\n'
+        '    PRIMARY KEY ("code")\n'
+        ");"
+    )
