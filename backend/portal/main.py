@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from portal.clients.airflow import AirflowClient
 from portal.connections.router import router as connections_router
@@ -22,6 +23,7 @@ from portal.core.crypto import CredentialCipher
 from portal.core.errors import EntityNotFoundError, install_error_handlers
 from portal.core.logging import RequestIdMiddleware, configure_logging
 from portal.core.paths import TrailingSlashMiddleware
+from portal.core.security_headers import OriginCheckMiddleware, SecurityHeadersMiddleware
 from portal.dashboard.router import router as dashboard_router
 from portal.db.session import create_engine_from_settings, create_session_factory
 from portal.jobs.router import router as jobs_router
@@ -29,6 +31,7 @@ from portal.runs.backstop import start_backstop, stop_backstop
 from portal.runs.router import router as runs_router
 from portal.schedules.router import router as schedules_router
 from portal.system.config import router as config_router
+from portal.system.docs import install_api_docs
 from portal.system.health import router as health_router
 from portal.uploads.router import router as uploads_router
 from portal.uploads.service import remove_orphans
@@ -59,8 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="ETL Portal",
         version=version("etl-portal"),
         lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None,  # system/docs.py serves both from local assets
+        redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
@@ -69,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.airflow = AirflowClient.from_settings(settings)
     app.state.cipher = CredentialCipher.from_settings(settings)
 
+    # Added innermost first: headers go on every answer, the Host is checked before CORS answers a
+    # preflight, and preflights (OPTIONS) never reach the origin check.
+    app.add_middleware(OriginCheckMiddleware, allowed_origins=settings.cors_origins)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -77,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["x-request-id"],
     )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     # Scripts written against the original API documentation use `/api/v1/job-runs/?job_id=...`.
     app.add_middleware(TrailingSlashMiddleware, prefix="/api/")
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The spec where tools look first; `/api/v1/openapi.json` (behind the proxy's /api) is the same."""
         return JSONResponse(app.openapi())
 
+    install_api_docs(app, f"{API_PREFIX}/openapi.json")
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
     return app

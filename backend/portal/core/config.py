@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["http://localhost:5173"])
+    # Host names the portal answers to (a DNS-rebinding Host gets 400); behind a proxy that
+    # forwards the public name, production adds that name.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
 
     @field_validator("credentials_old_keys", mode="before")
     @classmethod
@@ -94,7 +97,7 @@ class Settings(BaseSettings):
             _check_aes_key(key.get_secret_value(), "CREDENTIALS_OLD_KEYS")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
