@@ -26,7 +26,7 @@ import psycopg
 
 from bench import generate
 from bench.generate import Dataset
-from bench.methods import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, Task, psql_command
+from bench.methods import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, Task, expression_type, psql_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -182,6 +182,8 @@ def use_engine_from(revision: str) -> str:
             ["git", "archive", commit, "backend/etl_engine"], cwd=REPO, capture_output=True, check=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+        # Bytecode now, or the first load would compile the modules it imports on first use.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(root)], check=True)
     backend = str(root / "backend")
     # Before site-packages, where the editable install points at the work tree.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (backend, os.environ.get("PYTHONPATH")) if p)
@@ -372,6 +374,11 @@ def run_one(method: str, dataset: Dataset, quick: bool, variant: str = "") -> Re
             key=dataset.key,
             transform_columns=list(dataset.transform_columns),
             expression=dataset.expression,
+            expression_type=(
+                expression_type(dataset.expression, engine_profile(dataset))
+                if method == "engine_transforms"
+                else ""
+            ),
             variant=variant,
             profile=engine_profile(dataset)
             if method.startswith("engine_") and method != "engine_profile_wide"
