@@ -45,7 +45,14 @@ from .spec import (
     Transform,
 )
 from .transforms.expressions import ExpressionCheck, validate_expression
-from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef, target_mismatches
+from .writers.base import (
+    ConnectionCheck,
+    Destination,
+    TableColumn,
+    TableRef,
+    TableSample,
+    target_mismatches,
+)
 
 __all__ = [
     "ColumnSpec",
@@ -84,6 +91,7 @@ __all__ = [
     "SourceUnreachable",
     "TableColumn",
     "TableRef",
+    "TableSample",
     "TerminalError",
     "Transform",
     "TransientError",

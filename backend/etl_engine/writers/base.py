@@ -92,6 +92,15 @@ class TableColumn:
 
 
 @dataclass
+class TableSample:
+    """A page of a table's rows in storage order, values as the driver reads them."""
+
+    columns: list[TableColumn]
+    rows: list[list[Any]]
+    total_rows: int
+
+
+@dataclass
 class LedgerEntry:
     run_id: str
     rows_read: int
@@ -157,6 +166,10 @@ class Destination(ABC):
     def connect(self) -> Any:
         """A DB-API connection; raises DestinationUnreachable with a readable reason."""
 
+    def connect_read_only(self) -> Any:
+        """A connection for reading only; a plain one where the driver makes no difference."""
+        return self.connect()
+
     @abstractmethod
     def server_version(self, cursor: Any) -> str: ...
 
@@ -210,9 +223,26 @@ class Destination(ABC):
         )
         return [TableColumn(r[0], r[1], r[2] == "YES", r[3] is not None) for r in cursor.fetchall()]
 
+    def sample_rows(self, schema: str, table: str, limit: int, offset: int = 0) -> TableSample:
+        """Rows `offset`..`offset + limit` of a table, and its row count. Storage order: no ORDER BY,
+        which would sort the whole table for a glance (and some column types have no ordering).
+        An unknown table has no columns and no rows."""
+        with self.cursor(read_only=True) as cursor:
+            columns = self._table_columns(cursor, schema, table)
+            if not columns:
+                return TableSample([], [], 0)
+            target = qualified_name(schema, table)
+            cursor.execute(f"SELECT count(*) FROM {target}")
+            total = int(cursor.fetchone()[0])
+            names = ", ".join(quote_identifier(c.name) for c in columns)
+            p = self.placeholder
+            cursor.execute(f"SELECT {names} FROM {target} LIMIT {p} OFFSET {p}", (limit, offset))
+            return TableSample(columns, [list(row) for row in cursor.fetchall()], total)
+
     @contextmanager
-    def cursor(self) -> Iterator[Any]:
-        connection = self.connect()
+    def cursor(self, read_only: bool = False) -> Iterator[Any]:
+        """`read_only`: the destination may open the connection read-only (DuckDB does)."""
+        connection = self.connect_read_only() if read_only else self.connect()
         try:
             cursor = connection.cursor()
             try:

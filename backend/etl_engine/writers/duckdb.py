@@ -26,19 +26,27 @@ class DuckDBDestination(Destination):
     placeholder: ClassVar[str] = "?"
     transient_errors: ClassVar[tuple[type[BaseException], ...]] = (duckdb.IOException,)
 
-    def connect(self, wait_seconds: float = LOCK_WAIT_SECONDS) -> Any:
+    def connect(self, wait_seconds: float = LOCK_WAIT_SECONDS, read_only: bool = False) -> Any:
         path = self.config.path
         if not path:
             raise DestinationUnreachable("the DuckDB destination has no file path")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                return duckdb.connect(path)
-            except duckdb.IOException as error:
-                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                return duckdb.connect(path, read_only=read_only)
+            except (duckdb.IOException, duckdb.ConnectionException) as error:
+                # A lock: another process holds the file. A ConnectionException: a connection of
+                # this process has it open in the other mode (read-only or not); both are brief.
+                waits = "lock" in str(error).lower() or isinstance(error, duckdb.ConnectionException)
+                if not waits or time.monotonic() > deadline:
                     raise DestinationUnreachable(f"cannot open DuckDB file {path}: {error}") from error
                 time.sleep(0.2)
+
+    def connect_read_only(self) -> Any:
+        """Never creates the file; waits for a running load like any browse."""
+        return self.connect(read_only=True)
 
     def server_version(self, cursor: Any) -> str:
         return f"DuckDB {duckdb.__version__}"
