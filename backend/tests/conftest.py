@@ -60,6 +60,7 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             "credentials_key": TEST_CREDENTIALS_KEY,
             "upload_dir": tmp_path / "uploads",
             "warehouse_path": tmp_path / "warehouse.duckdb",
+            "duckdb_dir": tmp_path / "duckdb",
             "frontend_dist": tmp_path / "no-frontend",
             # Nothing listens here: tests that need Airflow start their own and override this.
             "airflow_api_url": "http://127.0.0.1:9",

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from portal.api.deps import CipherDep, SessionDep
+from portal.api.deps import CipherDep, SessionDep, SettingsDep
 from portal.api.page import Page
 from portal.api.schemas import IdPath, Limit, Offset
 from portal.connections import destinations, service
-from portal.connections.engine_inputs import destination_config
+from portal.connections.guard import shown_options
+from portal.connections.models import Credential
 from portal.connections.schemas import (
     ConnectionTestResult,
     CredentialCreate,
@@ -21,6 +22,7 @@ from portal.connections.schemas import (
     TableRef,
     TableSchema,
 )
+from portal.core.config import Settings
 
 credentials_router = APIRouter(prefix="/credentials", tags=["credentials"])
 destinations_router = APIRouter(prefix="/destinations", tags=["destinations"])
@@ -29,36 +31,48 @@ SchemaName = Annotated[str, Query(min_length=1, max_length=255)]
 TableName = Annotated[str, Query(min_length=1, max_length=255)]
 
 
+def _read(credential: Credential, settings: Settings) -> CredentialRead:
+    read = CredentialRead.model_validate(credential)
+    read.options = shown_options(credential.kind, credential.options, credential.is_builtin, settings)
+    return read
+
+
 @credentials_router.get("")
 async def list_credentials(
-    session: SessionDep, offset: Offset = 0, limit: Limit = 100
+    session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 100
 ) -> Page[CredentialRead]:
     rows, total = await service.list_credentials(session, offset, limit)
-    return Page(items=[CredentialRead.model_validate(r) for r in rows], total=total)
+    return Page(items=[_read(r, settings) for r in rows], total=total)
 
 
 @credentials_router.post("", status_code=status.HTTP_201_CREATED)
-async def create_credential(body: CredentialCreate, session: SessionDep, cipher: CipherDep) -> CredentialRead:
-    return CredentialRead.model_validate(await service.create_credential(session, cipher, body))
+async def create_credential(
+    body: CredentialCreate, session: SessionDep, cipher: CipherDep, settings: SettingsDep
+) -> CredentialRead:
+    return _read(await service.create_credential(session, cipher, body, settings), settings)
 
 
 @credentials_router.post("/test")
-async def test_unsaved_credential(body: CredentialTest) -> ConnectionTestResult:
-    return await destinations.test_connection(service.unsaved_destination_config(body))
+async def test_unsaved_credential(body: CredentialTest, settings: SettingsDep) -> ConnectionTestResult:
+    return await destinations.test_connection(await service.unsaved_destination_config(body, settings))
 
 
 @credentials_router.get("/{credential_id}")
-async def read_credential(credential_id: IdPath, session: SessionDep) -> CredentialRead:
-    return CredentialRead.model_validate(await service.get_credential(session, credential_id))
+async def read_credential(
+    credential_id: IdPath, session: SessionDep, settings: SettingsDep
+) -> CredentialRead:
+    return _read(await service.get_credential(session, credential_id), settings)
 
 
 @credentials_router.put("/{credential_id}")
 async def update_credential(
-    credential_id: IdPath, body: CredentialUpdate, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath,
+    body: CredentialUpdate,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
 ) -> CredentialRead:
-    return CredentialRead.model_validate(
-        await service.update_credential(session, cipher, credential_id, body)
-    )
+    return _read(await service.update_credential(session, cipher, credential_id, body, settings), settings)
 
 
 @credentials_router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -68,31 +82,40 @@ async def delete_credential(credential_id: IdPath, session: SessionDep) -> None:
 
 @credentials_router.post("/{credential_id}/test")
 async def test_saved_credential(
-    credential_id: IdPath, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, session: SessionDep, cipher: CipherDep, settings: SettingsDep
 ) -> ConnectionTestResult:
-    return await service.test_saved_credential(session, cipher, credential_id)
+    return await service.test_saved_credential(session, cipher, credential_id, settings)
 
 
 @destinations_router.get("/{credential_id}/schemas")
-async def list_schemas(credential_id: IdPath, session: SessionDep, cipher: CipherDep) -> list[str]:
+async def list_schemas(
+    credential_id: IdPath, session: SessionDep, cipher: CipherDep, settings: SettingsDep
+) -> list[str]:
     credential = await service.get_credential(session, credential_id)
-    return await destinations.list_schemas(destination_config(credential, cipher))
+    return await destinations.list_schemas(await service.browse_config(credential, cipher, settings))
 
 
 @destinations_router.get("/{credential_id}/tables")
 async def list_tables(
-    credential_id: IdPath, schema: SchemaName, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath, schema: SchemaName, session: SessionDep, cipher: CipherDep, settings: SettingsDep
 ) -> list[TableRef]:
     credential = await service.get_credential(session, credential_id)
-    return await destinations.list_tables(destination_config(credential, cipher), schema)
+    return await destinations.list_tables(await service.browse_config(credential, cipher, settings), schema)
 
 
 @destinations_router.get("/{credential_id}/schema")
 async def read_table_schema(
-    credential_id: IdPath, schema: SchemaName, table: TableName, session: SessionDep, cipher: CipherDep
+    credential_id: IdPath,
+    schema: SchemaName,
+    table: TableName,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
 ) -> TableSchema:
     credential = await service.get_credential(session, credential_id)
-    return await destinations.table_schema(destination_config(credential, cipher), schema, table)
+    return await destinations.table_schema(
+        await service.browse_config(credential, cipher, settings), schema, table
+    )
 
 
 router = APIRouter()

@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
 from etl_engine import DestinationConfig
 from portal.connections import destinations
 from portal.connections.engine_inputs import destination_config, destination_from_fields
+from portal.connections.guard import check_destination, duckdb_file
 from portal.connections.models import Credential, CredentialKind
 from portal.connections.schemas import (
     ConnectionFields,
@@ -52,9 +54,23 @@ async def get_credential(session: AsyncSession, credential_id: int) -> Credentia
     return credential
 
 
+async def checked_options(
+    kind: str, host: str | None, options: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
+    """Refuse a host in a refused network or a duckdb file outside DUCKDB_DIR (422, before any
+    connection); returns the options with a duckdb path made absolute under DUCKDB_DIR."""
+    await run_in_threadpool(check_destination, kind, host, settings)  # resolving the name blocks
+    if kind != CredentialKind.DUCKDB.value:
+        return options
+    file = duckdb_file(str(options.get("path") or ""), settings)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    return {**options, "path": str(file)}
+
+
 async def create_credential(
-    session: AsyncSession, cipher: CredentialCipher, body: CredentialCreate
+    session: AsyncSession, cipher: CredentialCipher, body: CredentialCreate, settings: Settings
 ) -> Credential:
+    options = await checked_options(body.kind.value, body.host, body.options, settings)
     credential = Credential(
         name=body.name,
         kind=body.kind.value,
@@ -63,7 +79,7 @@ async def create_credential(
         database=body.database,
         username=body.username,
         password_encrypted=cipher.encrypt(body.password.get_secret_value()) if body.password else None,
-        options=body.options,
+        options=options,
     )
     session.add(credential)
     await _commit_unique_name(session, body.name)
@@ -72,7 +88,11 @@ async def create_credential(
 
 
 async def update_credential(
-    session: AsyncSession, cipher: CredentialCipher, credential_id: int, body: CredentialUpdate
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    credential_id: int,
+    body: CredentialUpdate,
+    settings: Settings,
 ) -> Credential:
     credential = await get_credential(session, credential_id)
     if credential.is_builtin:
@@ -97,12 +117,13 @@ async def update_credential(
         raise ValidationFailedError(
             "The updated credential is incomplete", problems=validation_problems(exc.errors())
         ) from exc
+    options = await checked_options(checked.kind.value, checked.host, checked.options, settings)
     if body.name is not None:
         credential.name = body.name
     credential.kind = checked.kind.value
     credential.host, credential.port = checked.host, checked.port
     credential.database, credential.username = checked.database, checked.username
-    credential.options = checked.options
+    credential.options = options
     if body.password is not None:
         credential.password_encrypted = cipher.encrypt(body.password.get_secret_value())
     await _commit_unique_name(session, credential.name)
@@ -130,9 +151,11 @@ async def delete_credential(session: AsyncSession, credential_id: int) -> None:
 
 
 async def test_saved_credential(
-    session: AsyncSession, cipher: CredentialCipher, credential_id: int
+    session: AsyncSession, cipher: CredentialCipher, credential_id: int, settings: Settings
 ) -> ConnectionTestResult:
     credential = await get_credential(session, credential_id)
+    # The name may resolve elsewhere since it was saved.
+    await run_in_threadpool(check_destination, credential.kind, credential.host, settings)
     try:
         config = destination_config(credential, cipher)
     except CredentialDecryptionError as exc:
@@ -140,8 +163,9 @@ async def test_saved_credential(
     return await destinations.test_connection(config)
 
 
-def unsaved_destination_config(fields: ConnectionFields) -> DestinationConfig:
-    """The engine's view of a credential that is only being tried out."""
+async def unsaved_destination_config(fields: ConnectionFields, settings: Settings) -> DestinationConfig:
+    """The engine's view of a credential that is only being tried out, checked like a saved one."""
+    options = await checked_options(fields.kind.value, fields.host, fields.options, settings)
     password = fields.password.get_secret_value() if fields.password else None
     return destination_from_fields(
         fields.kind.value,
@@ -150,8 +174,16 @@ def unsaved_destination_config(fields: ConnectionFields) -> DestinationConfig:
         fields.database,
         fields.username,
         password,
-        fields.options,
+        options,
     )
+
+
+async def browse_config(
+    credential: Credential, cipher: CredentialCipher, settings: Settings
+) -> DestinationConfig:
+    """A saved credential to browse, its host checked against the network policy again."""
+    await run_in_threadpool(check_destination, credential.kind, credential.host, settings)
+    return destination_config(credential, cipher)
 
 
 async def ensure_builtin_warehouse(session: AsyncSession, settings: Settings) -> Credential:

@@ -7,9 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from portal.core.network_policy import DEFAULT_DENYLIST, parse_networks
 
 # backend/portal/core/config.py -> repo root (editable install keeps the package in the repo).
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -64,6 +66,13 @@ class Settings(BaseSettings):
     # Host names the portal answers to (a DNS-rebinding Host gets 400); behind a proxy that
     # forwards the public name, production adds that name.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+    # Networks destinations may not resolve to (CIDRs); an allowlist, when set, is all that may be reached.
+    network_denylist: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=lambda: parse_networks(DEFAULT_DENYLIST)
+    )
+    network_allowlist: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    # Where user-defined duckdb credentials keep their files (the built-in warehouse is WAREHOUSE_PATH).
+    duckdb_dir: Path = REPO_ROOT / ".local" / "duckdb"
 
     @field_validator("credentials_old_keys", mode="before")
     @classmethod
@@ -97,7 +106,13 @@ class Settings(BaseSettings):
             _check_aes_key(key.get_secret_value(), "CREDENTIALS_OLD_KEYS")
         return value
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator(
+        "cors_origins",
+        "allowed_hosts",
+        "network_denylist",
+        "network_allowlist",
+        mode="before",
+    )
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

@@ -19,9 +19,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from etl_engine import EngineError, RunCancelled, RunResult, TransientError, run_job
+from portal.connections.guard import check_destination
 from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.core.crypto import CredentialDecryptionError
+from portal.core.network_policy import DestinationRefusedError
 from portal.jobs.models import Job
 from portal.runner.errors import RetryableAttemptError, RunFailedError
 from portal.runner.reporter import DatabaseReporter
@@ -132,8 +134,13 @@ def _load_and_record(
 ) -> dict[str, Any]:
     run, job = loaded.run, loaded.job
     try:
+        # Before any connection: the credential's host may resolve into a refused network by now.
+        check_destination(loaded.credential.kind, loaded.credential.host, settings)
         spec = build_job_spec(run, job, loaded.file, loaded.credential, settings)
         result = run_job(spec, reporter)
+    except DestinationRefusedError as error:
+        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=error.message)
+        raise RunFailedError(error.message) from error
     except CredentialDecryptionError as error:
         message = f"The credential's password cannot be decrypted ({error}): check CREDENTIALS_KEY here."
         _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)

@@ -21,7 +21,7 @@ async def test_production_logs_are_json_lines_carrying_the_request_id(
         capfd.readouterr()
         response = await http.post(
             "/api/v1/credentials",
-            json={"name": "duck", "kind": "duckdb", "options": {"path": "/tmp/x.duckdb"}},
+            json={"name": "duck", "kind": "duckdb", "options": {"path": "x.duckdb"}},
             headers={"X-Request-ID": "req-42"},
         )
         _, err = capfd.readouterr()

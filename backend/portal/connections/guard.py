@@ -1,0 +1,56 @@
+"""What a credential may point at, checked before anything connects to it or stores it.
+
+Hosts must pass the network policy (core/network_policy.py); a user's duckdb file must stay under
+DUCKDB_DIR. Imports no web code: the runner checks a load's destination with the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from portal.connections.models import CredentialKind
+from portal.core.config import Settings
+from portal.core.errors import ValidationFailedError
+from portal.core.network_policy import Resolver, check_host, system_resolver
+
+
+def check_destination(
+    kind: str, host: str | None, settings: Settings, resolve: Resolver = system_resolver
+) -> None:
+    """Raise DestinationRefusedError (422) when the host resolves into a refused network."""
+    if kind != CredentialKind.DUCKDB.value and host:
+        check_host(host, settings.network_denylist, settings.network_allowlist, resolve)
+
+
+def duckdb_file(path: str, settings: Settings) -> Path:
+    """The file a user's duckdb credential names, resolved (`..`, symlinks) under DUCKDB_DIR.
+
+    A relative path is taken inside DUCKDB_DIR; anything that ends up outside it is refused.
+    """
+    root = settings.duckdb_dir.resolve()
+    candidate = (root / path).resolve()
+    if candidate == root or not candidate.is_relative_to(root):
+        raise ValidationFailedError(
+            f"A duckdb file must be inside the portal's DuckDB directory; {path!r} is not",
+            error="DuckdbPathRefused",
+            path=path,
+        )
+    return candidate
+
+
+def shown_options(
+    kind: str, options: Mapping[str, Any], is_builtin: bool, settings: Settings
+) -> dict[str, Any]:
+    """Options as API responses show them: a duckdb file by its name under DUCKDB_DIR, never the
+    server's directories (the built-in warehouse by its file name)."""
+    shown = dict(options)
+    path = shown.get("path")
+    if kind == CredentialKind.DUCKDB.value and path:
+        file = Path(str(path))
+        root = settings.duckdb_dir.resolve()
+        shown["path"] = (
+            str(file.relative_to(root)) if not is_builtin and file.is_relative_to(root) else file.name
+        )
+    return shown
