@@ -18,6 +18,7 @@ from etl_engine import (
     DestinationConfig,
     DestinationUnreachable,
     EngineError,
+    TableSample,
     open_destination,
 )
 from portal.connections.schemas import ConnectionTestResult, TableColumn, TableRef, TableSchema
@@ -64,6 +65,12 @@ async def table_schema(config: DestinationConfig, schema: str, table: str) -> Ta
             for c in columns
         ],
     )
+
+
+async def sample_rows(
+    config: DestinationConfig, schema: str, table: str, limit: int, offset: int
+) -> TableSample:
+    return await _browse(config, lambda d: d.sample_rows(schema, table, limit, offset))
 
 
 async def _browse(config: DestinationConfig, action: Callable[[Destination], T]) -> T:

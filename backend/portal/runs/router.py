@@ -1,4 +1,4 @@
-"""/api/v1/job-runs: run history, logs, rejected rows, live stream, cancel and delete."""
+"""/api/v1/job-runs: run history, logs, rejected rows, loaded rows, live stream, cancel and delete."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from portal.api.deps import AirflowDep, SessionDep
+from portal.api.deps import AirflowDep, CipherDep, SessionDep
 from portal.api.page import Page
 from portal.api.schemas import MAX_INT, IdPath, Offset
 from portal.runs import service
 from portal.runs.feed import RunFeeds
+from portal.runs.loaded_rows import loaded_rows
 from portal.runs.models import EventKind, JobRunStatus
 from portal.runs.rejected_rows_csv import rejected_rows_csv
-from portal.runs.schemas import JobRunEventRead, JobRunRead, RejectedRowRead
+from portal.runs.schemas import JobRunEventRead, JobRunRead, LoadedRows, RejectedRowRead
 from portal.runs.streaming import parse_last_event_id, run_events
 
 router = APIRouter(prefix="/job-runs", tags=["job-runs"])
@@ -31,6 +32,7 @@ def run_feeds(request: Request) -> RunFeeds:
 
 
 Limit = Annotated[int, Query(ge=1, le=500)]
+LoadedLimit = Annotated[int, Query(ge=1, le=200, description="rows to return")]
 
 
 @router.get("")
@@ -76,6 +78,15 @@ async def download_rejected_rows(run_id: IdPath, session: SessionDep) -> Streami
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="job_run_{run_id}_rejected_rows.csv"'},
     )
+
+
+@router.get("/{run_id}/loaded-rows")
+async def read_loaded_rows(
+    run_id: IdPath, session: SessionDep, cipher: CipherDep, offset: Offset = 0, limit: LoadedLimit = 50
+) -> LoadedRows:
+    """A page of the target table of a completed run, read from its destination now (409 before
+    the run has completed, 502 when the destination cannot be read)."""
+    return await loaded_rows(session, cipher, run_id, offset=offset, limit=limit)
 
 
 @router.get("/{run_id}/stream", response_class=EventSourceResponse)

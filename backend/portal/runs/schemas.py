@@ -126,3 +126,21 @@ class RejectedRowRead(BaseModel):
     raw: str
     column: str | None
     reason: str
+
+
+class LoadedColumn(BaseModel):
+    name: str
+    type: str = Field(description="The column's type as the destination names it.")
+
+
+class LoadedRows(BaseModel):
+    """A page of the run's target table, in the destination's storage order."""
+
+    schema_: str = Field(alias="schema")
+    table: str
+    columns: list[LoadedColumn]
+    rows: list[list[Any]] = Field(
+        description="Values in `columns` order; numerics, large integers and binary values as text, "
+        "dates and times as ISO 8601."
+    )
+    total_rows: int = Field(description="Rows in the table now (other loads may have added some).")

@@ -214,6 +214,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/job-runs/{run_id}/loaded-rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Loaded Rows
+         * @description A page of the target table of a completed run, read from its destination now (409 before
+         *     the run has completed, 502 when the destination cannot be read).
+         */
+        get: operations["read_loaded_rows_api_v1_job_runs__run_id__loaded_rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/job-runs/{run_id}/logs": {
         parameters: {
             query?: never;
@@ -1089,6 +1110,38 @@ export interface components {
             id: number;
             status: components["schemas"]["JobRunStatus"];
         };
+        /** LoadedColumn */
+        LoadedColumn: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @description The column's type as the destination names it.
+             */
+            type: string;
+        };
+        /**
+         * LoadedRows
+         * @description A page of the run's target table, in the destination's storage order.
+         */
+        LoadedRows: {
+            /** Columns */
+            columns: components["schemas"]["LoadedColumn"][];
+            /**
+             * Rows
+             * @description Values in `columns` order; numerics, large integers and binary values as text, dates and times as ISO 8601.
+             */
+            rows: unknown[][];
+            /** Schema */
+            schema: string;
+            /** Table */
+            table: string;
+            /**
+             * Total Rows
+             * @description Rows in the table now (other loads may have added some).
+             */
+            total_rows: number;
+        };
         /**
          * LoadStrategy
          * @enum {string}
@@ -1922,6 +1975,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRunRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_loaded_rows_api_v1_job_runs__run_id__loaded_rows_get: {
+        parameters: {
+            query?: {
+                /** @description rows to return */
+                limit?: number;
+                /** @description rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadedRows"];
                 };
             };
             /** @description Validation Error */
