@@ -33,6 +33,7 @@ from portal.schedules.router import router as schedules_router
 from portal.system.config import router as config_router
 from portal.system.docs import install_api_docs
 from portal.system.health import router as health_router
+from portal.system.metrics import install_metrics
 from portal.uploads.router import router as uploads_router
 from portal.uploads.service import remove_orphans
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(app.openapi())
 
     install_api_docs(app, f"{API_PREFIX}/openapi.json")
+    install_metrics(app, settings)
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
     return app

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     network_allowlist: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     # Where user-defined duckdb credentials keep their files (the built-in warehouse is WAREHOUSE_PATH).
     duckdb_dir: Path = REPO_ROOT / ".local" / "duckdb"
+    # Prometheus /metrics, served only to these client networks (no accounts yet): loopback by default.
+    metrics_enabled: bool = True
+    metrics_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=lambda: parse_networks(["127.0.0.0/8", "::1/128"])
+    )
 
     @field_validator("credentials_old_keys", mode="before")
     @classmethod
@@ -111,6 +116,7 @@ class Settings(BaseSettings):
         "allowed_hosts",
         "network_denylist",
         "network_allowlist",
+        "metrics_allowed_networks",
         mode="before",
     )
     @classmethod

@@ -17,6 +17,7 @@ from portal.clients.airflow import (
 )
 from portal.core.background import spawn
 from portal.core.errors import AirflowUnavailableError, ConflictError, EntityNotFoundError
+from portal.core.metrics import AIRFLOW_TRIGGER_SECONDS
 from portal.jobs.models import Job
 from portal.runs import lifecycle
 from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
@@ -75,9 +76,10 @@ async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id
     session.add(lifecycle.created_event(run, dag_run_id=run.dag_run_id))
     await session.commit()
     try:
-        await airflow.trigger_dag_run(
-            EXECUTOR_DAG_ID, run.dag_run_id, {"job_id": job.id, "job_run_id": run.id}
-        )
+        with AIRFLOW_TRIGGER_SECONDS.time():
+            await airflow.trigger_dag_run(
+                EXECUTOR_DAG_ID, run.dag_run_id, {"job_id": job.id, "job_run_id": run.id}
+            )
     except (AirflowUnavailableError, AirflowRequestError):
         await session.delete(run)
         await session.commit()
