@@ -91,6 +91,8 @@ export type JobRunRead = Schemas["JobRunRead"];
 export type JobRunListParams = QueryOf<"/api/v1/job-runs">;
 export type JobRunEvent = Schemas["JobRunEventRead"];
 export type RejectedRowRead = Schemas["RejectedRowRead"];
+export type LoadedRows = Schemas["LoadedRows"];
+export type LoadedRowsParams = QueryOf<"/api/v1/job-runs/{run_id}/loaded-rows">;
 /** Server-sent event names on GET /job-runs/{id}/stream (SSE is not described by the document). */
 export type JobRunStreamEvent = "snapshot" | "progress" | "log" | "end";
 

@@ -13,6 +13,7 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { useJobRun } from "@/features/job-runs/api/get-job-run";
 import { AirflowLogLink } from "@/features/job-runs/components/airflow-log-link";
 import { CancelRunButton } from "@/features/job-runs/components/cancel-run-button";
+import { LoadedRowsPanel } from "@/features/job-runs/components/loaded-rows-panel";
 import { RejectedRowsPanel } from "@/features/job-runs/components/rejected-rows-panel";
 import { RunLogs } from "@/features/job-runs/components/run-logs";
 import { RunProgressCard } from "@/features/job-runs/components/run-progress-card";
@@ -68,6 +69,7 @@ function RerunButton({ run }: { run: JobRunRead }) {
 
 function RunDetail({ run }: { run: JobRunRead }) {
   const active = isActive(run.status);
+  const loaded = run.status === "COMPLETED" || run.status === "COMPLETED_WITH_REJECTS";
   // Followed from when the page opens it active until the stream's own `end`: the terminal status
   // that the stream writes just before `end` must not close the stream and lose the end notice.
   const [follow] = React.useState(active);
@@ -110,6 +112,7 @@ function RunDetail({ run }: { run: JobRunRead }) {
           <TabsList>
             <TabsTrigger value="logs">Logs</TabsTrigger>
             <TabsTrigger value="rejected">Rejected rows ({formatNumber(run.rows_rejected)})</TabsTrigger>
+            {loaded && <TabsTrigger value="loaded">Loaded data</TabsTrigger>}
           </TabsList>
           <Card className="mt-2">
             <CardContent>
@@ -122,6 +125,11 @@ function RunDetail({ run }: { run: JobRunRead }) {
               <TabsContent value="rejected">
                 <RejectedRowsPanel runId={run.id} />
               </TabsContent>
+              {loaded && (
+                <TabsContent value="loaded">
+                  <LoadedRowsPanel runId={run.id} />
+                </TabsContent>
+              )}
             </CardContent>
           </Card>
         </Tabs>
