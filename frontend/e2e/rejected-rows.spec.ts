@@ -81,4 +81,12 @@ test("rows that cannot be converted are rejected, listed on the run and download
   const csv = await response.text();
   expect(csv.trim().split("\n")).toHaveLength(7); // header + 6 rows
   expect(csv).toContain("7 boxes");
+
+  // What the run loaded, read back from the warehouse: payment 1 (quantity 1 % 7) comes first.
+  await page.getByRole("tab", { name: "Loaded data" }).click();
+  await expect(page.getByText(/294 rows; showing 1–50$/)).toBeVisible();
+  const loaded = page.getByRole("table", { name: /^Rows of main\./ });
+  await expect(loaded.getByRole("columnheader").first()).toContainText("payment_id");
+  await expect(loaded.getByRole("row").nth(1).getByRole("cell")).toHaveText(["1", "1"]);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "run-loaded-data.png"), fullPage: true });
 });
