@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.connections import destinations
-from portal.connections.engine_inputs import destination_config
 from portal.connections.models import Credential
+from portal.connections.service import browse_config
+from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import ConflictError, EntityNotFoundError
 from portal.runs.models import JobRunStatus
@@ -24,7 +25,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 
 
 async def loaded_rows(
-    session: AsyncSession, cipher: CredentialCipher, run_id: int, offset: int, limit: int
+    session: AsyncSession, cipher: CredentialCipher, settings: Settings, run_id: int, offset: int, limit: int
 ) -> LoadedRows:
     run = await get_run(session, run_id)
     if run.status not in FINISHED:
@@ -36,7 +37,8 @@ async def loaded_rows(
     credential = await session.get(Credential, job.credential_id)
     if credential is None:  # RESTRICT keeps a job's credential; guards a hand-edited database
         raise EntityNotFoundError("Credential", job.credential_id)
-    config = destination_config(credential, cipher)
+    # The host is checked against the network policy again, as every browse of a connection is.
+    config = await browse_config(credential, cipher, settings)
     sample = await destinations.sample_rows(config, job.target_schema, job.target_table, limit, offset)
     if not sample.columns:
         raise EntityNotFoundError("Table", f"{job.target_schema}.{job.target_table}")

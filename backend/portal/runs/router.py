@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
-from portal.api.deps import AirflowDep, CipherDep, SessionDep
+from portal.api.deps import AirflowDep, CipherDep, SessionDep, SettingsDep
 from portal.api.page import Page
 from portal.api.schemas import MAX_INT, IdPath, Offset
 from portal.runs import service
@@ -82,11 +82,16 @@ async def download_rejected_rows(run_id: IdPath, session: SessionDep) -> Streami
 
 @router.get("/{run_id}/loaded-rows")
 async def read_loaded_rows(
-    run_id: IdPath, session: SessionDep, cipher: CipherDep, offset: Offset = 0, limit: LoadedLimit = 50
+    run_id: IdPath,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    offset: Offset = 0,
+    limit: LoadedLimit = 50,
 ) -> LoadedRows:
     """A page of the target table of a completed run, read from its destination now (409 before
     the run has completed, 502 when the destination cannot be read)."""
-    return await loaded_rows(session, cipher, run_id, offset=offset, limit=limit)
+    return await loaded_rows(session, cipher, settings, run_id, offset=offset, limit=limit)
 
 
 @router.get("/{run_id}/stream", response_class=EventSourceResponse)

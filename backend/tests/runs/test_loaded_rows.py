@@ -131,3 +131,17 @@ async def test_an_unreachable_destination_is_a_502(client: httpx.AsyncClient, se
     assert response.status_code == 502
     assert response.json()["error"] == "DestinationUnreachable"
     assert "127.0.0.1:9" in response.json()["message"]
+
+
+async def test_a_destination_the_network_policy_refuses_is_not_read(
+    client: httpx.AsyncClient, session: AsyncSession, pg_schema: str
+) -> None:
+    job = await job_into(session, pg_schema)
+    credential = await session.get(Credential, job.credential_id)
+    assert credential is not None
+    credential.host = "169.254.169.254"  # cloud metadata: refused before any connection is tried
+    await session.commit()
+    run = await make_run(session, job, status=JobRunStatus.COMPLETED)
+    response = await client.get(f"/api/v1/job-runs/{run.id}/loaded-rows")
+    assert response.status_code == 422, response.text
+    assert "169.254.169.254" in response.json()["message"]
