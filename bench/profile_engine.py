@@ -109,14 +109,21 @@ def _statement(_cursor: Any, sql: Any, *args: Any) -> str:
 def instrument() -> None:
     import psycopg
     from etl_engine.mapping import BatchMapper
-    from etl_engine.readers.csv import CsvBatchReader
     from etl_engine.writers import postgres
 
     _timed(psycopg, "connect", "connect: psycopg (statements)")
     _timed(psycopg.Cursor, "execute", _statement)
     _timed(psycopg.Connection, "close", "close connections")
-    _timed(CsvBatchReader, "__enter__", "CSV: open the file, size it")
-    _timed_iterator(CsvBatchReader, "__iter__", "CSV: parse (pyarrow) into batches")
+    try:  # the engine's CSV reader: a Source since 1d4666a, CsvBatchReader before
+        from etl_engine.sources.csv import CsvSource
+
+        _timed(CsvSource, "__init__", "CSV: open the file, size it")
+        _timed_iterator(CsvSource, "batches", "CSV: parse (pyarrow) into batches")
+    except ImportError:
+        from etl_engine.readers.csv import CsvBatchReader  # type: ignore[import-not-found,unused-ignore]
+
+        _timed(CsvBatchReader, "__enter__", "CSV: open the file, size it")
+        _timed_iterator(CsvBatchReader, "__iter__", "CSV: parse (pyarrow) into batches")
     _timed(BatchMapper, "map", "map: casts and checks of each batch")
     bulk = postgres._BulkCopy
     _timed(bulk, "__init__", "connect: ADBC (binary COPY sessions) [writer threads]")
@@ -273,17 +280,16 @@ def client_cpu(path: Path) -> None:
     reader alone, then reader + mapping (casts and checks), as run_job drives them."""
     from etl_engine import profile_csv
     from etl_engine.mapping import BatchMapper
-    from etl_engine.readers.csv import CsvBatchReader
+    from etl_engine.sources import open_source
     from etl_engine.writers.postgres import PostgresWriter
 
     task = Task(method="engine_insert", path=str(path), table="unused", profile=asdict(profile_csv(path)))
     spec = job_spec(task)
-    names = [c.sql_name for c in spec.source_columns]
     for step in ("read", "read + map"):
         mapper = BatchMapper(spec, PostgresWriter.numeric_limit, PostgresWriter.text_max_bytes)
         wall, cpu, rows = time.perf_counter(), time.process_time(), 0
-        with CsvBatchReader(spec.source_path, spec.csv, names, spec.load.batch_size) as reader:
-            for raw in reader:
+        with open_source(spec) as source:
+            for raw in source.batches():
                 rows += mapper.map(raw)[0].num_rows if step != "read" else raw.records
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         print(f"{step:<12} {rows:>11,} rows: {wall:6.2f}s wall, {cpu:6.2f}s CPU (all threads)")
