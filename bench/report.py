@@ -42,7 +42,9 @@ def main() -> None:
             ratio = f"{copy / r.seconds:.2f}" if copy else "-"
             runs = " / ".join(f"{s:.2f}" for s in r.attempts)
             server = "-" if r.server_cpu_s is None else f"{r.server_cpu_s:.2f}"
-            mine = [t for t in checks if t.name.startswith(f"{r.method} ") and (f", {dataset}" in t.name)]
+            mine = [
+                t for t in checks if t.name.startswith(f"{r.method} ") and t.name.endswith(f", {dataset}")
+            ]
             shown = "; ".join(f"{t.name.split(', ')[0]}: {verdict(t)}" for t in mine)
             print(
                 f"| {name} | {runs} | {r.seconds:.2f} | {r.rows_per_s:,.0f} | {r.mb_per_s:.1f} | {ratio} |"
