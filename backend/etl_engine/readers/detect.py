@@ -32,8 +32,16 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Western European code pages, Š/ž/Ÿ/‰/³... (what mac-roman or cp1250 bytes become); in Central
 # European ones, ŕ/ĺ/ˇ/˙... (what à, å, ¡ and ÿ of a Western file become).
 _CONTROL = "\x80-\x9f"
-_ODD_WESTERN = re.compile(f"[{_CONTROL}ŠšŽžŸƒˆ˜†‡‰¤¦¨´¸¯¹²³ﬁﬂ◊∂∑∏π∫Ω√≈∆≠≤≥ıˇ˝˛˘˙˚]")  # noqa: RUF001
-_ODD_CENTRAL = re.compile(f"[{_CONTROL}ŕĺˇ˘˙˛˝¤¦¨¸]")  # noqa: RUF001
+_ODD_WESTERN = re.compile(f"[{_CONTROL}Ÿƒˆ˜†‡‰¤¦¨´¸¯¹²³ﬁﬂ◊∂∑∏π∫Ω√≈∆≠≤≥ıˇ˝˛˘˙˚]")  # noqa: RUF001
+# What mac-roman's ä, ö and é become under cp1252, but also letters of the Czech, Slovak, Slovene
+# and Croatian names Western exports carry (Štefan, Lukáš), the same bytes in cp1250 and cp1252:
+# odd only where mac-roman reads the sample cleanly.
+_MAC_ROMAN_SIGNS = re.compile("[ŠšŽž]")
+# Code pages a file is rarely written in: one wins only when no common code page reads the sample
+# with at most LOOSE_ODDITY (their readings of a Western file are clean-looking letter salads).
+LOOSE_ODDITY = 0.1
+_RARE = ("hp-roman8", "cp437", "cp850", "cp852", "cp858")
+_ODD_CENTRAL = re.compile(f"[{_CONTROL}ŕĺŔĹˇ˘˙˛˝¤¦¨¸]")  # noqa: RUF001
 _ODD_OTHER = re.compile(f"[{_CONTROL}]")
 # Greek, Cyrillic, Hebrew, Arabic, Thai
 _OTHER_SCRIPT = "\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f"
@@ -180,6 +188,7 @@ def rank_legacy(data: bytes) -> list[tuple[str, float]]:
     window = data[:DETECT_BYTES]
     guesses = chardet.detect_all(window, ignore_threshold=True, encoding_era=_ERAS, prefer_superset=True)
     scored: list[tuple[str, float, float]] = []  # (codec, score, oddity)
+    readings: list[str] = []
     texts: dict[str, int] = {}
     for guess in guesses:
         try:
@@ -194,9 +203,22 @@ def rank_legacy(data: bytes) -> list[tuple[str, float]]:
             continue
         if len(scored) < MAX_CANDIDATES:
             texts[text] = len(scored)
+            readings.append(text)
             scored.append((codec, float(guess.get("confidence") or 0.0), _oddity(text, codec)))
+    if not any(codec == "mac-roman" and oddity <= MAX_ODDITY for codec, _, oddity in scored):
+        scored = [
+            (codec, score, _oddity(text, codec, mac_roman_signs=False))
+            for (codec, score, _), text in zip(scored, readings, strict=True)
+        ]
     clean = [item for item in scored if item[2] <= MAX_ODDITY] or scored
     clean.sort(key=lambda item: -item[1])
+    if clean and _rare(clean[0][0]):
+        common = sorted(
+            (item for item in scored if not _rare(item[0]) and item[2] <= LOOSE_ODDITY),
+            key=lambda item: (item[0] != "cp1252", -item[1]),
+        )
+        if common:
+            clean = [common[0]] + [item for item in clean if item is not common[0]]
     # chardet tells Western European single-byte files from Central European ones by letter
     # statistics, which names and places do not have (short files, and long ones too): among
     # clean single-byte candidates that score close, cp1252 (by far the most common) wins.
@@ -209,7 +231,7 @@ def rank_legacy(data: bytes) -> list[tuple[str, float]]:
     return [(codec, score) for codec, score, _ in clean]
 
 
-def _oddity(text: str, codec: str) -> float:
+def _oddity(text: str, codec: str, mac_roman_signs: bool = True) -> float:
     """Share of the non-ASCII characters that real text rarely has: what a wrong code page shows."""
     foreign = len(_NON_ASCII.findall(text))
     if not foreign:
@@ -217,11 +239,18 @@ def _oddity(text: str, codec: str) -> float:
     if codec in ("cp1250", "iso8859-2", "iso8859-16", "mac-latin2"):
         odd = _ODD_CENTRAL
     elif codec in ("cp1252", "iso8859-1", "iso8859-15", "latin-1") or codec.startswith("mac-"):
-        odd = _ODD_WESTERN
+        signs = len(_ODD_WESTERN.findall(text))
+        if mac_roman_signs:
+            signs += len(_MAC_ROMAN_SIGNS.findall(text))
+        return signs / foreign
     else:
         # Cyrillic, Greek, Arabic... letters inside Latin words: a Western file read in their code page.
         return (len(_ODD_OTHER.findall(text)) + len(_MIXED_SCRIPT.findall(text))) / foreign
     return len(odd.findall(text)) / foreign
+
+
+def _rare(codec: str) -> bool:
+    return codec in _RARE or (codec.startswith("mac-") and codec != "mac-roman")
 
 
 def _single_byte(codec: str) -> bool:
