@@ -1,6 +1,6 @@
 import * as React from "react";
 
-import { Button } from "@/components/ui/button";
+import { OffsetPager } from "@/components/offset-pager";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -68,16 +68,7 @@ export function LoadedRowsPanel({ runId }: { runId: number }) {
           </TableBody>
         </Table>
       </div>
-      {total > PAGE_SIZE && (
-        <div className="flex justify-end gap-2">
-          <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-            Previous
-          </Button>
-          <Button variant="outline" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-            Next
-          </Button>
-        </div>
-      )}
+      <OffsetPager offset={offset} pageSize={PAGE_SIZE} total={total} end={last} onOffsetChange={setOffset} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { DownloadIcon } from "lucide-react";
 import * as React from "react";
 
+import { OffsetPager } from "@/components/offset-pager";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorMessage } from "@/components/ui/error-message";
@@ -66,16 +67,7 @@ export function RejectedRowsPanel({ runId }: { runId: number }) {
           </TableBody>
         </Table>
       </div>
-      {total > PAGE_SIZE && (
-        <div className="flex justify-end gap-2">
-          <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-            Previous
-          </Button>
-          <Button variant="outline" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-            Next
-          </Button>
-        </div>
-      )}
+      <OffsetPager offset={offset} pageSize={PAGE_SIZE} total={total} end={last} onOffsetChange={setOffset} />
     </div>
   );
 }
