@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from alembic import command
-from conftest import client_for
 from databases import alembic_config
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
@@ -46,9 +45,10 @@ async def test_metrics_count_runs_rows_bytes_rejects_and_durations_from_the_data
         command.upgrade(alembic_config(url), "head")
         settings = make_settings(database_url=url)
     application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
     async with (
         application.router.lifespan_context(application),
-        client_for(application) as client,
+        httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client,
         application.state.session_factory() as session,
     ):
         await check_metrics(client, session)
