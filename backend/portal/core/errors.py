@@ -39,6 +39,24 @@ class EntityNotFoundError(PortalError):
         super().__init__(f"{entity} {entity_id} not found", entity=entity, id=entity_id)
 
 
+class NotAuthenticatedError(PortalError):
+    """No valid session or API token (401)."""
+
+    status_code = 401
+
+
+class PermissionDeniedError(PortalError):
+    """Signed in, but the role does not allow this (403)."""
+
+    status_code = 403
+
+
+class TooManyRequestsError(PortalError):
+    """Rate limited; `details.retry_after_seconds` says when to try again (429)."""
+
+    status_code = 429
+
+
 class ConflictError(PortalError):
     status_code = 409
 

@@ -6,22 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db.base import Base, utcnow
+from portal.db.base import Base, str_enum, utcnow
 from portal.jobs.models import Job  # the relationship below needs Job mapped, whoever imports this
-
-
-def _str_enum(enum: type[StrEnum], length: int) -> Enum:
-    """A VARCHAR column read and written as `enum` (its values, not its member names; no CHECK)."""
-    return Enum(
-        enum,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 # Which status may follow which, and what each move stamps: `portal.runs.lifecycle`.
@@ -53,9 +42,9 @@ class JobRun(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     # Written only through `portal.runs.lifecycle` (creation and every transition).
     status: Mapped[JobRunStatus] = mapped_column(
-        _str_enum(JobRunStatus, 32), default=JobRunStatus.PENDING, index=True
+        str_enum(JobRunStatus, 32), default=JobRunStatus.PENDING, index=True
     )
-    trigger: Mapped[RunTrigger] = mapped_column(_str_enum(RunTrigger, 16), default=RunTrigger.MANUAL)
+    trigger: Mapped[RunTrigger] = mapped_column(str_enum(RunTrigger, 16), default=RunTrigger.MANUAL)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
     dag_id: Mapped[str | None] = mapped_column(String(250))
     # Airflow run ids are unique per DAG only (every schedule DAG has `scheduled__<time>` runs).
@@ -97,7 +86,7 @@ class JobRunEvent(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[EventKind] = mapped_column(_str_enum(EventKind, 16))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 16))
     level: Mapped[str] = mapped_column(String(16), default="info")
     message: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
