@@ -170,7 +170,7 @@ class EmbeddedPostgres:
             assert account is not None
             for folder in {self.data_dir, self.socket_dir}:
                 os.chown(folder, account.pw_uid, account.pw_gid)
-            self._open_path_to_data()
+            self._open_paths()
         self.data_dir.chmod(0o700)
         if (self.data_dir / "PG_VERSION").exists():
             return
@@ -192,15 +192,18 @@ class EmbeddedPostgres:
     def before_start(self) -> None:
         """Run before every start of the server, restarts included."""
         if self.user is not None:
-            self._open_path_to_data()
+            self._open_paths()
         self._release_lock_file()
 
-    def _open_path_to_data(self) -> None:
-        """The server account must traverse the folders above the data folder. Checked again at each
-        start: a folder may have been closed meanwhile (pytest resets its temp root to 0700)."""
+    def _open_paths(self) -> None:
+        """The server account must traverse the folders above the data folder and above its own
+        binaries (in the checkout's .venv, which may sit in a 0700 folder such as a `mktemp -d`).
+        Checked again at each start: a folder may have been closed meanwhile (pytest resets its temp
+        root to 0700)."""
         from pgserver.utils import ensure_prefix_permissions
 
         ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(self.bin)
 
     def _release_lock_file(self) -> None:
         """Stop a server left running by a launcher that was killed, and drop a stale postmaster.pid.
