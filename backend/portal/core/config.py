@@ -18,9 +18,16 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # A fixed development key so a fresh checkout works without set-up; refused in production.
 DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # "dev-only-credentials-key-32bytes"
+# The documented development login's password (refused as ADMIN_PASSWORD in production).
+DEV_ADMIN_PASSWORD = "admin"
 # What .env.example and the defaults ship with: fine on a laptop, refused in production.
 _PLACEHOLDERS = {"change-me", "changeme", "changethis", ""}
 _PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "admin", *_PLACEHOLDERS}
+
+
+OidcRole = Literal[
+    "viewer", "operator", "admin"
+]  # portal.auth.principal.Role's values (core imports no domain)
 
 
 def _check_aes_key(encoded: str, name: str) -> None:
@@ -78,6 +85,32 @@ class Settings(BaseSettings):
     metrics_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default_factory=lambda: parse_networks(["127.0.0.0/8", "::1/128"])
     )
+    # OpenID Connect single sign-on (auth/oidc.py): on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
+    oidc_issuer: str = ""  # discovery at <issuer>/.well-known/openid-configuration
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")  # empty: a public client (PKCE only)
+    oidc_scopes: str = "openid email profile"
+    oidc_role_claim: str = "portal_role"  # a string or a list; a dotted path reaches a nested claim
+    # "idp-value=role,...": when set, only mapped values grant a role; unset, the values are role names.
+    oidc_role_map: Annotated[dict[str, OidcRole], NoDecode] = Field(default_factory=dict)
+    oidc_default_role: OidcRole | Literal["none"] = "viewer"  # no matching value; "none" refuses sign-in
+    oidc_provider_name: str = "Single sign-on"  # the login button's label
+    oidc_redirect_url: str = ""  # default: <this request's origin>/api/v1/auth/oidc/callback
+
+    # The first admin, created at start when no user exists. Development falls back to
+    # admin@example.com / admin; production creates it only when ADMIN_PASSWORD is set (and not a
+    # placeholder), else `python -m portal.users create-admin` does.
+    admin_email: str = "admin@example.com"
+    admin_password: SecretStr | None = None
+    admin_name: str = "Administrator"
+    # Browser sessions: a short-lived access cookie, a longer refresh cookie (rotated on use).
+    session_access_ttl_seconds: int = Field(default=900, gt=0)
+    session_refresh_ttl_seconds: int = Field(default=1_209_600, gt=0)
+    session_cookie_secure: bool | None = None  # None: secure cookies when ENVIRONMENT=production
+    # Failed logins within the window, per account and per client address, before 429.
+    login_max_failures_per_account: int = Field(default=5, gt=0)
+    login_max_failures_per_address: int = Field(default=20, gt=0)
+    login_failure_window_seconds: int = Field(default=900, gt=0)
 
     @field_validator("credentials_old_keys", mode="before")
     @classmethod
@@ -85,6 +118,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("admin_password", mode="before")
+    @classmethod
+    def _empty_admin_password_is_unset(cls, value: object) -> object:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
 
     @field_validator("credentials_key", mode="before")
     @classmethod
@@ -125,12 +164,38 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _parse_role_map(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            idp_value, sep, role = item.rpartition("=")
+            if not sep or not idp_value.strip():
+                raise ValueError(f"OIDC_ROLE_MAP entry {item!r} is not 'idp-value=role'")
+            pairs[idp_value.strip()] = role.strip()
+        return pairs
+
     @model_validator(mode="after")
     def _derive_and_check(self) -> Self:
         if not self.airflow_ui_url:
             self.airflow_ui_url = self.airflow_api_url
         if self.log_format is None:
             self.log_format = "json" if self.environment == "production" else "console"
+        if self.session_cookie_secure is None:
+            self.session_cookie_secure = self.environment == "production"
+        self.admin_email = self.admin_email.strip().lower()
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise ValueError("OIDC_ISSUER and OIDC_CLIENT_ID are set together (single sign-on) or not at all")
+        if (
+            self.oidc_issuer
+            and self.environment == "production"
+            and not self.oidc_issuer.startswith("https://")
+        ):
+            raise ValueError("OIDC_ISSUER must be an https:// URL when ENVIRONMENT=production")
         if self.environment == "production":
             placeholders = [
                 name
@@ -140,6 +205,12 @@ class Settings(BaseSettings):
                 )
                 if secret.get_secret_value() in _PLACEHOLDER_SECRETS
             ]
+            # Unset is fine (no first admin from settings); a placeholder is not.
+            if (
+                self.admin_password is not None
+                and self.admin_password.get_secret_value() in _PLACEHOLDER_SECRETS
+            ):
+                placeholders.append("ADMIN_PASSWORD")
             # The compose file builds DATABASE_URL from POSTGRES_PASSWORD, so a copied .env.example
             # would otherwise run production on the app database's placeholder password.
             if make_url(self.database_url).password in _PLACEHOLDERS:
@@ -149,6 +220,13 @@ class Settings(BaseSettings):
                     f"placeholder secret(s) {', '.join(placeholders)} refused when ENVIRONMENT=production"
                 )
         return self
+
+    @property
+    def first_admin_password(self) -> str | None:
+        """ADMIN_PASSWORD, or `admin` in development when unset; None: no first admin from settings."""
+        if self.admin_password is not None:
+            return self.admin_password.get_secret_value()
+        return DEV_ADMIN_PASSWORD if self.environment == "development" else None
 
     @property
     def is_sqlite(self) -> bool:

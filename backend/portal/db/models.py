@@ -1,15 +1,20 @@
 """Every app-database model; importing this module registers them all on `Base.metadata` (Alembic)."""
 
 from portal.audit.models import AuditAction, AuditEvent
+from portal.auth.models import ApiToken, AuthSession, LoginFailure, RetiredRefreshToken
 from portal.connections.models import Credential, CredentialKind
 from portal.jobs.models import ColumnMapping, Job, LoadStrategy
 from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
 from portal.schedules.models import Schedule
 from portal.uploads.models import UploadedFile
+from portal.users.models import AuthSource, User
 
 __all__ = [
+    "ApiToken",
     "AuditAction",
     "AuditEvent",
+    "AuthSession",
+    "AuthSource",
     "ColumnMapping",
     "Credential",
     "CredentialKind",
@@ -19,8 +24,11 @@ __all__ = [
     "JobRunEvent",
     "JobRunStatus",
     "LoadStrategy",
+    "LoginFailure",
     "RejectedRow",
+    "RetiredRefreshToken",
     "RunTrigger",
     "Schedule",
     "UploadedFile",
+    "User",
 ]
