@@ -1,10 +1,14 @@
-"""Writing audit events: in the caller's transaction, so a change and its record commit together."""
+"""Writing audit events (in the caller's transaction, so a change and its record commit together)
+and reading them back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit.models import AuditAction, AuditEvent
@@ -68,3 +72,39 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What GET /audit-events narrows to; every field is optional."""
+
+    actor_email: str | None = None  # exact, case-insensitive
+    action: AuditAction | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+async def list_events(
+    session: AsyncSession, where: AuditFilter, *, offset: int, limit: int
+) -> tuple[Sequence[AuditEvent], int]:
+    """Newest first."""
+    query = select(AuditEvent)
+    if where.actor_email is not None:
+        query = query.where(func.lower(AuditEvent.actor_email) == where.actor_email.lower())
+    if where.action is not None:
+        query = query.where(AuditEvent.action == where.action)
+    if where.resource_type is not None:
+        query = query.where(AuditEvent.resource_type == where.resource_type)
+    if where.resource_id is not None:
+        query = query.where(AuditEvent.resource_id == where.resource_id)
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.at < where.until)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    events = await session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset(offset).limit(limit)
+    )
+    return events.all(), int(total or 0)

@@ -6,18 +6,23 @@ except `ensure_first_admin`, which runs on its own at start.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.audit.context import AuditContext
 from portal.audit.models import AuditAction
-from portal.audit.service import record
+from portal.audit.service import REDACTED, record
 from portal.auth.passwords import check_new_password, hash_password, verify_password
 from portal.auth.principal import Role
+from portal.auth.sessions import revoke_user_sessions
 from portal.core.config import Settings
-from portal.core.errors import ConflictError
+from portal.core.errors import ConflictError, EntityNotFoundError
 from portal.users.models import AuthSource, User
+from portal.users.schemas import PasswordReset, UserCreate, UserUpdate
 
 log = structlog.get_logger(__name__)
 
@@ -127,3 +132,121 @@ async def ensure_first_admin(session: AsyncSession, settings: Settings) -> User 
     await session.commit()
     log.info("first_admin_created", email=user.email)
     return user
+
+
+# The users admin API (GET/POST /users, GET/PATCH /users/{id}, POST /users/{id}/password): each
+# change commits with its audit event.
+
+AUDIT_RESOURCE = "user"
+
+
+async def list_users(session: AsyncSession, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
+    total = await count_users(session)
+    users = await session.scalars(select(User).order_by(User.email).offset(offset).limit(limit))
+    return users.all(), total
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise EntityNotFoundError("User", user_id)
+    return user
+
+
+async def add_user(session: AsyncSession, body: UserCreate, audit: AuditContext) -> User:
+    """An admin creates a password user (409 `UserExists`, 422 `PasswordTooShort`)."""
+    user = await create_user(
+        session, email=body.email, name=body.name, role=body.role, password=body.password.get_secret_value()
+    )
+    audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, user.id, after=user_snapshot(user))
+    await session.commit()
+    log.info("user_created", user_id=user.id, role=user.role.value)
+    return user
+
+
+async def update_user(session: AsyncSession, user_id: int, body: UserUpdate, audit: AuditContext) -> User:
+    """Rename, re-role, deactivate or reactivate. A role change is its own audit event
+    (`role_change`); the other fields are one `update`. Deactivating ends the user's sessions."""
+    user = await get_user(session, user_id)
+    role = body.role if body.role is not None else user.role
+    active = body.active if body.active is not None else user.active
+    if user.role is Role.ADMIN and user.active and (role is not Role.ADMIN or not active):
+        await _keep_an_admin(session, user, audit)
+    before = user_snapshot(user)
+    if body.name is not None:
+        user.name = body.name.strip() or user.name
+    user.role, user.active = role, active
+    after = user_snapshot(user)
+    if before["role"] != after["role"]:
+        audit.record(
+            session,
+            AuditAction.ROLE_CHANGE,
+            AUDIT_RESOURCE,
+            user.id,
+            before={"role": before["role"]},
+            after={"role": after["role"]},
+        )
+    others = [field for field in before if field != "role"]
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        AUDIT_RESOURCE,
+        user.id,
+        before={f: before[f] for f in others},
+        after={f: after[f] for f in others},
+    )
+    if before["active"] and not active:
+        await revoke_user_sessions(session, user.id)
+    await session.commit()
+    log.info("user_updated", user_id=user.id, role=user.role.value, active=user.active)
+    return user
+
+
+async def reset_password(
+    session: AsyncSession, user_id: int, body: PasswordReset, audit: AuditContext
+) -> None:
+    """An admin sets a password user's password (409 `SingleSignOnUser` for an SSO user); every
+    session of that user ends (its API tokens stay)."""
+    user = await get_user(session, user_id)
+    if user.auth_source is AuthSource.OIDC:
+        raise ConflictError(
+            f"{user.email} signs in with single sign-on; the identity provider keeps the password",
+            error="SingleSignOnUser",
+            user_id=user.id,
+        )
+    password = body.new_password.get_secret_value()
+    check_new_password(password)
+    user.password_hash = hash_password(password)
+    await revoke_user_sessions(session, user.id)
+    # Which user and that it changed; never a value, not even a hash.
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        AUDIT_RESOURCE,
+        user.id,
+        before={"password": REDACTED},
+        after={"password": "new"},
+    )
+    await session.commit()
+    log.info("user_password_reset", user_id=user.id)
+
+
+async def _keep_an_admin(session: AsyncSession, user: User, audit: AuditContext) -> None:
+    """409 `LastAdmin` when `user` (an active admin about to lose the role or be deactivated) is
+    the one asking, or no other active admin would remain. The active admins' rows are locked
+    (PostgreSQL) so two admins demoting each other at once cannot both succeed."""
+    if user.id == audit.actor.user_id:
+        raise ConflictError(
+            "You cannot demote or deactivate yourself; ask another admin",
+            error="LastAdmin",
+            user_id=user.id,
+        )
+    admins = await session.scalars(
+        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
+    )
+    if not [admin_id for admin_id in admins if admin_id != user.id]:
+        raise ConflictError(
+            f"{user.email} is the last active admin; make another user admin first",
+            error="LastAdmin",
+            user_id=user.id,
+        )
