@@ -24,14 +24,68 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 import pyarrow as pa
 
+from ..errors import SourceFailed
 from ..progress import RejectedRow
 from ..spec import SourceColumn
 
 ProgressUnit = Literal["bytes", "rows"]
+DatabaseKind = Literal["postgres", "mysql", "sqlserver", "oracle"]
+
+
+@dataclass
+class SourceConfig:
+    """How to reach a source database (`mysql` covers MariaDB). `options` per kind, e.g.
+    {"sslmode": "require"} (PostgreSQL), {"ssl_ca": path} (MySQL), {"service_name": ...} (Oracle).
+    PostgreSQL sources take a `DestinationConfig` of kind postgres too."""
+
+    kind: DatabaseKind
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    user: str | None = None
+    password: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class QueryRefused(SourceFailed):
+    """A source query that is not one read-only SELECT (a second statement, a write, a DROP, a
+    function with side effects): refused before it runs, or stopped by the read-only transaction
+    before it changed anything."""
+
+
+class UncarriedColumns(SourceFailed):
+    """Source columns whose type the engine cannot carry to a destination; `columns` names them."""
+
+    def __init__(self, columns: list[NativeColumn]) -> None:
+        self.columns = [c.name for c in columns]
+        listed = ", ".join(f"{c.name!r} ({c.native_type})" for c in columns)
+        super().__init__(
+            f"cannot carry column{'s' if len(columns) > 1 else ''} {listed}: no destination type "
+            "holds it; leave the column out or convert it in a query (e.g. to text)"
+        )
+
+
+@dataclass
+class NativeColumn:
+    """A database column as the source found it: its type in the database's words and the
+    SourceColumn it is carried as, None when no destination type can hold it."""
+
+    name: str
+    native_type: str
+    column: SourceColumn | None
+
+
+def check_carried(columns: list[NativeColumn]) -> list[SourceColumn]:
+    """The columns as carried; raises UncarriedColumns naming every column that cannot be, so a run
+    is refused before it reads a row."""
+    refused = [c for c in columns if c.column is None]
+    if refused:
+        raise UncarriedColumns(refused)
+    return [c.column for c in columns if c.column is not None]
 
 
 class SourceBatch(Protocol):
@@ -71,6 +125,23 @@ class OrdinalBatch:
 
     def row_id(self, index: int) -> int:
         return self.first + index
+
+
+@dataclass
+class IdBatch:
+    """A SourceBatch whose rows carry explicit identities (ordinals with gaps where the source
+    rejected rows itself, or integer keys)."""
+
+    batch: pa.RecordBatch
+    ids: list[int]
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return int(self.batch.num_rows) + len(self.rejected)
+
+    def row_id(self, index: int) -> int:
+        return self.ids[index]
 
 
 class Source(ABC):

@@ -8,6 +8,8 @@ job specs.
 - `write_csv(text, name="data.csv", encoding="utf-8", gzip=False) -> Path`.
 - `make_spec(path, destination, **load_fields) -> JobSpec` from the file's own profile.
 - `query(destination, sql) -> list[tuple]` reads from either destination.
+- `mysql_config`: a SourceConfig for a fresh MariaDB database per test (named from
+  ENGINE_TEST_MYSQL_DATABASE, default `etl_test_engine`, plus a random suffix), dropped after.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from typing import Any
 
 import duckdb
 import psycopg
+import pymysql
 import pytest
 
 import etl_engine as e
+from etl_engine.sources.base import SourceConfig
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ENGINE_DATABASE = os.environ.get("ENGINE_TEST_DATABASE", "etl_test_engine")
+MYSQL_DATABASE = os.environ.get("ENGINE_TEST_MYSQL_DATABASE", "etl_test_engine")
+MYSQL_ADMIN = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +63,29 @@ def pg_config(engine_database: str) -> Iterator[e.DestinationConfig]:
     yield config
     with psycopg.connect(dsn(config), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def mysql_config() -> Iterator[SourceConfig]:
+    """A fresh MariaDB database per test (MySQL's schema is its database)."""
+    database = f"{MYSQL_DATABASE}_{uuid.uuid4().hex[:8]}"
+    with mysql_admin() as conn:
+        conn.cursor().execute(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
+    yield SourceConfig("mysql", "127.0.0.1", 3306, database, "root", "")
+    with mysql_admin() as conn:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{database}`")
+
+
+def mysql_admin(database: str | None = None) -> pymysql.Connection[Any]:
+    return pymysql.connect(**MYSQL_ADMIN, database=database, charset="utf8mb4", autocommit=True)
+
+
+def mysql_run(config: SourceConfig, sql: str, *statements: str) -> list[tuple[Any, ...]]:
+    """Run statements in the test's MariaDB database; the rows of the last one."""
+    with mysql_admin(config.database) as conn, conn.cursor() as cursor:
+        for statement in (sql, *statements):
+            cursor.execute(statement)
+        return list(cursor.fetchall())
 
 
 @pytest.fixture
