@@ -45,14 +45,8 @@ from .spec import (
     Transform,
 )
 from .transforms.expressions import ExpressionCheck, validate_expression
-from .writers.base import (
-    ConnectionCheck,
-    Destination,
-    TableColumn,
-    TableRef,
-    TableSample,
-    target_mismatches,
-)
+from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef, TableSample, Writer
+from .writers.sql import target_mismatches
 
 __all__ = [
     "ColumnSpec",
@@ -96,6 +90,7 @@ __all__ = [
     "Transform",
     "TransientError",
     "UnreadableFile",
+    "Writer",
     "open_destination",
     "preview_csv",
     "profile_csv",

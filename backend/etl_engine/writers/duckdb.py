@@ -12,7 +12,8 @@ import pyarrow as pa
 from ..ddl import DUCKDB_NUMERIC
 from ..errors import DestinationUnreachable
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
-from .base import Destination, Writer
+from .base import Writer
+from .sql import SqlDestination, SqlWriter
 
 # A DuckDB file has one writer process at a time, which holds it for its whole load: so runs of
 # other processes into one warehouse queue up (and a second one finds the table the first created).
@@ -21,7 +22,7 @@ LOCK_WAIT_SECONDS = 10.0
 WRITER_LOCK_WAIT_SECONDS = 300.0
 
 
-class DuckDBDestination(Destination):
+class DuckDBDestination(SqlDestination):
     kind: ClassVar[DestinationKind] = "duckdb"
     placeholder: ClassVar[str] = "?"
     transient_errors: ClassVar[tuple[type[BaseException], ...]] = (duckdb.IOException,)
@@ -55,7 +56,7 @@ class DuckDBDestination(Destination):
         return DuckDBWriter(self, load, columns, run_id)
 
 
-class DuckDBWriter(Writer):
+class DuckDBWriter(SqlWriter):
     numeric_limit = DUCKDB_NUMERIC
 
     def __init__(
@@ -65,10 +66,9 @@ class DuckDBWriter(Writer):
         self.duck = destination
         self._in_transaction = False
 
-    def __enter__(self) -> DuckDBWriter:
+    def open(self) -> None:
         self._connection = self.duck.connect(wait_seconds=WRITER_LOCK_WAIT_SECONDS)
         self._cursor = self._connection.cursor()
-        return self
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._cursor.register("_etl_batch", pa.Table.from_batches([batch]))

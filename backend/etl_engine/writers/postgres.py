@@ -21,7 +21,8 @@ from psycopg.conninfo import make_conninfo
 from ..errors import DestinationUnreachable, DuplicateKeys
 from ..identifiers import quote_identifier
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
-from .base import Destination, Writer
+from .base import Writer
+from .sql import SqlDestination, SqlWriter
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Serialises creating schemas and ledgers in one database (pg_advisory_xact_lock's key space is
@@ -34,7 +35,7 @@ def target_lock_key(target: str) -> int:
     return int.from_bytes(hashlib.blake2b(target.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-class PostgresDestination(Destination):
+class PostgresDestination(SqlDestination):
     kind: ClassVar[DestinationKind] = "postgres"
     transient_errors: ClassVar[tuple[type[BaseException], ...]] = (
         psycopg.OperationalError,
@@ -80,7 +81,7 @@ class PostgresDestination(Destination):
         return PostgresWriter(self, load, columns, run_id)
 
 
-class PostgresWriter(Writer):
+class PostgresWriter(SqlWriter):
     unlogged_staging = True
     # Two COPY sessions into the staging table: the server parses binary rows on two cores while
     # this process parses CSV, which is what lets a load outrun a single `COPY` of the same file.

@@ -20,6 +20,7 @@ from ..identifiers import quote_identifier
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
 from .base import Writer
 from .postgres import CONNECT_TIMEOUT_SECONDS, PostgresDestination, PostgresWriter
+from .sql import SqlWriter
 
 INSERT_ROWS_PER_STATEMENT = 1000
 TEXT_MAX_BYTES = 65535
@@ -88,7 +89,7 @@ class RedshiftWriter(PostgresWriter):
         )
 
     def create_ledger(self) -> None:
-        Writer.create_ledger(self)  # Redshift has no advisory locks
+        SqlWriter.create_ledger(self)  # Redshift has no advisory locks
 
     def lock_new_target(self) -> None:
         # No advisory locks: LOCK on the schema's ledger (which exists by now) makes loads that
@@ -96,7 +97,7 @@ class RedshiftWriter(PostgresWriter):
         self.execute(f"LOCK {self.ledger}")
 
     def close(self) -> None:
-        Writer.close(self)
+        SqlWriter.close(self)
 
     def _begin(self) -> None:
         self._connection.autocommit = False
