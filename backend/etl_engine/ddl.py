@@ -39,17 +39,51 @@ DUCKDB_TYPES: dict[ColumnType, str] = {
     ColumnType.TIMESTAMP: "TIMESTAMP",
     ColumnType.TIMESTAMPTZ: "TIMESTAMPTZ",
 }
+# Snowflake: NUMBER(p,s) throughout (a bare NUMBER is NUMBER(38,0)); zones kept by TIMESTAMP_TZ.
+SNOWFLAKE_NUMERIC = NumericLimit(38, 10)
+SNOWFLAKE_TYPES: dict[ColumnType, str] = {
+    ColumnType.TEXT: "VARCHAR",
+    ColumnType.INTEGER: "NUMBER(10,0)",
+    ColumnType.BIGINT: "NUMBER(19,0)",
+    ColumnType.NUMERIC: f"NUMBER({SNOWFLAKE_NUMERIC.precision},{SNOWFLAKE_NUMERIC.scale})",
+    ColumnType.FLOAT: "FLOAT",
+    ColumnType.BOOLEAN: "BOOLEAN",
+    ColumnType.DATE: "DATE",
+    ColumnType.TIMESTAMP: "TIMESTAMP_NTZ",
+    ColumnType.TIMESTAMPTZ: "TIMESTAMP_TZ",
+}
+# Object stores hold files: the Arrow / Parquet type each column is written as.
+FILE_NUMERIC = NumericLimit(38, 10)
+FILE_TYPES: dict[ColumnType, str] = {
+    ColumnType.TEXT: "string",
+    ColumnType.INTEGER: "int32",
+    ColumnType.BIGINT: "int64",
+    ColumnType.NUMERIC: f"decimal128({FILE_NUMERIC.precision},{FILE_NUMERIC.scale})",
+    ColumnType.FLOAT: "double",
+    ColumnType.BOOLEAN: "bool",
+    ColumnType.DATE: "date32",
+    ColumnType.TIMESTAMP: "timestamp[us]",
+    ColumnType.TIMESTAMPTZ: "timestamp[us, tz=UTC]",
+}
 TYPE_NAMES: dict[str, dict[ColumnType, str]] = {
     "postgres": POSTGRES_TYPES,
     "redshift": REDSHIFT_TYPES,
     "duckdb": DUCKDB_TYPES,
+    "snowflake": SNOWFLAKE_TYPES,
+    "s3": FILE_TYPES,
 }
 # A new table's NUMERIC column is DECIMAL(p, s): s the file's own scale, p at least 38 so that
 # values with more integer digits than the file's sample still fit (NUMERIC(38, 2) holds 36 of
 # them); precision beyond what the destination allows gives its widest default instead.
 DECLARED_PRECISION = 38
-MAX_PRECISION: dict[str, int] = {"postgres": 1000, "redshift": 38, "duckdb": 38}
-_DECIMAL_NAMES = {"postgres": "numeric", "redshift": "numeric", "duckdb": "DECIMAL"}
+MAX_PRECISION: dict[str, int] = {"postgres": 1000, "redshift": 38, "duckdb": 38, "snowflake": 38, "s3": 38}
+_DECIMAL_NAMES = {
+    "postgres": "numeric",
+    "redshift": "numeric",
+    "duckdb": "DECIMAL",
+    "snowflake": "NUMBER",
+    "s3": "decimal128",
+}
 
 Column = tuple[str, ColumnType] | tuple[str, ColumnType, NumericLimit | None]
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
 LoadStrategy = Literal["INSERT", "UPSERT", "TRUNCATE_INSERT"]
-DestinationKind = Literal["postgres", "redshift", "duckdb"]
+DestinationKind = Literal["postgres", "redshift", "duckdb", "s3", "snowflake"]
+FileFormat = Literal["parquet", "csv", "jsonl"]
+Compression = Literal["none", "gzip", "snappy", "zstd"]
+DatePart = Literal["year", "month", "day", "hour"]
 TransformType = Literal["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"]
 
 
@@ -100,17 +104,65 @@ class ColumnSpec:
 
 
 @dataclass
+class Partition:
+    """A Hive-style folder level of an object-store load: `column=value`, or with `part` the
+    column's date part (`year=2024/month=03/...`; a TIMESTAMPTZ's in UTC)."""
+
+    column: str
+    part: DatePart | None = None
+
+
+@dataclass
+class FileLayout:
+    """How an object-store destination writes a load's files.
+
+    `prefix` is a template of the folder the files go to, with `{{schema}}`, `{{table}}`, `{{job}}`
+    and `{{run_date}}` (YYYY-MM-DD; the run's logical date, never "now", so that a retry writes
+    where its first attempt did). `compression` None: the format's usual one (Parquet snappy,
+    CSV and JSON lines none)."""
+
+    format: FileFormat = "parquet"
+    compression: Compression | None = None
+    prefix: str = "{{schema}}/{{table}}/"
+    partition_by: list[Partition] = field(default_factory=list)
+    job: str | None = None
+    run_date: date | None = None
+    max_file_bytes: int = 256 * 1024 * 1024  # a part file is closed once it reaches this size
+    row_group_bytes: int = 64 * 1024 * 1024  # Parquet: rows buffered per row group (in memory)
+    csv_delimiter: str = ","
+    csv_header: bool = True
+
+
+@dataclass
 class DestinationConfig:
-    """Connection settings. `path` is the DuckDB file; `options` e.g. {"sslmode": "require"}."""
+    """Connection settings. `path` is the DuckDB file, or the key prefix an S3 destination writes
+    everything under; `options` e.g. {"sslmode": "require"}.
+
+    S3: `bucket`, `region`, `endpoint_url` and `path_style` (S3-compatible stores), `user` and
+    `password` the access key id and secret, `session_token` for temporary credentials; `files`
+    the layout of the job's files. Snowflake: `account`, `user`, `database`, `warehouse`, `role`,
+    and either `password` or `private_key` (PEM, encrypted with `private_key_passphrase` or not);
+    `host`/`port` only to reach somewhere else than <account>.snowflakecomputing.com."""
 
     kind: DestinationKind
     host: str | None = None
     port: int | None = None
     database: str | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     path: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    bucket: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    path_style: bool = False
+    session_token: str | None = field(default=None, repr=False)
+    files: FileLayout = field(default_factory=FileLayout)
+    account: str | None = None
+    warehouse: str | None = None
+    role: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    private_key_passphrase: str | None = field(default=None, repr=False)
 
 
 @dataclass
