@@ -3,31 +3,46 @@ import {
   DatabaseIcon,
   HistoryIcon,
   KeyRoundIcon,
+  KeySquareIcon,
   LayoutDashboardIcon,
   MenuIcon,
+  ScrollTextIcon,
   UploadIcon,
+  UsersIcon,
   WorkflowIcon,
   XIcon,
 } from "lucide-react";
 import * as React from "react";
 import { NavLink, Outlet } from "react-router";
 
+import { PageLoading } from "@/app/page-loading";
 import { Button } from "@/components/ui/button";
+import { ErrorMessage } from "@/components/ui/error-message";
+import { UserMenu } from "@/features/auth/components/user-menu";
+import { useCurrentUser } from "@/lib/requests/get-current-user";
+import { roleAllows } from "@/lib/roles";
 import { cn } from "@/lib/utils";
+import type { Role } from "@/types/api";
 
-const NAV_ITEMS = [
-  { to: "/", label: "Dashboard", icon: LayoutDashboardIcon, end: true },
-  { to: "/upload", label: "Upload", icon: UploadIcon, end: false },
-  { to: "/jobs", label: "Jobs", icon: WorkflowIcon, end: false },
-  { to: "/runs", label: "Runs", icon: HistoryIcon, end: false },
-  { to: "/schedules", label: "Schedules", icon: CalendarClockIcon, end: false },
-  { to: "/credentials", label: "Credentials", icon: KeyRoundIcon, end: false },
-] as const;
+type NavItem = { to: string; label: string; icon: typeof DatabaseIcon; end: boolean; role: Role };
 
-function NavItems({ onNavigate }: { onNavigate?: () => void }) {
+// "Upload" is for operators: a viewer finds uploaded files from the jobs that use them.
+const NAV_ITEMS: readonly NavItem[] = [
+  { to: "/", label: "Dashboard", icon: LayoutDashboardIcon, end: true, role: "viewer" },
+  { to: "/upload", label: "Upload", icon: UploadIcon, end: false, role: "operator" },
+  { to: "/jobs", label: "Jobs", icon: WorkflowIcon, end: false, role: "viewer" },
+  { to: "/runs", label: "Runs", icon: HistoryIcon, end: false, role: "viewer" },
+  { to: "/schedules", label: "Schedules", icon: CalendarClockIcon, end: false, role: "viewer" },
+  { to: "/credentials", label: "Credentials", icon: KeyRoundIcon, end: false, role: "viewer" },
+  { to: "/tokens", label: "API tokens", icon: KeySquareIcon, end: false, role: "viewer" },
+  { to: "/users", label: "Users", icon: UsersIcon, end: false, role: "admin" },
+  { to: "/audit", label: "Audit log", icon: ScrollTextIcon, end: false, role: "admin" },
+];
+
+function NavItems({ role, onNavigate }: { role: Role; onNavigate?: () => void }) {
   return (
     <ul className="flex flex-col gap-1">
-      {NAV_ITEMS.map(({ to, label, icon: Icon, end }) => (
+      {NAV_ITEMS.filter((item) => roleAllows(role, item.role)).map(({ to, label, icon: Icon, end }) => (
         <li key={to}>
           <NavLink
             to={to}
@@ -58,9 +73,21 @@ function Brand() {
   );
 }
 
-/** Sidebar navigation on wide screens, a toggled drawer on narrow ones. */
+/** Sidebar navigation on wide screens, a toggled drawer on narrow ones; only for a signed-in user
+ * (without a session the API client sends the browser to the login page). */
 export function AppLayout() {
   const [menuOpen, setMenuOpen] = React.useState(false);
+  const me = useCurrentUser();
+
+  if (me.isPending) return <PageLoading />;
+  if (me.isError) {
+    return (
+      <div className="mx-auto flex max-w-xl flex-col gap-4 p-6">
+        <ErrorMessage error={me.error} title="Could not check who is signed in" onRetry={() => void me.refetch()} />
+      </div>
+    );
+  }
+  const user = me.data;
 
   return (
     <div className="flex min-h-screen">
@@ -72,9 +99,12 @@ export function AppLayout() {
       </a>
       <aside className="hidden w-56 shrink-0 flex-col gap-6 border-r bg-sidebar py-5 md:flex">
         <Brand />
-        <nav aria-label="Main" className="px-2">
-          <NavItems />
+        <nav aria-label="Main" className="flex-1 px-2">
+          <NavItems role={user.role} />
         </nav>
+        <div className="px-2">
+          <UserMenu user={user} />
+        </div>
       </aside>
 
       <div className="flex min-w-0 flex-1 flex-col">
@@ -93,7 +123,10 @@ export function AppLayout() {
         </header>
         {menuOpen && (
           <nav id="mobile-nav" aria-label="Main" className="border-b bg-sidebar p-2 md:hidden">
-            <NavItems onNavigate={() => setMenuOpen(false)} />
+            <NavItems role={user.role} onNavigate={() => setMenuOpen(false)} />
+            <div className="mt-2 border-t pt-2">
+              <UserMenu user={user} />
+            </div>
           </nav>
         )}
         <main id="main" className="mx-auto w-full max-w-7xl min-w-0 flex-1 p-4 md:p-6">

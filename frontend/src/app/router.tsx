@@ -2,10 +2,18 @@ import { createBrowserRouter, type RouteObject } from "react-router";
 
 import { AppLayout } from "@/app/layout";
 import { PageLoading } from "@/app/page-loading";
+import { RequireRole } from "@/app/require-role";
 import { NotFound, RouteError } from "@/app/route-error";
 
 // Pages are loaded on demand so the first screen does not pay for the chart library or the wizard.
 export const routes: RouteObject[] = [
+  {
+    // Outside the layout: no session needed.
+    path: "login",
+    errorElement: <RouteError />,
+    hydrateFallbackElement: <PageLoading />,
+    lazy: async () => ({ Component: (await import("@/features/auth/components/login-page")).LoginPage }),
+  },
   {
     element: <AppLayout />,
     errorElement: <RouteError />,
@@ -32,16 +40,21 @@ export const routes: RouteObject[] = [
             }),
           },
           {
-            path: "jobs/new",
-            lazy: async () => ({
-              Component: (await import("@/app/routes/new-job")).NewJobRoute,
-            }),
-          },
-          {
-            path: "jobs/:jobId/edit",
-            lazy: async () => ({
-              Component: (await import("@/app/routes/new-job")).EditJobRoute,
-            }),
+            element: <RequireRole role="operator" />,
+            children: [
+              {
+                path: "jobs/new",
+                lazy: async () => ({
+                  Component: (await import("@/app/routes/new-job")).NewJobRoute,
+                }),
+              },
+              {
+                path: "jobs/:jobId/edit",
+                lazy: async () => ({
+                  Component: (await import("@/app/routes/new-job")).EditJobRoute,
+                }),
+              },
+            ],
           },
           {
             path: "jobs",
@@ -74,6 +87,25 @@ export const routes: RouteObject[] = [
             lazy: async () => ({
               Component: (await import("@/features/schedules/components/schedules-page")).SchedulesPage,
             }),
+          },
+          {
+            path: "tokens",
+            lazy: async () => ({
+              Component: (await import("@/features/api-tokens/components/tokens-page")).TokensPage,
+            }),
+          },
+          {
+            element: <RequireRole role="admin" />,
+            children: [
+              {
+                path: "users",
+                lazy: async () => ({ Component: (await import("@/features/users/components/users-page")).UsersPage }),
+              },
+              {
+                path: "audit",
+                lazy: async () => ({ Component: (await import("@/features/audit/components/audit-page")).AuditPage }),
+              },
+            ],
           },
           { path: "*", element: <NotFound /> },
         ],

@@ -1,4 +1,4 @@
-import axios, { AxiosError } from "axios";
+import axios, { AxiosError, type InternalAxiosRequestConfig } from "axios";
 
 import { env } from "@/lib/env";
 import type { ApiErrorBody, ApiProblem } from "@/types/api";
@@ -75,14 +75,102 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(0, { error: "UnexpectedError", message });
 }
 
+declare module "axios" {
+  interface AxiosRequestConfig {
+    /** Set on the one retry after a silent refresh, so a second 401 is final. */
+    authRetried?: boolean;
+  }
+}
+
+/** The session's CSRF token: a cookie the SPA can read (the session cookies themselves are httpOnly). */
+export const CSRF_COOKIE = "portal_csrf";
+export const CSRF_HEADER = "X-CSRF-Token";
+const UNSAFE_METHODS = new Set(["post", "put", "patch", "delete"]);
+// Their 401 means "wrong email or password" or "no session to refresh", not "log in again".
+const NO_REFRESH_PATHS = ["/auth/login", "/auth/refresh", "/auth/logout"];
+
+export function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+/** Where the login page sends the user back to: a path of this app, never another site. */
+export function safeNextPath(next: string | null | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next.startsWith("/login") ? "/" : next;
+}
+
+export function loginPath(next: string): string {
+  const path = safeNextPath(next);
+  return path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;
+}
+
+function goToLogin(): void {
+  const { pathname, search } = window.location;
+  if (pathname === "/login") return;
+  // A full page load: nothing the previous session read stays in memory.
+  window.location.assign(loginPath(`${pathname}${search}`));
+}
+
+let sessionExpiredHandler: () => void = goToLogin;
+
+/** What happens when the session is gone and cannot be refreshed (tests observe it instead of navigating). */
+export function setSessionExpiredHandler(handler: (() => void) | null): void {
+  sessionExpiredHandler = handler ?? goToLogin;
+}
+
 export const api = axios.create({
   baseURL: env.VITE_API_BASE_URL,
   headers: { Accept: "application/json" },
+  // Session cookies go with every request, also when the API lives on another origin in development.
+  withCredentials: true,
 });
+
+api.interceptors.request.use((config) => {
+  if (UNSAFE_METHODS.has((config.method ?? "get").toLowerCase())) {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) config.headers.set(CSRF_HEADER, csrf);
+  }
+  return config;
+});
+
+let refreshing: Promise<boolean> | null = null;
+
+/** One refresh for every request that met a 401 at the same time; true when the session lives on. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= api
+    .post("/auth/refresh", undefined, { authRetried: true })
+    .then(
+      () => true,
+      () => false,
+    )
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+function needsSession(error: ApiError, config: InternalAxiosRequestConfig | undefined): boolean {
+  if (error.status !== 401 || !config || error.code === "InvalidCredentials") return false;
+  const url = config.url ?? "";
+  return !NO_REFRESH_PATHS.some((path) => url.endsWith(path));
+}
 
 api.interceptors.response.use(
   (response) => response,
-  (error: unknown) => Promise.reject(toApiError(error)),
+  async (error: unknown) => {
+    const apiError = toApiError(error);
+    const config = error instanceof AxiosError ? error.config : undefined;
+    if (needsSession(apiError, config)) {
+      // The access cookie expired (or is gone): refresh silently once and replay the request.
+      if (!config!.authRetried && (await refreshSession())) return api.request({ ...config!, authRetried: true });
+      sessionExpiredHandler();
+    }
+    return Promise.reject(apiError);
+  },
 );
 
 /** Absolute path of an API resource, for links and EventSource (which cannot use axios). */

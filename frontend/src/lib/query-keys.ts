@@ -2,12 +2,31 @@
 // the same keys another feature reads it under (e.g. the wizard creating a credential refreshes
 // the credentials page). Fetchers live in their feature's api/ folder; a request more than one
 // feature makes, unchanged, lives once in lib/requests/.
-import type { JobRunListParams, PageParams } from "@/types/api";
+import type { AuditEventParams, JobRunListParams, PageParams } from "@/types/api";
 
 export const queryKeys = {
   config: () => ["config"] as const,
   health: () => ["health"] as const,
   dashboard: () => ["dashboard"] as const,
+
+  auth: {
+    me: () => ["auth", "me"] as const,
+    providers: () => ["auth", "providers"] as const,
+  },
+
+  users: {
+    all: () => ["users"] as const,
+    list: (params: PageParams = {}) => ["users", "list", params] as const,
+  },
+
+  tokens: {
+    all: () => ["tokens"] as const,
+  },
+
+  audit: {
+    all: () => ["audit-events"] as const,
+    list: (params: AuditEventParams = {}) => ["audit-events", "list", params] as const,
+  },
 
   files: {
     all: () => ["files"] as const,

@@ -1,5 +1,14 @@
 // Plain factories for API resources; each test overrides only what it is about.
-import type { CredentialRead, FilePreview, JobRead, JobRunRead, UploadedFileRead } from "@/types/api";
+import type {
+  AuditEventRead,
+  CredentialRead,
+  FilePreview,
+  JobRead,
+  JobRunRead,
+  TokenRead,
+  UploadedFileRead,
+  UserRead,
+} from "@/types/api";
 
 export function uploadedFile(overrides: Partial<UploadedFileRead> = {}): UploadedFileRead {
   return {
@@ -124,6 +133,54 @@ export function jobRun(overrides: Partial<JobRunRead> = {}): JobRunRead {
     finished_at: null,
     duration_seconds: null,
     airflow_task_log_path: "/dags/etl_job_executor/runs/job_7_run_42/tasks/execute_etl_job",
+    ...overrides,
+  };
+}
+
+export function user(overrides: Partial<UserRead> = {}): UserRead {
+  return {
+    id: 1,
+    email: "admin@example.com",
+    name: "Ada Admin",
+    role: "admin",
+    active: true,
+    auth_source: "password",
+    created_at: "2026-11-20T08:00:00Z",
+    last_login_at: "2026-11-30T07:00:00Z",
+    ...overrides,
+  };
+}
+
+export const viewer = (overrides: Partial<UserRead> = {}) =>
+  user({ id: 3, email: "viewer@example.com", name: "Vera Viewer", role: "viewer", ...overrides });
+export const operator = (overrides: Partial<UserRead> = {}) =>
+  user({ id: 2, email: "operator@example.com", name: "Otto Operator", role: "operator", ...overrides });
+
+export function apiToken(overrides: Partial<TokenRead> = {}): TokenRead {
+  return {
+    id: 1,
+    name: "nightly export",
+    prefix: "etlp_AbCdEfG",
+    created_at: "2026-11-28T10:00:00Z",
+    last_used_at: null,
+    expires_at: null,
+    revoked_at: null,
+    ...overrides,
+  };
+}
+
+export function auditEvent(overrides: Partial<AuditEventRead> = {}): AuditEventRead {
+  return {
+    id: 1,
+    at: "2026-11-30T08:00:00Z",
+    actor_user_id: 1,
+    actor_email: "admin@example.com",
+    ip: "127.0.0.1",
+    action: "create",
+    resource_type: "user",
+    resource_id: "2",
+    changes: { role: { before: null, after: "operator" } },
+    request_id: "req-1",
     ...overrides,
   };
 }

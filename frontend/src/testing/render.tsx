@@ -5,10 +5,14 @@ import { createMemoryRouter, RouterProvider, type RouteObject } from "react-rout
 
 import { AppProvider } from "@/app/provider";
 import { createQueryClient } from "@/lib/query-client";
+import { queryKeys } from "@/lib/query-keys";
+import { user as userFixture } from "@/testing/fixtures";
+import type { UserRead } from "@/types/api";
 
 /**
  * Render a page inside the real providers and an in-memory router.
  * `routes` lets a test declare the paths a page links or navigates to, so navigation is observable.
+ * `currentUser` is who is signed in (an admin unless a test is about roles); null: nobody known yet.
  */
 export function renderWithApp(
   ui: React.ReactElement,
@@ -16,14 +20,19 @@ export function renderWithApp(
     path = "/",
     url = path,
     routes = [],
+    currentUser = userFixture(),
     ...options
-  }: { path?: string; url?: string; routes?: RouteObject[] } & Omit<RenderOptions, "wrapper"> = {},
+  }: { path?: string; url?: string; routes?: RouteObject[]; currentUser?: UserRead | null } & Omit<
+    RenderOptions,
+    "wrapper"
+  > = {},
 ) {
   const queryClient = createQueryClient();
   queryClient.setDefaultOptions({
     queries: { ...queryClient.getDefaultOptions().queries, retry: false, staleTime: Infinity },
     mutations: { retry: false },
   });
+  if (currentUser) queryClient.setQueryData(queryKeys.auth.me(), currentUser);
   const router = createMemoryRouter([{ path, element: ui }, ...routes], { initialEntries: [url] });
   const user = userEvent.setup({ delay: null });
   const result = render(

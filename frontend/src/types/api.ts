@@ -111,3 +111,84 @@ export type Dashboard = Schemas["Dashboard"];
 export type AppConfig = Schemas["PortalConfig"];
 export type ComponentHealth = Schemas["ComponentHealth"];
 export type Health = Schemas["Health"];
+
+// ---- Accounts, tokens, audit (issue 9) ------------------------------------------
+// Written by hand from the auth contract until the backend's routes land in the document.
+
+/** viewer < operator < admin: each role can do what the one below can, and more. */
+export type Role = "viewer" | "operator" | "admin";
+export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+
+export type UserRead = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  auth_source: "password" | "oidc";
+  created_at: string;
+  last_login_at: string | null;
+};
+export type UserCreate = { email: string; name: string; role: Role; password: string };
+export type UserUpdate = { name?: string; role?: Role; active?: boolean };
+export type LoginRequest = { email: string; password: string };
+export type LoginResponse = { user: UserRead; csrf_token: string; access_expires_at: string };
+export type PasswordChange = { current_password: string; new_password: string };
+export type AuthProviders = { password: boolean; oidc: { enabled: boolean; name: string | null } };
+
+export type TokenRead = {
+  id: number;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+};
+export type TokenCreate = { name: string; expires_in_days?: number | null };
+/** `token` is shown once, at creation; the API never returns it again. */
+export type TokenCreated = TokenRead & { token: string };
+
+export type AuditAction =
+  | "create"
+  | "update"
+  | "delete"
+  | "execute"
+  | "cancel"
+  | "login"
+  | "login_failed"
+  | "logout"
+  | "role_change";
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  "create",
+  "update",
+  "delete",
+  "execute",
+  "cancel",
+  "login",
+  "login_failed",
+  "logout",
+  "role_change",
+];
+export type AuditEventRead = {
+  id: number;
+  at: string;
+  actor_user_id: number | null;
+  actor_email: string | null;
+  ip: string | null;
+  action: AuditAction;
+  resource_type: string;
+  resource_id: string | null;
+  changes: Record<string, { before?: unknown; after?: unknown }> | null;
+  request_id: string | null;
+};
+export type AuditEventParams = {
+  actor_email?: string;
+  action?: AuditAction;
+  resource_type?: string;
+  resource_id?: string;
+  since?: string;
+  until?: string;
+  offset?: number;
+  limit?: number;
+};

@@ -1,13 +1,19 @@
 import { useParams } from "react-router";
 
+import { RoleGate } from "@/components/role-gate";
 import { ColumnMappingEditor } from "@/features/column-mapping/components/column-mapping-editor";
 import { NewCredentialButton } from "@/features/credentials/components/new-credential-button";
 import { EditJobPage, JobWizardPage } from "@/features/job-wizard/components/job-wizard-page";
 import type { RenderNewCredential } from "@/features/job-wizard/components/destination-step";
 
-// The wizard composed with the credentials feature's form (a connection made on the way) and the
-// column-mapping feature's editor: features do not import each other, the app layer joins them.
-const renderNewCredential: RenderNewCredential = (onCreated) => <NewCredentialButton onCreated={onCreated} />;
+// The wizard composed with the credentials feature's form (a connection made on the way, by an
+// admin: only they create connections) and the column-mapping feature's editor: features do not
+// import each other, the app layer joins them.
+const renderNewCredential: RenderNewCredential = (onCreated) => (
+  <RoleGate role="admin">
+    <NewCredentialButton onCreated={onCreated} />
+  </RoleGate>
+);
 
 /** /jobs/new */
 export function NewJobRoute() {

@@ -3,6 +3,7 @@ import * as React from "react";
 import { toast } from "sonner";
 
 import { PagedList } from "@/components/paged-list";
+import { RoleGate } from "@/components/role-gate";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -51,7 +52,7 @@ function CredentialActions({ credential, onEdit }: { credential: CredentialRead;
         <span className="hidden md:inline">{test.isPending ? "Testing…" : "Test"}</span>
       </Button>
       {!credential.is_builtin && (
-        <>
+        <RoleGate role="admin">
           <Button variant="ghost" size="sm" aria-label={`Edit ${credential.name}`} onClick={onEdit}>
             <PencilIcon />
             <span className="hidden md:inline">Edit</span>
@@ -73,7 +74,7 @@ function CredentialActions({ credential, onEdit }: { credential: CredentialRead;
               </Button>
             }
           />
-        </>
+        </RoleGate>
       )}
     </div>
   );
@@ -91,10 +92,12 @@ export function CredentialsPage() {
         title="Credentials"
         description="Where jobs load data. Passwords are encrypted at rest and never sent back to the browser."
         actions={
-          <Button onClick={() => setEditing(null)}>
-            <PlusIcon />
-            New connection
-          </Button>
+          <RoleGate role="admin">
+            <Button onClick={() => setEditing(null)}>
+              <PlusIcon />
+              New connection
+            </Button>
+          </RoleGate>
         }
       />
       <PagedList
@@ -105,7 +108,11 @@ export function CredentialsPage() {
             icon={<KeyRoundIcon />}
             title="No connections yet"
             description="Add a PostgreSQL, Redshift or DuckDB destination to load into."
-            action={<Button onClick={() => setEditing(null)}>New connection</Button>}
+            action={
+              <RoleGate role="admin">
+                <Button onClick={() => setEditing(null)}>New connection</Button>
+              </RoleGate>
+            }
           />
         }
       >

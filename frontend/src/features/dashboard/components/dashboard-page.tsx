@@ -2,6 +2,7 @@ import { ActivityIcon, ExternalLinkIcon, UploadIcon } from "lucide-react";
 import * as React from "react";
 import { Link } from "react-router";
 
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { ErrorMessage } from "@/components/ui/error-message";
@@ -101,7 +102,13 @@ function RecentRuns({ runs }: { runs: JobRunRead[] }) {
       <CardContent>
         {runs.length === 0 ? (
           <p className="py-4 text-sm text-muted-foreground">
-            No runs yet. <Link to="/upload" className="text-primary hover:underline">Upload a CSV</Link> to create your first job.
+            No runs yet.{" "}
+            <RoleGate role="operator">
+              <Link to="/upload" className="text-primary hover:underline">
+                Upload a CSV
+              </Link>{" "}
+              to create your first job.
+            </RoleGate>
           </p>
         ) : (
           <Table>
@@ -166,12 +173,14 @@ export function DashboardPage() {
         actions={
           <>
             <AirflowLink />
-            <Button asChild>
-              <Link to="/upload">
-                <UploadIcon />
-                Upload CSV
-              </Link>
-            </Button>
+            <RoleGate role="operator">
+              <Button asChild>
+                <Link to="/upload">
+                  <UploadIcon />
+                  Upload CSV
+                </Link>
+              </Button>
+            </RoleGate>
           </>
         }
       />

@@ -3,6 +3,7 @@ import * as React from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 
+import { RoleGate } from "@/components/role-gate";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -90,7 +91,7 @@ function RunDetail({ run }: { run: JobRunRead }) {
         }
         actions={
           <>
-            {active ? <CancelRunButton run={run} /> : <RerunButton run={run} />}
+            <RoleGate role="operator">{active ? <CancelRunButton run={run} /> : <RerunButton run={run} />}</RoleGate>
             <Button variant="ghost" asChild>
               <Link to={`/runs?job_id=${run.job_id}`}>
                 <ArrowLeftIcon />

@@ -2,6 +2,7 @@ import { Trash2Icon } from "lucide-react";
 import { Link } from "react-router";
 import { toast } from "sonner";
 
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Progress } from "@/components/ui/progress";
@@ -21,28 +22,30 @@ function RunActions({ run }: { run: JobRunRead }) {
   return (
     <div className="flex justify-end sm:gap-1">
       <RunLogsDialog run={run} />
-      {active ? (
-        <CancelRunButton run={run} variant="ghost" size="sm" aria-label={`Cancel run #${run.id}`}>
-          <span className="hidden lg:inline">Cancel</span>
-        </CancelRunButton>
-      ) : (
-        <ConfirmDialog
-          title={`Delete run #${run.id}?`}
-          description="Its counters, logs and rejected rows are removed from the history. Data already loaded stays in the destination."
-          onConfirm={() =>
-            remove.mutate(run.id, {
-              onSuccess: () => toast.success(`Run #${run.id} deleted`),
-              onError: (error) => toast.error("Could not delete the run", { description: toApiError(error).message }),
-            })
-          }
-          trigger={
-            <Button variant="ghost" size="sm" aria-label={`Delete run #${run.id}`} disabled={remove.isPending}>
-              <Trash2Icon />
-              <span className="hidden lg:inline">Delete</span>
-            </Button>
-          }
-        />
-      )}
+      <RoleGate role="operator">
+        {active ? (
+          <CancelRunButton run={run} variant="ghost" size="sm" aria-label={`Cancel run #${run.id}`}>
+            <span className="hidden lg:inline">Cancel</span>
+          </CancelRunButton>
+        ) : (
+          <ConfirmDialog
+            title={`Delete run #${run.id}?`}
+            description="Its counters, logs and rejected rows are removed from the history. Data already loaded stays in the destination."
+            onConfirm={() =>
+              remove.mutate(run.id, {
+                onSuccess: () => toast.success(`Run #${run.id} deleted`),
+                onError: (error) => toast.error("Could not delete the run", { description: toApiError(error).message }),
+              })
+            }
+            trigger={
+              <Button variant="ghost" size="sm" aria-label={`Delete run #${run.id}`} disabled={remove.isPending}>
+                <Trash2Icon />
+                <span className="hidden lg:inline">Delete</span>
+              </Button>
+            }
+          />
+        )}
+      </RoleGate>
     </div>
   );
 }

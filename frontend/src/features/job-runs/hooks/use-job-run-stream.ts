@@ -5,15 +5,24 @@ import { getJobRunQueryOptions } from "@/features/job-runs/api/get-job-run";
 import { getJobRunLogsQueryOptions } from "@/features/job-runs/api/get-job-run-logs";
 import { apiUrl } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
+import { getCurrentUser } from "@/lib/requests/get-current-user";
 import type { JobRunEvent, JobRunRead } from "@/types/api";
 
 /** `live`: events flowing; `reconnecting`: the browser is retrying (it resumes with Last-Event-ID). */
 export type StreamState = "connecting" | "live" | "reconnecting" | "ended" | "failed";
 
+/** Fresh connections opened after the browser gave up, while the session is still valid. */
+const MAX_RENEWALS = 3;
+
 /**
  * Follows one run over server-sent events while `enabled`, writing every snapshot / progress into
  * the run's query cache and appending log events to its logs cache, so the page reads one source.
  * `onEnd` fires once with the final run when the server sends `end`.
+ *
+ * The server also ends the stream when the session does (logout, expiry, a deactivated user); the
+ * browser's reconnect then meets 401 and gives up. The session is checked once through the API
+ * client: a session that refreshes opens the stream again; one that is gone sends the page to
+ * login (api-client), and the stream is not retried.
  */
 export function useJobRunStream(
   runId: number,
@@ -21,7 +30,24 @@ export function useJobRunStream(
 ): StreamState {
   const queryClient = useQueryClient();
   const [state, setState] = React.useState<StreamState>("connecting");
+  const [connection, setConnection] = React.useState(0);
+  const renewals = React.useRef(0);
   const handleEnd = React.useEffectEvent((run: JobRunRead) => onEnd?.(run));
+  const renewOrFail = React.useEffectEvent(() => {
+    getCurrentUser().then(
+      () => {
+        if (renewals.current >= MAX_RENEWALS) {
+          setState("failed");
+          return;
+        }
+        renewals.current += 1;
+        setState("reconnecting");
+        setConnection((n) => n + 1);
+      },
+      // No session any more: the API client is on its way to the login page.
+      () => setState("failed"),
+    );
+  });
 
   React.useEffect(() => {
     if (!enabled) return;
@@ -53,7 +79,10 @@ export function useJobRunStream(
       handleEnd(run);
     };
 
-    source.addEventListener("open", () => setState("live"));
+    source.addEventListener("open", () => {
+      renewals.current = 0;
+      setState("live");
+    });
     source.addEventListener("snapshot", (event) => {
       writeRun(event);
       setState("live");
@@ -62,11 +91,16 @@ export function useJobRunStream(
     source.addEventListener("log", appendLog);
     source.addEventListener("end", end);
     source.addEventListener("error", () => {
-      // CONNECTING: the browser retries by itself. CLOSED: it gave up (e.g. the run vanished).
-      setState(source.readyState === EventSource.CLOSED ? "failed" : "reconnecting");
+      // CONNECTING: the browser retries by itself. CLOSED: it gave up (a 401 after the session
+      // ended, the run vanished): ask the API whether the session lives before trying again.
+      if (source.readyState !== EventSource.CLOSED) {
+        setState("reconnecting");
+        return;
+      }
+      renewOrFail();
     });
     return () => source.close();
-  }, [enabled, runId, queryClient]);
+  }, [enabled, runId, queryClient, connection]);
 
   return enabled ? state : "ended";
 }

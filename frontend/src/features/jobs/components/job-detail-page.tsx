@@ -2,6 +2,7 @@ import { CopyIcon, FileTextIcon, PencilIcon, Trash2Icon } from "lucide-react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 
+import { RoleGate } from "@/components/role-gate";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -64,7 +65,7 @@ function JobDetail({ job }: { job: JobRead }) {
         title={job.name}
         description={job.description ?? undefined}
         actions={
-          <>
+          <RoleGate role="operator">
             <ExecuteJobButton job={job} />
             <Button variant="outline" asChild>
               <Link to={`/jobs/${job.id}/edit`} data-testid="edit-job-button">
@@ -109,7 +110,7 @@ function JobDetail({ job }: { job: JobRead }) {
                 </Button>
               }
             />
-          </>
+          </RoleGate>
         }
       />
       <div className="grid gap-6 lg:grid-cols-3">

@@ -1,6 +1,7 @@
 import { PlusIcon } from "lucide-react";
 import { Link } from "react-router";
 
+import { RoleGate } from "@/components/role-gate";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -16,14 +17,16 @@ export function JobSchedulesCard({ jobId }: { jobId: number }) {
     <Card>
       <CardHeader className="flex-row items-center">
         <CardTitle>Schedules</CardTitle>
-        <CardAction>
-          <Button variant="outline" size="sm" asChild>
-            <Link to={`/schedules?job_id=${jobId}&new=1`}>
-              <PlusIcon />
-              Add schedule
-            </Link>
-          </Button>
-        </CardAction>
+        <RoleGate role="operator">
+          <CardAction>
+            <Button variant="outline" size="sm" asChild>
+              <Link to={`/schedules?job_id=${jobId}&new=1`}>
+                <PlusIcon />
+                Add schedule
+              </Link>
+            </Button>
+          </CardAction>
+        </RoleGate>
       </CardHeader>
       <CardContent>
         {schedules.isPending ? (

@@ -2,6 +2,7 @@ import { PlusIcon, WorkflowIcon } from "lucide-react";
 import { Link } from "react-router";
 
 import { PagedList } from "@/components/paged-list";
+import { RoleGate } from "@/components/role-gate";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -24,12 +25,14 @@ export function JobsPage() {
         title="Jobs"
         description="A job loads one file into one table with its mapping and strategy; run it now or on a schedule."
         actions={
-          <Button asChild>
-            <Link to={NEW_JOB_PATH}>
-              <PlusIcon />
-              New job
-            </Link>
-          </Button>
+          <RoleGate role="operator">
+            <Button asChild>
+              <Link to={NEW_JOB_PATH}>
+                <PlusIcon />
+                New job
+              </Link>
+            </Button>
+          </RoleGate>
         }
       />
       <PagedList
@@ -42,9 +45,11 @@ export function JobsPage() {
             title="No jobs yet"
             description="Upload a CSV file, check its preview, and the wizard turns it into a job."
             action={
-              <Button asChild>
-                <Link to={NEW_JOB_PATH}>Upload a CSV</Link>
-              </Button>
+              <RoleGate role="operator">
+                <Button asChild>
+                  <Link to={NEW_JOB_PATH}>Upload a CSV</Link>
+                </Button>
+              </RoleGate>
             }
           />
         }
@@ -79,7 +84,9 @@ export function JobsPage() {
                   </TableCell>
                   <TableCell className="hidden whitespace-nowrap lg:table-cell">{formatDateTime(job.updated_at)}</TableCell>
                   <TableCell className="pr-4 text-right">
-                    <ExecuteJobButton job={job} size="sm" variant="outline" />
+                    <RoleGate role="operator">
+                      <ExecuteJobButton job={job} size="sm" variant="outline" />
+                    </RoleGate>
                   </TableCell>
                 </TableRow>
               ))}

@@ -2,6 +2,7 @@ import { AlertTriangleIcon, ArrowRightIcon, ChevronLeftIcon, ChevronRightIcon, T
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { EncodingWarning } from "@/components/encoding-warning";
+import { RoleGate } from "@/components/role-gate";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -58,12 +59,14 @@ export function PreviewPage() {
             <Button asChild variant="outline">
               <Link to={`/upload?fileId=${fileId}`}>Format options</Link>
             </Button>
-            <Button asChild>
-              <Link to={`/jobs/new?fileId=${fileId}`} data-testid="create-job-link">
-                Create job
-                <ArrowRightIcon />
-              </Link>
-            </Button>
+            <RoleGate role="operator">
+              <Button asChild>
+                <Link to={`/jobs/new?fileId=${fileId}`} data-testid="create-job-link">
+                  Create job
+                  <ArrowRightIcon />
+                </Link>
+              </Button>
+            </RoleGate>
           </>
         }
       />

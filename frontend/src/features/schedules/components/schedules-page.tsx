@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { toast } from "sonner";
 
 import { PagedList } from "@/components/paged-list";
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -17,6 +18,7 @@ import { useSetScheduleEnabled } from "@/features/schedules/api/set-schedule-ena
 import { ScheduleFormDialog } from "@/features/schedules/components/schedule-form-dialog";
 import { toApiError } from "@/lib/api-client";
 import { formatDateTime, formatDateTimeInZone } from "@/lib/format";
+import { useCan } from "@/lib/requests/get-current-user";
 import { useJobChoices } from "@/lib/requests/get-job-choices";
 import type { ScheduleRead } from "@/types/api";
 
@@ -97,8 +99,9 @@ export function SchedulesPage() {
   const jobFilter = Number(search.get("job_id")) || undefined;
   const schedules = useSchedules(jobFilter ? { job_id: jobFilter } : {});
   const jobs = useJobChoices();
+  const canSchedule = useCan("operator");
   const [editing, setEditing] = React.useState<Editing>(() =>
-    search.get("new") ? { mode: "create", jobId: jobFilter } : null,
+    search.get("new") && canSchedule ? { mode: "create", jobId: jobFilter } : null,
   );
   const jobName = (jobId: number) => jobs.data?.items.find((job) => job.id === jobId)?.name ?? `Job #${jobId}`;
 
@@ -135,10 +138,12 @@ export function SchedulesPage() {
           )
         }
         actions={
-          <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })} disabled={noJobs}>
-            <PlusIcon />
-            New schedule
-          </Button>
+          <RoleGate role="operator">
+            <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })} disabled={noJobs}>
+              <PlusIcon />
+              New schedule
+            </Button>
+          </RoleGate>
         }
       />
       <PagedList
@@ -152,13 +157,15 @@ export function SchedulesPage() {
               noJobs ? "Create a job first; then schedule it here." : "Jobs run only when executed by hand until they have a schedule."
             }
             action={
-              noJobs ? (
-                <Button asChild>
-                  <Link to="/upload">Upload a CSV</Link>
-                </Button>
-              ) : (
-                <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })}>New schedule</Button>
-              )
+              <RoleGate role="operator">
+                {noJobs ? (
+                  <Button asChild>
+                    <Link to="/upload">Upload a CSV</Link>
+                  </Button>
+                ) : (
+                  <Button onClick={() => setEditing({ mode: "create", jobId: jobFilter })}>New schedule</Button>
+                )}
+              </RoleGate>
             }
           />
         }
@@ -209,21 +216,25 @@ export function SchedulesPage() {
                       )}
                     </TableCell>
                     <TableCell>
-                      <EnabledSwitch schedule={schedule} jobName={name} />
+                      <RoleGate role="operator" mode="disable">
+                        <EnabledSwitch schedule={schedule} jobName={name} />
+                      </RoleGate>
                     </TableCell>
                     <TableCell className="pr-4">
-                      <div className="flex justify-end gap-1">
-                        <Button
-                          variant="ghost"
-                          size="sm"
-                          aria-label={`Edit schedule of ${name}: ${schedule.description}`}
-                          onClick={() => setEditing({ mode: "edit", schedule })}
-                        >
-                          <PencilIcon />
-                          <span className="hidden lg:inline">Edit</span>
-                        </Button>
-                        <DeleteScheduleButton schedule={schedule} jobName={name} />
-                      </div>
+                      <RoleGate role="operator">
+                        <div className="flex justify-end gap-1">
+                          <Button
+                            variant="ghost"
+                            size="sm"
+                            aria-label={`Edit schedule of ${name}: ${schedule.description}`}
+                            onClick={() => setEditing({ mode: "edit", schedule })}
+                          >
+                            <PencilIcon />
+                            <span className="hidden lg:inline">Edit</span>
+                          </Button>
+                          <DeleteScheduleButton schedule={schedule} jobName={name} />
+                        </div>
+                      </RoleGate>
                     </TableCell>
                   </TableRow>
                 );

@@ -4,6 +4,7 @@ import { Link } from "react-router";
 
 import { ColumnTraitBadges } from "@/components/column-traits";
 import { EncodingWarning } from "@/components/encoding-warning";
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Separator } from "@/components/ui/separator";
@@ -11,6 +12,8 @@ import { CsvOptionsForm } from "@/features/upload/components/csv-options-form";
 import { DateFormatForm } from "@/features/upload/components/date-format-form";
 import { describeEncoding } from "@/lib/encodings";
 import { formatBytes, formatNumber } from "@/lib/format";
+import { useCan } from "@/lib/requests/get-current-user";
+import { needsRoleText } from "@/lib/roles";
 import type { UploadedFileRead } from "@/types/api";
 
 function Fact({ label, value }: { label: string; value: ReactNode }) {
@@ -24,6 +27,8 @@ function Fact({ label, value }: { label: string; value: ReactNode }) {
 
 /** What the server detected in an uploaded file, with the way on to preview or a job. */
 export function FileOverview({ file }: { file: UploadedFileRead }) {
+  // Reading is for everyone; changing how the file is read is an operator's (a viewer sees the forms greyed).
+  const canEdit = useCan("operator");
   return (
     <div className="flex flex-col gap-6" data-testid="file-overview">
       <Card>
@@ -56,7 +61,9 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
               }
             />
           </dl>
-          <EncodingWarning file={file} />
+          <fieldset disabled={!canEdit} className="contents">
+            <EncodingWarning file={file} />
+          </fieldset>
           {file.excel_separator_line && (
             <p className="text-sm text-muted-foreground" data-testid="excel-separator-note">
               The file starts with Excel’s “sep={file.delimiter}” line: it names the delimiter and is not read as data.
@@ -69,12 +76,14 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
                 Preview data
               </Link>
             </Button>
-            <Button asChild>
-              <Link to={`/jobs/new?fileId=${file.id}`} data-testid="create-job-link">
-                Create job
-                <ArrowRightIcon />
-              </Link>
-            </Button>
+            <RoleGate role="operator">
+              <Button asChild>
+                <Link to={`/jobs/new?fileId=${file.id}`} data-testid="create-job-link">
+                  Create job
+                  <ArrowRightIcon />
+                </Link>
+              </Button>
+            </RoleGate>
           </div>
         </CardContent>
       </Card>
@@ -82,12 +91,16 @@ export function FileOverview({ file }: { file: UploadedFileRead }) {
       <Card>
         <CardHeader>
           <CardTitle>Detected format</CardTitle>
-          <CardDescription>Wrong guess? Change it and the file is profiled again.</CardDescription>
+          <CardDescription>
+            {canEdit ? "Wrong guess? Change it and the file is profiled again." : `What was detected. ${needsRoleText("operator")}`}
+          </CardDescription>
         </CardHeader>
-        <CardContent className="flex flex-col gap-6">
-          <CsvOptionsForm file={file} />
-          <Separator />
-          <DateFormatForm file={file} />
+        <CardContent>
+          <fieldset disabled={!canEdit} className="flex min-w-0 flex-col gap-6">
+            <CsvOptionsForm file={file} />
+            <Separator />
+            <DateFormatForm file={file} />
+          </fieldset>
         </CardContent>
       </Card>
 

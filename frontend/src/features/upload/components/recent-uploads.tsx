@@ -2,6 +2,7 @@ import { ArrowRightIcon, FileTextIcon, TableIcon, Trash2Icon } from "lucide-reac
 import { Link } from "react-router";
 import { toast } from "sonner";
 
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -88,13 +89,15 @@ export function RecentUploads() {
                         Preview
                       </Link>
                     </Button>
-                    <Button asChild variant="ghost" size="sm">
-                      <Link to={`/jobs/new?fileId=${file.id}`} aria-label={`Create a job from ${file.filename}`}>
-                        Create job
-                        <ArrowRightIcon />
-                      </Link>
-                    </Button>
-                    <DeleteFileButton file={file} />
+                    <RoleGate role="operator">
+                      <Button asChild variant="ghost" size="sm">
+                        <Link to={`/jobs/new?fileId=${file.id}`} aria-label={`Create a job from ${file.filename}`}>
+                          Create job
+                          <ArrowRightIcon />
+                        </Link>
+                      </Button>
+                      <DeleteFileButton file={file} />
+                    </RoleGate>
                   </div>
                 </TableCell>
               </TableRow>

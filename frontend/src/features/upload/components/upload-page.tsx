@@ -2,6 +2,7 @@ import { UploadIcon, XIcon } from "lucide-react";
 import * as React from "react";
 import { useSearchParams } from "react-router";
 
+import { RoleGate } from "@/components/role-gate";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { ErrorMessage } from "@/components/ui/error-message";
@@ -92,21 +93,32 @@ export function UploadPage() {
         description="The file is streamed to the server, then its encoding, dialect and column types are detected."
         actions={
           fileId && (
-            <Button variant="outline" onClick={() => setSearchParams({})}>
-              <UploadIcon />
-              Upload another file
-            </Button>
+            <RoleGate role="operator">
+              <Button variant="outline" onClick={() => setSearchParams({})}>
+                <UploadIcon />
+                Upload another file
+              </Button>
+            </RoleGate>
           )
         }
       />
 
       {!fileId && (
         <>
-          {current ? (
-            <UploadingCard name={current.name} progress={current.progress} onCancel={() => abortRef.current?.abort()} />
-          ) : (
-            <FileDropzone onFile={start} maxBytes={config.data?.max_upload_bytes} />
-          )}
+          <RoleGate
+            role="operator"
+            fallback={
+              <p className="text-sm text-muted-foreground" data-testid="upload-needs-role">
+                Uploading files needs the operator role; the files already on the server are listed below.
+              </p>
+            }
+          >
+            {current ? (
+              <UploadingCard name={current.name} progress={current.progress} onCancel={() => abortRef.current?.abort()} />
+            ) : (
+              <FileDropzone onFile={start} maxBytes={config.data?.max_upload_bytes} />
+            )}
+          </RoleGate>
           {rejection && <ErrorMessage error={new Error(rejection)} title="This file cannot be uploaded" />}
           {uploadError && <ErrorMessage error={upload.error} title="Upload failed" />}
           <RecentUploads />
