@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from oidc_idp import TAMPERINGS, Tampering, TestIdp, running_idp
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -428,3 +429,27 @@ async def test_oidc_not_configured_is_404(
         callback = await http.get("/api/v1/auth/oidc/callback", params={"code": "x", "state": "y"})
         assert callback.status_code == 404 and callback.json()["error"] == "OidcNotConfigured"
         assert (await http.get("/api/v1/auth/providers")).json()["oidc"] == {"enabled": False, "name": None}
+
+
+async def test_a_configured_redirect_url_is_sent_to_the_provider(
+    make_browser: Callable[..., Any], oidc_settings: Callable[..., Settings]
+) -> None:
+    callback = "https://etl.example.com/api/v1/auth/oidc/callback"
+    async with make_browser(oidc_settings(oidc_redirect_url=callback)) as http:
+        started = await http.get("/api/v1/auth/oidc/login")
+    assert parse_qs(urlsplit(started.headers["location"]).query)["redirect_uri"] == [callback]
+
+
+def test_oidc_settings_are_checked(make_settings: Callable[..., Settings]) -> None:
+    parsed = make_settings(oidc_role_map=" etl-admins = admin , etl-ops=operator,,")
+    assert parsed.oidc_role_map == {"etl-admins": "admin", "etl-ops": "operator"}
+    with pytest.raises(ValidationError, match="OIDC_ROLE_MAP"):
+        make_settings(oidc_role_map="etl-admins")
+    with pytest.raises(ValidationError, match="oidc_role_map"):
+        make_settings(oidc_role_map="etl-admins=root")
+    with pytest.raises(ValidationError, match="oidc_default_role"):
+        make_settings(oidc_default_role="root")
+    with pytest.raises(ValidationError, match="OIDC_ISSUER and OIDC_CLIENT_ID"):
+        make_settings(oidc_issuer="https://idp.example.com")
+    with pytest.raises(ValidationError, match="https://"):
+        make_settings(environment="production", oidc_issuer="http://idp.example.com", oidc_client_id="portal")
