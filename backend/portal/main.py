@@ -8,13 +8,20 @@ from importlib.metadata import version
 from pathlib import Path
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from portal.audit.router import router as audit_router
+from portal.auth.check import authorize
+from portal.auth.oidc_router import router as oidc_router
+from portal.auth.route_roles import ROUTE_ROLES, missing_rules
+from portal.auth.router import router as auth_router
+from portal.auth.router import tokens_router
 from portal.clients.airflow import AirflowClient
 from portal.connections.router import router as connections_router
 from portal.connections.service import ensure_builtin_warehouse, reencrypt_with_current_key
@@ -36,6 +43,8 @@ from portal.system.health import router as health_router
 from portal.system.metrics import install_metrics
 from portal.uploads.router import router as uploads_router
 from portal.uploads.service import remove_orphans
+from portal.users.router import router as users_router
+from portal.users.service import ensure_first_admin
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
@@ -50,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
         await _prepare_credentials(app)
+        await _ensure_first_admin(app)
         await _remove_upload_orphans(app)
         backstop = start_backstop(app) if settings.backstop_enabled else None
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
@@ -66,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # system/docs.py serves both from local assets
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        # Every route: who is asking, and may they (portal/auth/route_roles.py has the rules).
+        dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -93,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health_router)
     for router in (
+        auth_router,
+        tokens_router,
+        oidc_router,
         uploads_router,
         connections_router,
         jobs_router,
@@ -100,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schedules_router,
         dashboard_router,
         config_router,
+        users_router,
+        audit_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 
@@ -112,7 +129,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app, settings)
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
+    _check_route_rules(app)
     return app
+
+
+def _check_route_rules(app: FastAPI) -> None:
+    """Refuse to start with a route that has no role rule; document 401 / 403 on the others."""
+    missing = missing_rules(app.routes)
+    if missing:
+        raise RuntimeError(f"routes without a rule in portal/auth/route_roles.py: {', '.join(missing)}")
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        needed = {ROUTE_ROLES[(method, route.path)] for method in route.methods}
+        if needed == {None}:
+            continue
+        role = " / ".join(sorted(r.value for r in needed if r is not None))
+        route.responses.setdefault(401, {"description": "`NotAuthenticated`: no valid session or API token"})
+        route.responses.setdefault(
+            403,
+            {
+                "description": f"`PermissionDenied`: needs the {role} role; "
+                "`CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token"
+            },
+        )
+
+
+async def _ensure_first_admin(app: FastAPI) -> None:
+    """With no user at all, create the first admin from ADMIN_EMAIL / ADMIN_PASSWORD."""
+    try:
+        async with app.state.session_factory() as session:
+            await ensure_first_admin(session, app.state.settings)
+    except (OSError, SQLAlchemyError) as exc:
+        log.error("first_admin_failed", error=str(exc))
 
 
 async def _prepare_credentials(app: FastAPI) -> None:

@@ -8,10 +8,18 @@ Fixtures (use them by name):
   an UPLOAD_DIR and WAREHOUSE_PATH under the test's tmp_path, and a fixed test CREDENTIALS_KEY.
 - `settings` (function): `make_settings()`; override it in a module to change defaults.
 - `app` (function): `create_app(settings)` with its lifespan running (built-in credential seeded).
-- `client` (function): `httpx.AsyncClient` over ASGITransport on `app`; use full paths,
-  e.g. `await client.get("/api/v1/jobs")`.
+- `client` (function): `httpx.AsyncClient` over ASGITransport on `app`, signed in as the first admin
+  (an API token in `Authorization: Bearer`); use full paths, e.g. `await client.get("/api/v1/jobs")`.
+- `anon_client` (function): the same without any credentials (expect 401 on non-public routes).
+- `client_as` (function): `async with client_as(Role.VIEWER) as http:` a fresh user with that role, by
+  API token.
+- `login_client` (function): `async with login_client(Role.OPERATOR) as http:` a fresh user signed in
+  by POST /auth/login (cookie session; X-CSRF-Token sent on writes) — for cookie and CSRF tests.
 - `make_client` (function): `async with make_client(make_settings(max_upload_bytes=100)) as http:`
-  a client on a one-off app with other settings.
+  a client on a one-off app with other settings (signed in as its first admin, by API token;
+  `signed_in=False`: no credentials, e.g. when the app has no database).
+
+Users, tokens and signed-in clients for other set-ups: tests/accounts.py.
 - `session` (function): an `AsyncSession` on the same database, for arranging and checking rows.
 - `upload_csv` (function): `await upload_csv(b"a,b\\n1,2\\n", "name.csv") -> dict` posts a file
   through the API and returns the UploadedFileRead body (asserts 201).
@@ -29,12 +37,22 @@ from typing import Any
 
 import httpx
 import pytest
+from accounts import (
+    admin_of,
+    client_with_role,
+    cookie_client,
+    make_user,
+    plain_client,
+    token_client,
+    token_for,
+)
 from alembic import command
 from databases import TEST_DATABASE, alembic_config, recreate_database
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from portal.auth.principal import Role
 from portal.core.config import Settings
 from portal.db.base import Base
 from portal.main import create_app
@@ -93,24 +111,64 @@ async def app(settings: Settings, clean_tables: None) -> AsyncIterator[FastAPI]:
 
 
 def client_for(application: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://portal.test")
+    """A client without credentials (see tests/accounts.py for signed-in ones)."""
+    return plain_client(application)
+
+
+@asynccontextmanager
+async def admin_client(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    admin = await admin_of(application)
+    async with token_client(application, await token_for(application, admin)) as http:
+        yield http
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with admin_client(app) as http:
+        yield http
+
+
+@pytest.fixture
+async def anon_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
 
 
 @pytest.fixture
-def make_client(clean_tables: None) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
-    """`async with make_client(make_settings(max_upload_bytes=100)) as http:` for a one-off app."""
+def client_as(app: FastAPI) -> Callable[[Role], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`async with client_as(Role.VIEWER) as http:` a fresh user with that role (API token)."""
+
+    def make(role: Role) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return client_with_role(app, role)
+
+    return make
+
+
+@pytest.fixture
+def login_client(app: FastAPI) -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`async with login_client(Role.OPERATOR) as http:` a fresh user with a cookie session."""
 
     @asynccontextmanager
-    async def make(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        application = create_app(settings)
-        async with application.router.lifespan_context(application), client_for(application) as http:
+    async def make(role: Role = Role.ADMIN, **options: Any) -> AsyncIterator[httpx.AsyncClient]:
+        user = await make_user(app, role)
+        async with cookie_client(app, user.email, **options) as http:
             yield http
+
+    return make
+
+
+@pytest.fixture
+def make_client(clean_tables: None) -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`async with make_client(make_settings(max_upload_bytes=100)) as http:` for a one-off app
+    (signed in as its first admin)."""
+
+    @asynccontextmanager
+    async def make(settings: Settings, *, signed_in: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+        application = create_app(settings)
+        async with application.router.lifespan_context(application):
+            sign_in = admin_client(application) if signed_in else client_for(application)
+            async with sign_in as http:
+                yield http
 
     return make
 

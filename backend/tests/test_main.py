@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from portal.auth.route_roles import ROUTE_ROLES
 from portal.core.config import Settings
 from portal.main import create_app
 
@@ -113,9 +114,10 @@ async def test_a_client_request_id_is_echoed(client: httpx.AsyncClient) -> None:
 
 
 async def test_an_unexpected_error_is_a_500_in_the_error_format_without_internals(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = create_app(make_settings())
+    monkeypatch.setitem(ROUTE_ROLES, ("GET", "/boom"), None)  # public, like /health
 
     @app.get("/boom")
     async def boom() -> None:

@@ -94,7 +94,12 @@ def error_body(error: str, message: str, details: Any = None) -> dict[str, Any]:
 
 async def _portal_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PortalError)
-    return JSONResponse(error_body(exc.error, exc.message, exc.details), status_code=exc.status_code)
+    headers = None
+    if isinstance(exc, TooManyRequestsError) and "retry_after_seconds" in exc.details:
+        headers = {"Retry-After": str(exc.details["retry_after_seconds"])}
+    return JSONResponse(
+        error_body(exc.error, exc.message, exc.details), status_code=exc.status_code, headers=headers
+    )
 
 
 def validation_problems(errors: Sequence[Any]) -> list[dict[str, str]]:

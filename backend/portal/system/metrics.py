@@ -1,8 +1,9 @@
 """Prometheus metrics at `/metrics`: HTTP metrics (prometheus-fastapi-instrumentator) and the
 portal's own, read from the app database at scrape time because loads run in Airflow's processes.
 
-Only addresses in METRICS_ALLOWED_NETWORKS (loopback by default) may read them: there are no
-accounts yet, and run counts and volumes are nobody else's business.
+Readable by an admin (session or API token) or, without signing in, from METRICS_ALLOWED_NETWORKS
+(loopback by default, for a scraper next to the portal): run counts and volumes are nobody
+else's business.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import ColumnElement, Float, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from portal.auth.check import authenticate_request
+from portal.auth.principal import Role
 from portal.core.config import Settings
-from portal.core.errors import PortalError
+from portal.core.errors import NotAuthenticatedError, PermissionDeniedError
 from portal.core.metrics import AIRFLOW_TRIGGER_SECONDS
 from portal.runs.lifecycle import ACTIVE, FINAL, SUCCEEDED
 from portal.runs.models import JobRun, JobRunStatus
@@ -30,10 +33,6 @@ from portal.runs.models import JobRun, JobRunStatus
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 4 * 3600.0)
 # A scrape every few seconds from several scrapers reads the database at most this often.
 CACHE_SECONDS = 5.0
-
-
-class MetricsForbiddenError(PortalError):
-    status_code = 403
 
 
 @dataclass
@@ -164,8 +163,18 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
         if not _allowed(request, networks):
-            raise MetricsForbiddenError(
-                "Metrics are served to METRICS_ALLOWED_NETWORKS only", error="MetricsForbidden"
-            )
+            principal = await authenticate_request(request)
+            if principal is None:
+                raise NotAuthenticatedError(
+                    "Metrics need an admin's session or API token (or a client in METRICS_ALLOWED_NETWORKS)",
+                    error="NotAuthenticated",
+                )
+            if not principal.role.allows(Role.ADMIN):
+                raise PermissionDeniedError(
+                    "Metrics are for admins (or clients in METRICS_ALLOWED_NETWORKS)",
+                    error="PermissionDenied",
+                    required_role=Role.ADMIN.value,
+                    role=principal.role.value,
+                )
         await collector.refresh()
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from portal.auth.route_roles import ROUTE_ROLES
 from portal.core.config import Settings
 from portal.main import create_app
 
@@ -38,9 +39,11 @@ async def test_an_unexpected_error_logs_its_traceback_without_locals_or_headers(
     make_settings: Callable[..., Settings],
     clean_tables: None,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     log_format: str,
 ) -> None:
     application = create_app(make_settings(log_format=log_format))
+    monkeypatch.setitem(ROUTE_ROLES, ("GET", "/boom"), None)  # public, like /health
 
     async def explode() -> None:
         local_secret = "local-canary-4711"

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from accounts import admin_of, token_client, token_for
 from alembic import command
 from databases import alembic_config
 from fastapi import FastAPI
@@ -67,8 +68,8 @@ async def portal(
     async with application.router.lifespan_context(application):
         await application.state.airflow.aclose()
         application.state.airflow = airflow.client()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as http:
+        admin = await admin_of(application)
+        async with token_client(application, await token_for(application, admin)) as http:
             yield application, http
 
 

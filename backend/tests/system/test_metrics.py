@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from accounts import admin_of, make_user, token_client, token_for
 from alembic import command
 from databases import alembic_config
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.auth.principal import Role
 from portal.core.config import Settings
 from portal.core.metrics import AIRFLOW_TRIGGER_SECONDS
 from portal.main import create_app
@@ -45,13 +47,13 @@ async def test_metrics_count_runs_rows_bytes_rejects_and_durations_from_the_data
         command.upgrade(alembic_config(url), "head")
         settings = make_settings(database_url=url)
     application = create_app(settings)
-    transport = httpx.ASGITransport(app=application)
-    async with (
-        application.router.lifespan_context(application),
-        httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client,
-        application.state.session_factory() as session,
-    ):
-        await check_metrics(client, session)
+    async with application.router.lifespan_context(application):
+        admin = await admin_of(application)
+        async with (
+            token_client(application, await token_for(application, admin)) as client,
+            application.state.session_factory() as session,
+        ):
+            await check_metrics(client, session)
 
 
 async def check_metrics(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -110,7 +112,13 @@ async def test_metrics_are_refused_to_other_addresses_and_can_be_turned_off(
     remote = httpx.ASGITransport(app=app, client=("203.0.113.5", 40000))
     async with httpx.AsyncClient(transport=remote, base_url="http://portal.test") as http:
         refused = await http.get("/metrics")
-    assert refused.status_code == 403 and refused.json()["error"] == "MetricsForbidden"
+        assert refused.status_code == 401 and refused.json()["error"] == "NotAuthenticated"
+        viewer = await token_for(app, await make_user(app, Role.VIEWER))
+        refused = await http.get("/metrics", headers={"Authorization": f"Bearer {viewer}"})
+        assert refused.status_code == 403 and refused.json()["details"]["required_role"] == "admin"
+        admin = await token_for(app, await admin_of(app))
+        served = await http.get("/metrics", headers={"Authorization": f"Bearer {admin}"})
+        assert served.status_code == 200 and "portal_job_runs" in served.text
 
     async with make_client(make_settings(metrics_enabled=False)) as http:
         assert (await http.get("/metrics")).status_code == 404
