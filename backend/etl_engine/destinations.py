@@ -16,6 +16,8 @@ _DESTINATIONS: dict[str, tuple[str, str]] = {
     "postgres": ("etl_engine.writers.postgres", "PostgresDestination"),
     "redshift": ("etl_engine.writers.redshift", "RedshiftDestination"),
     "duckdb": ("etl_engine.writers.duckdb", "DuckDBDestination"),
+    "s3": ("etl_engine.writers.s3", "S3Destination"),
+    "snowflake": ("etl_engine.writers.snowflake", "SnowflakeDestination"),
 }
 
 
