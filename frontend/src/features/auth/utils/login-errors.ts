@@ -1,22 +1,18 @@
 import type { ApiError } from "@/lib/api-client";
 
-// What `/login?error=<code>` means: the single sign-on callback sends the browser back with one.
+// What `/login?error=<code>` means: the single sign-on callback sends the browser back with one
+// (backend portal/auth/oidc.py).
 const SSO_ERRORS: Record<string, string> = {
-  access_denied: "The identity provider did not let you in, or the sign-in was cancelled.",
-  invalid_state: "The single sign-on attempt expired or was started in another tab. Try again.",
-  oidc_failed: "Single sign-on failed: the identity provider's answer could not be verified. Try again.",
-  oidc_error: "Single sign-on failed: the identity provider's answer could not be verified. Try again.",
-  token_exchange_failed: "Single sign-on failed: the identity provider did not complete the sign-in. Try again.",
-  invalid_token: "Single sign-on failed: the identity provider's answer could not be verified. Try again.",
-  missing_email: "Your identity provider account has no verified email address, which the portal needs.",
-  email_not_verified: "Your identity provider account has no verified email address, which the portal needs.",
-  no_role: "Your account has no role for this portal. Ask an administrator for access.",
-  role_missing: "Your account has no role for this portal. Ask an administrator for access.",
-  user_inactive: "Your account is deactivated. Ask an administrator to reactivate it.",
-  inactive: "Your account is deactivated. Ask an administrator to reactivate it.",
-  account_conflict: "A password account already uses this email address. Log in with your password instead.",
-  oidc_not_configured: "Single sign-on is not set up on this portal.",
-  session_expired: "Your session has ended. Log in again.",
+  oidc_state_invalid: "The single sign-on attempt expired or was started in another tab. Try again.",
+  oidc_unavailable: "The identity provider could not be reached. Try again in a moment.",
+  oidc_provider_error: "The identity provider refused or cancelled the sign-in. Try again.",
+  oidc_token_invalid: "The identity provider's answer could not be verified, so you were not logged in.",
+  oidc_email_missing: "Your identity provider account has no email address, which the portal needs.",
+  oidc_email_unverified: "Your identity provider says your email address is not verified.",
+  oidc_account_conflict: "Another account already uses this email address. Log in with your password, or ask an admin.",
+  oidc_no_role: "Your account has no role for this portal. Ask an admin for access.",
+  account_inactive: "Your account is deactivated. Ask an admin to reactivate it.",
+  access_denied: "The sign-in was cancelled at the identity provider.",
 };
 
 /** A readable sentence for the `error` query parameter, whatever code it carries. */

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { CredentialsPage } from "@/features/credentials/components/credentials-page";
-import { credential } from "@/testing/fixtures";
+import { credential, operator, viewer } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
 import type { CredentialRead } from "@/types/api";
@@ -182,5 +182,26 @@ describe("CredentialsPage", () => {
 
     expect(await screen.findByText("Credential 2 is used by job 'Load sales'")).toBeInTheDocument();
     expect(screen.getByText("Analytics")).toBeInTheDocument();
+  });
+});
+
+describe("CredentialsPage by role", () => {
+  it("lets an operator test a saved connection but not create, edit or delete one", async () => {
+    serveList([warehouse, analytics]);
+    renderWithApp(<CredentialsPage />, { path: "/credentials", currentUser: operator() });
+
+    const row = (await screen.findByText("Analytics")).closest("tr")!;
+    expect(within(row).getByRole("button", { name: "Test Analytics" })).toBeInTheDocument();
+    expect(within(row).queryByRole("button", { name: /Edit|Delete/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "New connection" })).not.toBeInTheDocument();
+  });
+
+  it("shows a viewer the connections only", async () => {
+    serveList([analytics]);
+    renderWithApp(<CredentialsPage />, { path: "/credentials", currentUser: viewer() });
+
+    const row = (await screen.findByText("Analytics")).closest("tr")!;
+    expect(within(row).getByText("db.internal:5432/analytics")).toBeInTheDocument();
+    expect(within(row).queryByRole("button")).not.toBeInTheDocument();
   });
 });

@@ -29,28 +29,30 @@ function CredentialActions({ credential, onEdit }: { credential: CredentialRead;
   const remove = useDeleteCredential();
   return (
     <div className="flex justify-end gap-1">
-      <Button
-        variant="ghost"
-        size="sm"
-        aria-label={`Test ${credential.name}`}
-        disabled={test.isPending}
-        onClick={() =>
-          test.mutate(credential.id, {
-            onSuccess: (result) =>
-              result.ok
-                ? toast.success(`${credential.name}: connected`, {
-                    description: [result.message, result.latency_ms != null && `${Math.round(result.latency_ms)} ms`]
-                      .filter(Boolean)
-                      .join(" · "),
-                  })
-                : toast.error(`${credential.name}: connection failed`, { description: result.message }),
-            onError: (error) => toast.error(`Could not test ${credential.name}`, { description: toApiError(error).message }),
-          })
-        }
-      >
-        <PlugZapIcon />
-        <span className="hidden md:inline">{test.isPending ? "Testing…" : "Test"}</span>
-      </Button>
+      <RoleGate role="operator">
+        <Button
+          variant="ghost"
+          size="sm"
+          aria-label={`Test ${credential.name}`}
+          disabled={test.isPending}
+          onClick={() =>
+            test.mutate(credential.id, {
+              onSuccess: (result) =>
+                result.ok
+                  ? toast.success(`${credential.name}: connected`, {
+                      description: [result.message, result.latency_ms != null && `${Math.round(result.latency_ms)} ms`]
+                        .filter(Boolean)
+                        .join(" · "),
+                    })
+                  : toast.error(`${credential.name}: connection failed`, { description: result.message }),
+              onError: (error) => toast.error(`Could not test ${credential.name}`, { description: toApiError(error).message }),
+            })
+          }
+        >
+          <PlugZapIcon />
+          <span className="hidden md:inline">{test.isPending ? "Testing…" : "Test"}</span>
+        </Button>
+      </RoleGate>
       {!credential.is_builtin && (
         <RoleGate role="admin">
           <Button variant="ghost" size="sm" aria-label={`Edit ${credential.name}`} onClick={onEdit}>

@@ -3,7 +3,8 @@ import { EventSource } from "eventsource";
 import { http, HttpResponse, sse } from "msw";
 
 import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
-import { jobRun } from "@/testing/fixtures";
+import { setSessionExpiredHandler } from "@/lib/api-client";
+import { jobRun, user as userFixture, viewer } from "@/testing/fixtures";
 import { logEvent } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -273,5 +274,89 @@ describe("RunDetailPage", () => {
     renderRun();
 
     expect(await screen.findByText("Job run 42 does not exist")).toBeInTheDocument();
+  });
+});
+
+describe("RunDetailPage and the session", () => {
+  const expired = { error: "NotAuthenticated", message: "Log in first" };
+
+  beforeEach(() => {
+    server.use(
+      http.get(apiPath("/config"), () =>
+        HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
+      ),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+    );
+  });
+  afterEach(() => setSessionExpiredHandler(null));
+
+  it("shows a viewer the live run without Cancel or Run again", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z" });
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        client.send({ event: "snapshot", id: "1", data: running });
+      }),
+    );
+    renderWithApp(<RunDetailPage />, { path: "/runs/:runId", url: "/runs/42", currentUser: viewer() });
+
+    expect(await screen.findByText("Live")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Cancel/ })).not.toBeInTheDocument();
+    expect(screen.queryByTestId("rerun-button")).not.toBeInTheDocument();
+  });
+
+  it("stops following and goes to login when the stream is refused after the session ended", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z" });
+    const sessionExpired = vi.fn();
+    setSessionExpiredHandler(sessionExpired);
+    let streams = 0;
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      // The logout already happened: the browser's (re)connection meets 401 and gives up.
+      http.get(apiPath("/job-runs/42/stream"), () => {
+        streams += 1;
+        return HttpResponse.json(expired, { status: 401 });
+      }),
+      http.get(apiPath("/auth/me"), () => HttpResponse.json(expired, { status: 401 })),
+      http.post(apiPath("/auth/refresh"), () => HttpResponse.json(expired, { status: 401 })),
+    );
+    renderWithApp(<RunDetailPage />, { path: "/runs/:runId", url: "/runs/42", currentUser: userFixture() });
+
+    await waitFor(() => expect(sessionExpired).toHaveBeenCalledTimes(1));
+    expect(streams).toBe(1);
+  });
+
+  it("opens the stream again when the session was only due for a refresh", async () => {
+    const running = jobRun({ status: "RUNNING", started_at: "2026-11-23T12:00:01Z" });
+    let streams = 0;
+    let refreshed = false;
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
+      // The access cookie expired: the first connection is refused (401), the browser gives up.
+      http.get(
+        apiPath("/job-runs/42/stream"),
+        () => {
+          streams += 1;
+          return HttpResponse.json(expired, { status: 401 });
+        },
+        { once: true },
+      ),
+      sse<RunStream>(apiPath("/job-runs/42/stream"), ({ client }) => {
+        streams += 1;
+        client.send({ event: "snapshot", id: "1", data: { ...running, rows_staged: 777 } });
+      }),
+      http.get(apiPath("/auth/me"), () =>
+        refreshed ? HttpResponse.json(userFixture()) : HttpResponse.json(expired, { status: 401 }),
+      ),
+      http.post(apiPath("/auth/refresh"), () => {
+        refreshed = true;
+        return HttpResponse.json({});
+      }),
+    );
+    renderWithApp(<RunDetailPage />, { path: "/runs/:runId", url: "/runs/42", currentUser: userFixture() });
+
+    expect(await screen.findByText("777")).toBeInTheDocument();
+    expect(streams).toBe(2);
+    expect(refreshed).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { JobDetailPage } from "@/features/jobs/components/job-detail-page";
-import { credential, job, jobRun } from "@/testing/fixtures";
+import { credential, job, jobRun, operator, viewer } from "@/testing/fixtures";
 import { schedule } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -127,5 +127,30 @@ describe("JobDetailPage", () => {
     renderJob();
 
     expect(await screen.findByText("Job 7 does not exist")).toBeInTheDocument();
+  });
+});
+
+describe("JobDetailPage by role", () => {
+  it("shows a viewer the job and its runs, but no action that changes or runs it", async () => {
+    serveJob();
+    renderWithApp(<JobDetailPage />, { path: "/jobs/:jobId", url: "/jobs/7", currentUser: viewer() });
+
+    expect(await screen.findByRole("heading", { name: "Load sales" })).toBeInTheDocument();
+    expect(await screen.findByRole("list", { name: "Recent runs" })).toBeInTheDocument();
+    for (const name of [/Execute/, "Clone", "Delete", /Replace/]) {
+      expect(screen.queryByRole("button", { name })).not.toBeInTheDocument();
+    }
+    expect(screen.queryByTestId("edit-job-button")).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Add schedule" })).not.toBeInTheDocument();
+  });
+
+  it("gives an operator every job action", async () => {
+    serveJob();
+    renderWithApp(<JobDetailPage />, { path: "/jobs/:jobId", url: "/jobs/7", currentUser: operator() });
+
+    expect(await screen.findByRole("button", { name: "Execute Load sales" })).toBeInTheDocument();
+    expect(screen.getByTestId("edit-job-button")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Delete" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Add schedule" })).toBeInTheDocument();
   });
 });

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { JobsPage } from "@/features/jobs/components/jobs-page";
-import { job, jobRun } from "@/testing/fixtures";
+import { job, jobRun, viewer } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
 
@@ -84,5 +84,16 @@ describe("JobsPage", () => {
     renderWithApp(<JobsPage />, { path: "/jobs" });
 
     expect(await screen.findByText("The app database is not reachable")).toBeInTheDocument();
+  });
+});
+
+describe("JobsPage for a viewer", () => {
+  it("lists the jobs without New job or Execute", async () => {
+    server.use(http.get(apiPath("/jobs"), () => HttpResponse.json({ items: [job({ id: 7, name: "Load sales" })], total: 1 })));
+    renderWithApp(<JobsPage />, { path: "/jobs", currentUser: viewer() });
+
+    expect(await screen.findByRole("link", { name: "Load sales" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Execute/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "New job" })).not.toBeInTheDocument();
   });
 });

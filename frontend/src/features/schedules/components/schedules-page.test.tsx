@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { SchedulesPage } from "@/features/schedules/components/schedules-page";
-import { job, jobRun } from "@/testing/fixtures";
+import { job, jobRun, viewer } from "@/testing/fixtures";
 import { schedule } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -183,5 +183,28 @@ describe("SchedulesPage", () => {
 
     expect(await screen.findByText("No schedules yet")).toBeInTheDocument();
     expect(requests).toEqual([{ method: "DELETE", path: "/schedules/3" }]);
+  });
+});
+
+describe("SchedulesPage for a viewer", () => {
+  it("shows the schedules with their switch greyed out and no way to create, edit or delete", async () => {
+    const requests = serveSchedules([schedule({ id: 3, job_id: 7 })]);
+    const { user } = renderWithApp(<SchedulesPage />, {
+      path: "/schedules",
+      url: "/schedules?job_id=7&new=1",
+      currentUser: viewer(),
+    });
+
+    const row = (await screen.findByText("At 09:00, only on Monday")).closest("tr")!;
+    const toggle = within(row).getByRole("switch");
+    expect(toggle).toBeChecked();
+    expect(toggle).toBeDisabled();
+    await user.hover(toggle.closest("[data-needs-role]")!);
+    expect(await screen.findByRole("tooltip")).toHaveTextContent("Needs the operator role.");
+    // ?new=1 (a link from a job's page) opens no form for a role that could not save it.
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "New schedule" })).not.toBeInTheDocument();
+    expect(within(row).queryByRole("button", { name: /Edit|Delete/ })).not.toBeInTheDocument();
+    expect(requests).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { delay, http, HttpResponse } from "msw";
 
 import { UploadPage } from "@/features/upload/components/upload-page";
 import { renderWithApp } from "@/testing/render";
-import { uploadedFile } from "@/testing/fixtures";
+import { uploadedFile, viewer } from "@/testing/fixtures";
 import { apiPath, server } from "@/testing/server";
 
 const config = { airflow_ui_url: "http://airflow", max_upload_bytes: 1024 * 1024, version: "1.0.0" };
@@ -251,5 +251,32 @@ describe("UploadPage", () => {
 
     await waitFor(() => expect(screen.getByTestId("file-encoding")).toHaveTextContent("cp1252(your choice)"));
     expect(screen.queryByTestId("encoding-warning")).not.toBeInTheDocument();
+  });
+});
+
+describe("UploadPage for a viewer", () => {
+  it("lists the files on the server but offers no upload", async () => {
+    server.use(
+      http.get(apiPath("/sources/csv"), () => HttpResponse.json({ items: [uploadedFile()], total: 1 })),
+    );
+    renderWithApp(<UploadPage />, { path: "/upload", currentUser: viewer() });
+
+    expect(await screen.findByTestId("recent-uploads")).toHaveTextContent("sales.csv");
+    expect(screen.getByTestId("upload-needs-role")).toBeInTheDocument();
+    expect(screen.queryByTestId("upload-input")).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: /Create a job/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Delete/ })).not.toBeInTheDocument();
+  });
+
+  it("shows a viewer what was detected in a file with the format options greyed out", async () => {
+    const file = uploadedFile();
+    server.use(http.get(apiPath(`/sources/csv/${file.id}/metadata`), () => HttpResponse.json(file)));
+    renderWithApp(<UploadPage />, { path: "/upload", url: `/upload?fileId=${file.id}`, currentUser: viewer() });
+
+    const overview = await screen.findByTestId("file-overview");
+    expect(within(overview).getByTestId("preview-link")).toBeInTheDocument();
+    expect(within(overview).queryByTestId("create-job-link")).not.toBeInTheDocument();
+    expect(within(overview).getByTestId("reprofile-button")).toBeDisabled();
+    expect(within(overview).getByText(/Needs the operator role/)).toBeInTheDocument();
   });
 });

@@ -14,11 +14,12 @@ export function useUpdateUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: updateUser,
-    onSuccess: () =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: queryKeys.users.all() }),
-        // Your own name shows in the user menu.
-        queryClient.invalidateQueries({ queryKey: queryKeys.auth.me() }),
-      ]),
+    onSuccess: (saved) => {
+      // Your own name shows in the user menu.
+      if (queryClient.getQueryData<UserRead>(queryKeys.auth.me())?.id === saved.id) {
+        queryClient.setQueryData(queryKeys.auth.me(), saved);
+      }
+      return queryClient.invalidateQueries({ queryKey: queryKeys.users.all() });
+    },
   });
 }
