@@ -1,16 +1,19 @@
-"""PostgresTableSource beyond the contract: types carried, key order, estimates, clear failures."""
+"""PostgreSQL sources beyond the contract: types carried, key order, estimates, clear failures;
+the query source read-only, one statement, refusing writes with the source left as it was."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 import psycopg
 import pytest
 
 import etl_engine as e
 from etl_engine.errors import SourceFailed, SourceUnreachable
-from etl_engine.sources.postgres import PostgresTableSource
+from etl_engine.sources.base import QueryRefused, UncarriedColumns
+from etl_engine.sources.postgres import PostgresQuerySource, PostgresTableSource
 
 from .conftest import RecordingReporter, dsn, query, schema_of
 
@@ -71,7 +74,7 @@ def test_types_are_carried_exactly_or_as_text(pg_config: e.DestinationConfig) ->
         "at_tz": dt.datetime(2024, 1, 1, 8, 0, tzinfo=dt.UTC),
         "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
         "doc": '{"a": [1, 2]}',
-        "tags": '{x,"y z"}',
+        "tags": '["x","y z"]',  # arrays as JSON
         "feeling": "sad",
         "raw": "\\x00ff",
         "code": "ab",  # char(n) as text: PostgreSQL drops the padding
@@ -130,3 +133,97 @@ def test_a_missing_table_and_an_unreachable_server_are_named(pg_config: e.Destin
         PostgresTableSource(pg_config, schema_of(pg_config), "nowhere")
     with pytest.raises(SourceUnreachable, match=r"cannot read .* from PostgreSQL"):
         PostgresTableSource(replace(pg_config, port=1), schema_of(pg_config), "nowhere")
+
+
+# The query source: read-only, one statement, clear refusals, the source left as it was.
+
+
+def query_rows(config: e.DestinationConfig, sql: str, **options: Any) -> list[dict[str, object]]:
+    with PostgresQuerySource(config, sql, **options) as source:
+        return [row for raw in source.batches() for row in raw.batch.to_pylist()]
+
+
+def test_a_query_is_read_with_its_types_and_repeated_names(pg_config: e.DestinationConfig) -> None:
+    schema = create(
+        pg_config,
+        """CREATE TABLE q (id int PRIMARY KEY, amount numeric(12, 2), tags int[]);
+        INSERT INTO q VALUES (1, 10.50, '{1,2}'), (2, NULL, NULL), (3, 7, '{}');
+        ANALYZE q""",
+    )
+    sql = f"""SELECT id, id, amount * 2 AS amount, tags, 'x' || id, ROW(id, 'a b') AS pair
+              FROM "{schema}".q WHERE id < 3 ORDER BY id DESC; -- newest first"""
+    with PostgresQuerySource(pg_config, sql, batch_size=1) as source:
+        assert [(c.name, c.sql_name, c.type, c.precision, c.scale) for c in source.columns] == [
+            ("id", "id", e.ColumnType.INTEGER, None, None),
+            ("id", "id_2", e.ColumnType.INTEGER, None, None),
+            ("amount", "amount", e.ColumnType.NUMERIC, None, None),
+            ("tags", "tags", e.ColumnType.TEXT, None, None),
+            ("?column?", "column", e.ColumnType.TEXT, None, None),
+            ("pair", "pair", e.ColumnType.TEXT, None, None),
+        ]
+        assert source.total == 2  # the planner's estimate
+        raws = list(source.batches())
+    assert [raw.row_id(0) for raw in raws] == [1, 2]
+    assert [row for raw in raws for row in raw.batch.to_pylist()] == [
+        {"id": 2, "id_2": 2, "amount": None, "tags": None, "column": "x2", "pair": '{"f1":2,"f2":"a b"}'},
+        {
+            "id": 1,
+            "id_2": 1,
+            "amount": "21.00",
+            "tags": "[1,2]",
+            "column": "x1",
+            "pair": '{"f1":1,"f2":"a b"}',
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "refusal", "says"),
+    [
+        ("INSERT INTO {s}.t VALUES (1)", QueryRefused, "starts with INSERT, which is not run"),
+        ("DROP TABLE {s}.t", QueryRefused, "starts with DROP, which is not run"),
+        ("SELECT 1; DROP TABLE {s}.t", QueryRefused, "more than one statement"),
+        ("SELECT * FROM {s}.t; DELETE FROM {s}.t", QueryRefused, "more than one statement"),
+        ("SELECT * INTO {s}.t2 FROM {s}.t", QueryRefused, "cannot write its rows anywhere"),
+        ("SELECT nextval('{s}.s')", QueryRefused, r"tried to write.*nothing was changed.*nextval\(\)"),
+        ("SELECT {s}.add_row()", QueryRefused, "tried to write.*nothing was changed.*cannot execute INSERT"),
+        ("WITH x AS (DELETE FROM {s}.t RETURNING *) SELECT * FROM x", SourceFailed, "data-modifying"),
+        ("SELECT set_config('transaction_read_only', 'off', true)", SourceFailed, "read-write mode"),
+    ],
+)
+def test_a_query_that_writes_is_refused_and_the_source_is_unchanged(
+    pg_config: e.DestinationConfig, sql: str, refusal: type[SourceFailed], says: str
+) -> None:
+    schema = schema_of(pg_config)
+    create(
+        pg_config,
+        f"""CREATE TABLE t (n int); INSERT INTO t VALUES (1), (2);
+        CREATE SEQUENCE s;
+        CREATE FUNCTION add_row() RETURNS int LANGUAGE sql
+            AS 'INSERT INTO "{schema}".t VALUES (3) RETURNING 1'""",
+    )
+    with pytest.raises(refusal, match=says):
+        query_rows(pg_config, sql.format(s=f'"{schema}"'))
+    assert query(pg_config, f'SELECT array_agg(n ORDER BY n) FROM "{schema}".t') == [([1, 2],)]
+    assert query(pg_config, f'SELECT last_value, is_called FROM "{schema}".s') == [(1, False)]
+    assert query(pg_config, f"SELECT to_regclass('{schema}.t2')") == [(None,)]
+
+
+def test_a_query_past_its_timeout_is_stopped(pg_config: e.DestinationConfig) -> None:
+    with pytest.raises(QueryRefused, match="ran past its statement timeout"):
+        query_rows(pg_config, "SELECT 1 AS n FROM pg_sleep(5)", timeout_seconds=0.2)
+
+
+def test_a_column_of_a_type_that_cannot_be_carried_is_refused_before_reading(
+    pg_config: e.DestinationConfig,
+) -> None:
+    with pytest.raises(UncarriedColumns, match=r"cannot carry column 'nothing' \(void\)") as caught:
+        PostgresQuerySource(pg_config, "SELECT 1 AS fine, pg_sleep(0) AS nothing")
+    assert caught.value.columns == ["nothing"]
+
+
+def test_a_query_the_server_refuses_is_named(pg_config: e.DestinationConfig) -> None:
+    with pytest.raises(
+        SourceFailed, match='PostgreSQL refused reading the query: relation "nowhere" does not exist'
+    ):
+        PostgresQuerySource(pg_config, "SELECT * FROM nowhere")
