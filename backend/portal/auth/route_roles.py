@@ -34,8 +34,6 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/{path:page}"): PUBLIC,  # the SPA's files and pages (the API is not under it)
-    # /metrics checks for itself: an admin's session or token, or a client in METRICS_ALLOWED_NETWORKS.
-    ("GET", "/metrics"): PUBLIC,
     # Own account.
     ("POST", f"{API}/auth/logout"): VIEWER,
     ("GET", f"{API}/auth/me"): VIEWER,
@@ -96,7 +94,12 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("PATCH", f"{API}/users/{{user_id}}"): ADMIN,
     ("POST", f"{API}/users/{{user_id}}/password"): ADMIN,
     ("GET", f"{API}/audit-events"): ADMIN,
+    ("GET", "/metrics"): ADMIN,  # or, without signing in, a client in METRICS_ALLOWED_NETWORKS
 }
+
+# Routes that apply their rule themselves because they have an exception to it (/metrics: the
+# scraper's networks); the app-wide check leaves them alone.
+SELF_CHECKED: frozenset[tuple[str, str]] = frozenset({("GET", "/metrics")})
 
 # Methods a rule for GET also covers (Starlette answers HEAD with the GET route).
 _IMPLIED = {"HEAD": "GET"}

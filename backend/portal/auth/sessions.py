@@ -200,7 +200,7 @@ async def refresh(db: AsyncSession, request: Request, response: Response) -> Log
     settings = _settings(request)
     token = request.cookies.get(REFRESH_COOKIE)
     if not token:
-        raise NotAuthenticatedError("No session to refresh; sign in", error="NotAuthenticated")
+        raise NotAuthenticatedError("No session to refresh; sign in", error="SessionExpired")
     token_hash = hash_token(token)
     now = utcnow()
     row = (

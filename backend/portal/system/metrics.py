@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.auth.check import authenticate_request
 from portal.auth.principal import Role
+from portal.auth.route_roles import ROUTE_ROLES
 from portal.core.config import Settings
 from portal.core.errors import NotAuthenticatedError, PermissionDeniedError
 from portal.core.metrics import AIRFLOW_TRIGGER_SECONDS
@@ -169,11 +170,12 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
                     "Metrics need an admin's session or API token (or a client in METRICS_ALLOWED_NETWORKS)",
                     error="NotAuthenticated",
                 )
-            if not principal.role.allows(Role.ADMIN):
+            needed = ROUTE_ROLES[("GET", "/metrics")] or Role.ADMIN
+            if not principal.role.allows(needed):
                 raise PermissionDeniedError(
-                    "Metrics are for admins (or clients in METRICS_ALLOWED_NETWORKS)",
+                    f"Metrics are for the {needed.value} role (or clients in METRICS_ALLOWED_NETWORKS)",
                     error="PermissionDenied",
-                    required_role=Role.ADMIN.value,
+                    required_role=needed.value,
                     role=principal.role.value,
                 )
         await collector.refresh()
