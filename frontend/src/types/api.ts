@@ -2,9 +2,11 @@
 // backend's OpenAPI document (api.generated.ts: `npm run api:generate`). Only what the document
 // cannot say is written by hand here. Datetimes are ISO-8601 UTC strings.
 import {
+  auditActionValues,
   columnTypeValues,
   jobRunStatusValues,
   loadStrategyValues,
+  roleValues,
   type components,
   type paths,
 } from "@/types/api.generated";
@@ -112,83 +114,27 @@ export type AppConfig = Schemas["PortalConfig"];
 export type ComponentHealth = Schemas["ComponentHealth"];
 export type Health = Schemas["Health"];
 
-// ---- Accounts, tokens, audit (issue 9) ------------------------------------------
-// Written by hand from the auth contract until the backend's routes land in the document.
+// ---- Accounts, tokens, audit --------------------------------------------------------
 
 /** viewer < operator < admin: each role can do what the one below can, and more. */
-export type Role = "viewer" | "operator" | "admin";
-export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+export type Role = Schemas["Role"];
+export const ROLES: readonly Role[] = roleValues;
+export type UserRead = Schemas["UserRead"];
+export type UserCreate = Schemas["UserCreate"];
+/** Omitted fields stay; 409 LastAdmin for oneself or the last active admin. */
+export type UserUpdate = Schemas["UserUpdate"];
+export type LoginRequest = Schemas["LoginRequest"];
+export type LoginResponse = Schemas["LoginResponse"];
+export type PasswordChange = Schemas["PasswordChange"];
+export type AuthProviders = Schemas["Providers"];
 
-export type UserRead = {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  active: boolean;
-  auth_source: "password" | "oidc";
-  created_at: string;
-  last_login_at: string | null;
-};
-export type UserCreate = { email: string; name: string; role: Role; password: string };
-export type UserUpdate = { name?: string; role?: Role; active?: boolean };
-export type LoginRequest = { email: string; password: string };
-export type LoginResponse = { user: UserRead; csrf_token: string; access_expires_at: string };
-export type PasswordChange = { current_password: string; new_password: string };
-export type AuthProviders = { password: boolean; oidc: { enabled: boolean; name: string | null } };
-
-export type TokenRead = {
-  id: number;
-  name: string;
-  prefix: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-};
-export type TokenCreate = { name: string; expires_in_days?: number | null };
+export type TokenRead = Schemas["TokenRead"];
+export type TokenCreate = Schemas["TokenCreate"];
 /** `token` is shown once, at creation; the API never returns it again. */
-export type TokenCreated = TokenRead & { token: string };
+export type TokenCreated = Schemas["TokenCreated"];
 
-export type AuditAction =
-  | "create"
-  | "update"
-  | "delete"
-  | "execute"
-  | "cancel"
-  | "login"
-  | "login_failed"
-  | "logout"
-  | "role_change";
-export const AUDIT_ACTIONS: readonly AuditAction[] = [
-  "create",
-  "update",
-  "delete",
-  "execute",
-  "cancel",
-  "login",
-  "login_failed",
-  "logout",
-  "role_change",
-];
-export type AuditEventRead = {
-  id: number;
-  at: string;
-  actor_user_id: number | null;
-  actor_email: string | null;
-  ip: string | null;
-  action: AuditAction;
-  resource_type: string;
-  resource_id: string | null;
-  changes: Record<string, { before?: unknown; after?: unknown }> | null;
-  request_id: string | null;
-};
-export type AuditEventParams = {
-  actor_email?: string;
-  action?: AuditAction;
-  resource_type?: string;
-  resource_id?: string;
-  since?: string;
-  until?: string;
-  offset?: number;
-  limit?: number;
-};
+export type AuditAction = Schemas["AuditAction"];
+export const AUDIT_ACTIONS: readonly AuditAction[] = auditActionValues;
+/** `changes`: {field: {before, after}} for the fields that changed, secrets as "***". */
+export type AuditEventRead = Schemas["AuditEventRead"];
+export type AuditEventParams = QueryOf<"/api/v1/audit-events">;

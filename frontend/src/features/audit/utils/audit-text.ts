@@ -44,9 +44,10 @@ export type ChangeRow = { field: string; before: string; after: string };
 export function changeRows(changes: AuditEventRead["changes"]): ChangeRow[] {
   if (!changes) return [];
   return Object.entries(changes).map(([field, change]) => {
-    const pair = typeof change === "object" && change !== null && ("before" in change || "after" in change);
-    return pair
-      ? { field, before: valueText(change.before), after: valueText(change.after) }
-      : { field, before: "—", after: valueText(change) };
+    if (typeof change === "object" && change !== null && ("before" in change || "after" in change)) {
+      const { before, after } = change as { before?: unknown; after?: unknown };
+      return { field, before: valueText(before), after: valueText(after) };
+    }
+    return { field, before: "—", after: valueText(change) };
   });
 }
