@@ -7,13 +7,22 @@ Sets `request.state.principal` (None on a public route) and, for a token,
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Request
 from starlette.routing import Route
 
 from portal.auth.principal import AuthMethod, Principal
 from portal.auth.route_roles import ROUTE_ROLES, SELF_CHECKED, rule_key
-from portal.auth.sessions import ACCESS_COOKIE, CSRF_HEADER, csrf_matches, principal_for, resolve_access
-from portal.auth.tokens import resolve_token
+from portal.auth.sessions import (
+    ACCESS_COOKIE,
+    CSRF_HEADER,
+    csrf_matches,
+    principal_for,
+    resolve_access,
+    session_is_live,
+)
+from portal.auth.tokens import resolve_token, token_is_live
 from portal.core.errors import NotAuthenticatedError, PermissionDeniedError
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -82,3 +91,23 @@ async def authorize(request: Request) -> None:
             required_role=needed.value,
             role=principal.role.value,
         )
+
+
+def liveness(request: Request) -> Callable[[], Awaitable[bool]]:
+    """For a long response (SSE): a check that this request's session or token still stands
+    (not revoked or expired, user still active). True when the request had no principal."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    token_id: int | None = getattr(request.state, "api_token_id", None)
+    session_factory = request.app.state.session_factory
+
+    async def check() -> bool:
+        if principal is None:
+            return True
+        async with session_factory() as db:
+            if principal.session_id is not None:
+                return await session_is_live(db, principal.session_id)
+            if token_id is not None:
+                return await token_is_live(db, token_id)
+        return False
+
+    return check

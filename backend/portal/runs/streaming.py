@@ -2,12 +2,15 @@
 `progress` (the run as it is now) whenever it changed, then `end` with the final run.
 
 Every stream of a run reads the same shared poller (`feed.RunFeeds`); a stream that resumes
-with `Last-Event-ID` first replays what it missed from the database.
+with `Last-Event-ID` first replays what it missed from the database. A stream re-checks its
+session (or API token) every SIGNED_IN_CHECK_SECONDS and ends once it was revoked or expired or
+the user deactivated: logout ends the stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import ServerSentEvent
@@ -16,6 +19,13 @@ from portal.runs.feed import Lagging, RunFeeds, latest_event_id
 from portal.runs.models import EventKind, JobRunStatus
 from portal.runs.schemas import JobRunEventRead, JobRunRead
 from portal.runs.service import get_run, list_events
+
+# How often a live stream asks whether its session still stands (the poller ticks every 0.5 s).
+SIGNED_IN_CHECK_SECONDS = 2.0
+
+
+async def _always() -> bool:
+    return True
 
 
 def _event(name: str, payload: JobRunRead | JobRunEventRead, event_id: int | None) -> ServerSentEvent:
@@ -55,9 +65,11 @@ async def run_events(
     run_id: int,
     *,
     last_event_id: int | None,
+    still_signed_in: Callable[[], Awaitable[bool]] = _always,
 ) -> AsyncIterator[ServerSentEvent]:
     """The event stream of run `run_id`. A new client gets the snapshot and what follows it; one
-    that reconnects with `last_event_id` gets a fresh snapshot and then every event it missed."""
+    that reconnects with `last_event_id` gets a fresh snapshot and then every event it missed.
+    The stream ends (without `end`) once `still_signed_in()` says no."""
     async with feeds.subscribe(run_id) as ticks:  # before the snapshot, so nothing falls in between
         async with session_factory() as session:
             run = await get_run(session, run_id)
@@ -73,10 +85,15 @@ async def run_events(
         if JobRunStatus(snapshot.status).is_terminal:
             yield _event("end", snapshot, None)
             return
+        checked = time.monotonic()
         while True:
             tick = await ticks.get()
             if isinstance(tick, Lagging) or tick.run is None:
                 return  # the client reconnects (with Last-Event-ID) or the run is gone
+            if time.monotonic() - checked >= SIGNED_IN_CHECK_SECONDS:
+                if not await still_signed_in():
+                    return  # signed out: the browser's reconnect gets 401
+                checked = time.monotonic()
             events = tick.events
             if tick.after_id > cursor.position:
                 # The shared poller started past this stream's snapshot: read the gap first.
