@@ -63,6 +63,13 @@ _DB_TYPE_FAMILIES = {
     "char": ColumnType.TEXT,
     "bpchar": ColumnType.TEXT,
     "string": ColumnType.TEXT,
+    # Snowflake's information_schema names
+    "number": ColumnType.NUMERIC,
+    "fixed": ColumnType.NUMERIC,
+    "timestamp_ntz": ColumnType.TIMESTAMP,
+    "timestamp_tz": ColumnType.TIMESTAMPTZ,
+    "timestamp_ltz": ColumnType.TIMESTAMPTZ,
+    "variant": ColumnType.TEXT,
 }
 
 
@@ -333,10 +340,12 @@ class SqlWriter(Writer):
             f"INSERT INTO {qualified_name(self.load.schema, wider)} ({names}) SELECT {values} FROM {old}"
         )
         self.execute(f"DROP TABLE {old}")
-        self.execute(
-            f"ALTER TABLE {qualified_name(self.load.schema, wider)} RENAME TO {quote_identifier(self.stage)}"
-        )
+        self.execute(self.rename_sql(qualified_name(self.load.schema, wider), self.stage))
         self._commit()
+
+    def rename_sql(self, old: str, new: str) -> str:
+        """Rename table `old` (qualified) to `new` (a bare name) in the same schema."""
+        return f"ALTER TABLE {old} RENAME TO {quote_identifier(new)}"
 
     def _find_target(self) -> bool:
         """Whether the target exists; an existing one must fit the mapping (else SchemaMismatch)."""
