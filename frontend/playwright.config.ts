@@ -1,4 +1,11 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
 import { defineConfig } from "@playwright/test";
+
+// Written by global-setup.ts once the stack is up: the first admin's session.
+const ADMIN_STORAGE_STATE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "test-artifacts", "ui-auth", "admin.json");
+const csrf = process.env.E2E_CSRF_TOKEN;
 
 // Browser tests against the real stack (e2e/stack.py: backend + embedded Airflow + PostgreSQL),
 // in Debian's Chromium: Playwright never downloads a browser here.
@@ -15,6 +22,11 @@ export default defineConfig({
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
     browserName: "chromium",
+    // Every test starts signed in as the first admin (specs about other roles open their own
+    // contexts); API requests from tests (the `request` fixture) carry the session's CSRF token,
+    // as the SPA does on its writes. Workers load this file after global setup has set it.
+    storageState: ADMIN_STORAGE_STATE,
+    extraHTTPHeaders: csrf ? { "X-CSRF-Token": csrf } : undefined,
     viewport: { width: 1280, height: 800 },
     screenshot: "only-on-failure",
     trace: "retain-on-failure",

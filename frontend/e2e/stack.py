@@ -5,6 +5,7 @@
 Recreates the PostgreSQL databases `etl_test_ui_app` (the portal's) and `etl_test_ui_dest` (where
 the tests load), starts every component on free ports, prints one JSON line with the addresses once
 all are healthy, and stops everything on SIGTERM or SIGINT. Component logs stay in <home>/logs.
+The portal runs in development, so it creates the first admin (admin@example.com / admin).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def portal_env(home: Path, airflow_port: int, airflow_password: str, frontend_di
         "AIRFLOW_API_URL": f"http://127.0.0.1:{airflow_port}",
         "AIRFLOW_USERNAME": "admin",
         "AIRFLOW_PASSWORD": airflow_password,
+        # Every test's context starts from the one admin session global-setup.ts saved. A refresh
+        # in one test would rotate its refresh token, and the next test presenting the old one
+        # would end the whole session (theft detection): the access cookie outlives the run.
+        "SESSION_ACCESS_TTL_SECONDS": str(6 * 3600),
     }
 
 
