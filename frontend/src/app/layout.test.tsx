@@ -1,7 +1,8 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { AppLayout } from "@/app/layout";
+import { setSessionExpiredHandler } from "@/lib/api-client";
 import { operator, user as userFixture, viewer } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -58,6 +59,25 @@ describe("AppLayout", () => {
 
     expect(await screen.findByTestId("user-menu-name")).toHaveTextContent("Vic");
     expect(screen.getByTestId("user-menu-role")).toHaveTextContent("Viewer");
+  });
+
+  it("sends a visitor without a session to the login page, showing no error meanwhile", async () => {
+    const expired = { error: "NotAuthenticated", message: "Sign in first" };
+    const sessionExpired = vi.fn();
+    setSessionExpiredHandler(sessionExpired);
+    server.use(
+      http.get(apiPath("/auth/me"), () => HttpResponse.json(expired, { status: 401 })),
+      http.post(apiPath("/auth/refresh"), () => HttpResponse.json({ ...expired, error: "SessionExpired" }, { status: 401 })),
+    );
+    try {
+      renderWithApp(<AppLayout />, { currentUser: null });
+
+      await waitFor(() => expect(sessionExpired).toHaveBeenCalledTimes(1));
+      expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+      expect(screen.queryByRole("navigation")).not.toBeInTheDocument();
+    } finally {
+      setSessionExpiredHandler(null);
+    }
   });
 
   it("logs out from the user menu and opens the login page", async () => {

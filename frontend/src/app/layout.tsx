@@ -19,6 +19,7 @@ import { PageLoading } from "@/app/page-loading";
 import { Button } from "@/components/ui/button";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { UserMenu } from "@/features/auth/components/user-menu";
+import { toApiError } from "@/lib/api-client";
 import { useCurrentUser } from "@/lib/requests/get-current-user";
 import { roleAllows } from "@/lib/roles";
 import { cn } from "@/lib/utils";
@@ -79,7 +80,8 @@ export function AppLayout() {
   const [menuOpen, setMenuOpen] = React.useState(false);
   const me = useCurrentUser();
 
-  if (me.isPending) return <PageLoading />;
+  // A 401 is on its way to the login page (api-client): nothing to show meanwhile.
+  if (me.isPending || (me.isError && toApiError(me.error).status === 401)) return <PageLoading />;
   if (me.isError) {
     return (
       <div className="mx-auto flex max-w-xl flex-col gap-4 p-6">
