@@ -7,8 +7,9 @@ transaction then appends, replaces (DELETE: TRUNCATE would not roll back) or MER
 and records the run in `_etl_loads`, as on every SQL destination.
 
 Snowflake commits any open transaction on DDL, so a new target is created (empty) just before the
-final transaction instead of by renaming staging inside it: a failure in that transaction leaves
-the empty table, which the retry loads into; the rows and the ledger entry commit together.
+final transaction (once staging is known to hold the expected rows) instead of by renaming
+staging inside it. If that transaction fails, the table is dropped again while empty (else the
+retry loads into it). The rows and the ledger entry always commit together.
 
 Names: the engine's lower-case names (`order_id`) are what Snowflake makes of unquoted names, so
 they are sent upper-case (`"ORDER_ID"`, which `select order_id from orders` finds) and read back
@@ -31,7 +32,7 @@ from snowflake.connector.errors import Error as SnowflakeError
 from snowflake.connector.errors import OperationalError
 
 from ..ddl import SNOWFLAKE_NUMERIC, create_table_sql
-from ..errors import DestinationUnreachable, DuplicateKeys, LoadFailed
+from ..errors import DestinationUnreachable, DuplicateKeys, LoadFailed, ReconciliationFailed
 from ..identifiers import qualified_name, quote_identifier
 from ..spec import ColumnSpec, DestinationKind, LoadSpec
 from .base import TableColumn, TableRef, TableSample, Writer
@@ -163,6 +164,7 @@ class SnowflakeWriter(SqlWriter):
         self._pending_rows = 0
         self._generation = 0
         self._in_transaction = False
+        self._created_target = False
 
     def open(self) -> None:
         super().open()
@@ -232,6 +234,14 @@ class SnowflakeWriter(SqlWriter):
     def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
         self.load_pending()
         if not self.target_exists:
+            # The new table takes every staged row: check that before creating anything.
+            expected = rows_read - rows_rejected - rows_filtered
+            staged = int(self.execute(f"SELECT count(*) FROM {self.staging}").fetchone()[0])
+            if staged != expected:
+                raise ReconciliationFailed(
+                    f"staging holds {staged} rows, expected {expected} "
+                    f"(read {rows_read} - rejected {rows_rejected} - filtered {rows_filtered})"
+                )
             # DDL would commit the final transaction: create the (empty) target before it.
             keys = self.load.upsert_keys if self.load.strategy == "UPSERT" else []
             self.execute(
@@ -239,8 +249,20 @@ class SnowflakeWriter(SqlWriter):
                     "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1
                 )
             )
+            self._created_target = True
             self.target_exists = self._find_target()
-        return super().commit(rows_read, rows_rejected, rows_filtered)
+        loaded = super().commit(rows_read, rows_rejected, rows_filtered)
+        self._created_target = False
+        return loaded
+
+    def abort(self) -> None:
+        super().abort()
+        if self._created_target:  # the final transaction failed: the table this run created goes
+            try:
+                if int(self.execute(f"SELECT count(*) FROM {self.target}").fetchone()[0]) == 0:
+                    self.execute(f"DROP TABLE IF EXISTS {self.target}")
+            except Exception:  # the connection may be gone: the retry loads into the empty table
+                pass
 
     def upsert(self) -> int:
         if not self.merge:

@@ -224,3 +224,23 @@ def test_an_unreachable_account_is_a_transient_error(snowflake_config: e.Destina
     assert issubclass(
         snowflake.connector.errors.OperationalError, e.open_destination(snowflake_config).transient_errors
     )
+
+
+def test_a_failed_final_transaction_leaves_no_new_table(
+    snowflake_config: e.DestinationConfig,
+    write_csv: Callable[..., Path],
+    make_spec: Callable[..., e.JobSpec],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(writer: SqlWriter) -> int:
+        writer.execute("SELECT 1")
+        raise RuntimeError("the warehouse was suspended")
+
+    monkeypatch.setattr(SnowflakeWriter, "_apply", refused)
+    spec = make_spec(write_csv("id\n1\n"), snowflake_config, run_id="f1")
+    with pytest.raises(e.LoadFailed, match="suspended"):
+        e.run_job(spec, RecordingReporter())
+    assert e.open_destination(snowflake_config).list_tables(schema_of(snowflake_config)) == []
+    monkeypatch.undo()
+    assert e.run_job(spec, RecordingReporter()).rows_loaded == 1  # the retry loads it once
+    assert query(snowflake_config, f"SELECT id FROM {schema_of(snowflake_config)}.target") == [(1,)]

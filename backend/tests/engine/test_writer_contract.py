@@ -1,10 +1,12 @@
 """The contract every writer passes: values round-trip exactly, failures leave the target as it
 was, and a committed run is never loaded twice.
 
-Parametrised over PostgreSQL, DuckDB and the Redshift writer. No Redshift cluster exists here and
-redshift-connector cannot log in to PostgreSQL (the server refuses its startup parameter
-`client_protocol_version`), so for `redshift` the writer's own SQL runs on the local PostgreSQL
-through psycopg: the connection is the one thing replaced.
+Parametrised over PostgreSQL, DuckDB, the Redshift writer, S3 and Snowflake. No Redshift cluster
+exists here and redshift-connector cannot log in to PostgreSQL (the server refuses its startup
+parameter `client_protocol_version`), so for `redshift` the writer's own SQL runs on the local
+PostgreSQL through psycopg: the connection is the one thing replaced. S3 runs against moto's S3
+server (its rows read back from the published files, s3_store.py); Snowflake against fakesnow's
+emulator through the real connector (its rows read from the emulator's storage, snowflake_store.py).
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ import etl_engine as e
 from etl_engine.writers.postgres import PostgresDestination
 from etl_engine.writers.redshift import RedshiftDestination
 
+from . import s3_store, snowflake_store
 from .conftest import RecordingReporter, query, schema_of
+from .s3_store import s3_config, s3_endpoint
+from .snowflake_store import snowflake_config, snowflake_server
+
+__all__ = ["s3_config", "s3_endpoint", "snowflake_config", "snowflake_server"]  # fixtures
 
 TEXTS = ["plain", "Zoë — 日本語 🚀", 'say "hi", ok', "two\nlines", "semi;colon", "tab\there", "'single'"]
 
 
-@pytest.fixture(params=["pg", "duckdb", "redshift"])
+@pytest.fixture(params=["pg", "duckdb", "redshift", "s3", "snowflake"])
 def writer_config(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[e.DestinationConfig]:
@@ -40,7 +47,29 @@ def writer_config(
 
 
 def read(config: e.DestinationConfig, columns: str, table: str = "target") -> list[tuple[Any, ...]]:
-    return query(config, f'SELECT {columns} FROM "{schema_of(config)}"."{table}" ORDER BY 1')
+    return sql(config, f'SELECT {columns} FROM "{schema_of(config)}"."{table}" ORDER BY 1', table)
+
+
+def sql(config: e.DestinationConfig, text: str, table: str = "target") -> list[tuple[Any, ...]]:
+    """`text` over what the destination holds (S3: the published files of `table` in DuckDB)."""
+    if config.kind == "s3":
+        return s3_store.query(config, text, schema_of(config), table)
+    if config.kind == "snowflake":
+        return snowflake_store.query(config, text)
+    return query(config, text)
+
+
+def staging_left(config: e.DestinationConfig) -> int:
+    """Staging tables (S3: temporary files and unfinished uploads) left behind."""
+    if config.kind == "s3":
+        uploads = s3_store.s3_client(config).list_multipart_uploads(Bucket=config.bucket).get("Uploads", [])
+        return len(s3_store.keys(config, "_etl/tmp/")) + len(uploads)
+    found = sql(
+        config,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_name LIKE '_etl_stage_%'",
+    )
+    return int(found[0][0])
 
 
 def test_every_type_and_null_round_trips(
@@ -124,10 +153,7 @@ def test_a_failed_load_leaves_no_target_and_no_staging(
         writer.write(pa.RecordBatch.from_pydict({"id": pa.array([1, 2], pa.int32())}))
         raise RuntimeError("killed mid-load")
     assert destination.list_tables(schema_of(writer_config)) == []
-    staged = query(
-        writer_config, "SELECT count(*) FROM information_schema.tables WHERE table_name = '_etl_stage_atomic'"
-    )
-    assert staged == [(0,)]
+    assert staging_left(writer_config) == 0
 
 
 def test_commit_records_the_run_and_a_retry_finds_it(
@@ -189,9 +215,6 @@ def test_a_new_tables_column_widens_on_every_writer(
     result = e.run_job(spec, reporter)
     assert (result.rows_loaded, result.rows_rejected) == (150_001, 0)
     assert [kv["from_type"] for event, kv in reporter.events if event == "column_widened"] == ["INTEGER"]
-    rows = query(writer_config, f'SELECT sum(qty), count(*) FROM "{schema_of(writer_config)}".target')
+    rows = sql(writer_config, f'SELECT sum(qty), count(*) FROM "{schema_of(writer_config)}".target')
     assert rows == [(Decimal(sum(i % 9 for i in range(1, 150_001))) + Decimal("2.25"), 150_001)]
-    staged = query(
-        writer_config, "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '_etl_stage_%'"
-    )
-    assert staged == [(0,)]
+    assert staging_left(writer_config) == 0
