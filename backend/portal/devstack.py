@@ -47,7 +47,7 @@ import psutil
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
-from portal.core.config import REPO_ROOT, Settings, get_settings
+from portal.core.config import DEV_ADMIN_PASSWORD, REPO_ROOT, Settings, get_settings
 
 Executor = Literal["local", "celery"]
 
@@ -838,6 +838,13 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def portal_login(settings: Settings) -> str:
+    """The first admin's login as `make run` prints it (a password of your own is not echoed)."""
+    if settings.admin_password is not None:
+        return f"{settings.admin_email} / ADMIN_PASSWORD from .env"
+    return f"{settings.admin_email} / {DEV_ADMIN_PASSWORD}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     settings = get_settings()
@@ -875,7 +882,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         user, password = stack.admin_credentials
         print(
-            f"\n  ETL Portal   {stack.backend_url}\n"
+            f"\n  ETL Portal   {stack.backend_url}   (login {portal_login(settings)})\n"
             f"  API docs     {stack.backend_url}/docs\n"
             f"  Airflow UI   {stack.airflow_url}   (login {user} / {password})\n"
             f"  logs         {config.log_dir}\n\nCtrl-C stops everything.",

@@ -22,7 +22,7 @@ DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="  # "dev-onl
 DEV_ADMIN_PASSWORD = "admin"
 # What .env.example and the defaults ship with: fine on a laptop, refused in production.
 _PLACEHOLDERS = {"change-me", "changeme", "changethis", ""}
-_PLACEHOLDER_SECRETS = {DEV_CREDENTIALS_KEY, "admin", *_PLACEHOLDERS}
+PLACEHOLDER_SECRETS = frozenset({DEV_CREDENTIALS_KEY, "admin", "password", *_PLACEHOLDERS})
 
 
 OidcRole = Literal[
@@ -203,12 +203,12 @@ class Settings(BaseSettings):
                     ("CREDENTIALS_KEY", self.credentials_key),
                     ("AIRFLOW_PASSWORD", self.airflow_password),
                 )
-                if secret.get_secret_value() in _PLACEHOLDER_SECRETS
+                if secret.get_secret_value() in PLACEHOLDER_SECRETS
             ]
             # Unset is fine (no first admin from settings); a placeholder is not.
             if (
                 self.admin_password is not None
-                and self.admin_password.get_secret_value() in _PLACEHOLDER_SECRETS
+                and self.admin_password.get_secret_value() in PLACEHOLDER_SECRETS
             ):
                 placeholders.append("ADMIN_PASSWORD")
             # The compose file builds DATABASE_URL from POSTGRES_PASSWORD, so a copied .env.example
