@@ -34,12 +34,17 @@ __all__ = ["s3_config", "s3_endpoint", "snowflake_config", "snowflake_server"]  
 TEXTS = ["plain", "Zoë — 日本語 🚀", 'say "hi", ok', "two\nlines", "semi;colon", "tab\there", "'single'"]
 
 
-@pytest.fixture(params=["pg", "duckdb", "redshift", "s3", "snowflake"])
+@pytest.fixture(params=["pg", "duckdb", "redshift", "s3", "s3_csv", "s3_jsonl", "snowflake"])
 def writer_config(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[e.DestinationConfig]:
-    if request.param == "redshift":
-        config: e.DestinationConfig = request.getfixturevalue("pg_config")
+    if request.param in ("s3_csv", "s3_jsonl"):  # the text formats: gzip and zstd on the way
+        config: e.DestinationConfig = request.getfixturevalue("s3_config")
+        csv = request.param == "s3_csv"
+        config.files = e.FileLayout(format="csv" if csv else "jsonl", compression="gzip" if csv else "zstd")
+        yield config
+    elif request.param == "redshift":
+        config = request.getfixturevalue("pg_config")
         monkeypatch.setattr(RedshiftDestination, "connect", PostgresDestination.connect)
         yield e.DestinationConfig(**{**config.__dict__, "kind": "redshift"})
     else:
