@@ -72,8 +72,12 @@ def mysql_config() -> Iterator[SourceConfig]:
     with mysql_admin() as conn:
         conn.cursor().execute(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4")
     yield SourceConfig("mysql", "127.0.0.1", 3306, database, "root", "")
-    with mysql_admin() as conn:
-        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{database}`")
+    with mysql_admin() as conn, conn.cursor() as cursor:
+        # A source a failed test left open holds a metadata lock the DROP would wait for.
+        cursor.execute("SELECT id FROM information_schema.PROCESSLIST WHERE db = %s", (database,))
+        for (connection_id,) in cursor.fetchall():
+            cursor.execute(f"KILL {int(connection_id)}")
+        cursor.execute(f"DROP DATABASE IF EXISTS `{database}`")
 
 
 def mysql_admin(database: str | None = None) -> pymysql.Connection[Any]:
