@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from portal.api.openapi import document_errors
 from portal.audit.router import router as audit_router
 from portal.auth.check import authorize
 from portal.auth.oidc_router import router as oidc_router
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.frontend_dist.is_dir():
         _serve_spa(app, settings.frontend_dist)
     _check_route_rules(app)
+    document_errors(app)
     return app
 
 

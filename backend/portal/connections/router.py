@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from portal.api.deps import CipherDep, SessionDep, SettingsDep
+from portal.api.openapi import errors
 from portal.api.page import Page
 from portal.api.schemas import IdPath, Limit, Offset
+from portal.audit.context import AuditDep
 from portal.connections import destinations, service
 from portal.connections.guard import shown_options
 from portal.connections.models import Credential
@@ -45,11 +47,13 @@ async def list_credentials(
     return Page(items=[_read(r, settings) for r in rows], total=total)
 
 
-@credentials_router.post("", status_code=status.HTTP_201_CREATED)
+@credentials_router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=errors((409, "`CredentialNameTaken`"))
+)
 async def create_credential(
-    body: CredentialCreate, session: SessionDep, cipher: CipherDep, settings: SettingsDep
+    body: CredentialCreate, session: SessionDep, cipher: CipherDep, settings: SettingsDep, audit: AuditDep
 ) -> CredentialRead:
-    return _read(await service.create_credential(session, cipher, body, settings), settings)
+    return _read(await service.create_credential(session, cipher, body, settings, audit), settings)
 
 
 @credentials_router.post("/test")
@@ -64,20 +68,28 @@ async def read_credential(
     return _read(await service.get_credential(session, credential_id), settings)
 
 
-@credentials_router.put("/{credential_id}")
+@credentials_router.put(
+    "/{credential_id}", responses=errors((409, "`CredentialNameTaken` / `BuiltinCredential`"))
+)
 async def update_credential(
     credential_id: IdPath,
     body: CredentialUpdate,
     session: SessionDep,
     cipher: CipherDep,
     settings: SettingsDep,
+    audit: AuditDep,
 ) -> CredentialRead:
-    return _read(await service.update_credential(session, cipher, credential_id, body, settings), settings)
+    credential = await service.update_credential(session, cipher, credential_id, body, settings, audit)
+    return _read(credential, settings)
 
 
-@credentials_router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_credential(credential_id: IdPath, session: SessionDep) -> None:
-    await service.delete_credential(session, credential_id)
+@credentials_router.delete(
+    "/{credential_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors((409, "`CredentialInUse` / `BuiltinCredential`")),
+)
+async def delete_credential(credential_id: IdPath, session: SessionDep, audit: AuditDep) -> None:
+    await service.delete_credential(session, credential_id, audit)
 
 
 @credentials_router.post("/{credential_id}/test")
@@ -87,7 +99,7 @@ async def test_saved_credential(
     return await service.test_saved_credential(session, cipher, credential_id, settings)
 
 
-@destinations_router.get("/{credential_id}/schemas")
+@destinations_router.get("/{credential_id}/schemas", responses=errors(502))
 async def list_schemas(
     credential_id: IdPath, session: SessionDep, cipher: CipherDep, settings: SettingsDep
 ) -> list[str]:
@@ -95,7 +107,7 @@ async def list_schemas(
     return await destinations.list_schemas(await service.browse_config(credential, cipher, settings))
 
 
-@destinations_router.get("/{credential_id}/tables")
+@destinations_router.get("/{credential_id}/tables", responses=errors(502))
 async def list_tables(
     credential_id: IdPath, schema: SchemaName, session: SessionDep, cipher: CipherDep, settings: SettingsDep
 ) -> list[TableRef]:
@@ -103,7 +115,7 @@ async def list_tables(
     return await destinations.list_tables(await service.browse_config(credential, cipher, settings), schema)
 
 
-@destinations_router.get("/{credential_id}/schema")
+@destinations_router.get("/{credential_id}/schema", responses=errors(502))
 async def read_table_schema(
     credential_id: IdPath,
     schema: SchemaName,

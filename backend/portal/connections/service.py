@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
 from etl_engine import DestinationConfig
+from portal.audit.context import AuditContext
+from portal.audit.models import AuditAction
 from portal.connections import destinations
 from portal.connections.engine_inputs import destination_config, destination_from_fields
 from portal.connections.guard import check_destination, duckdb_file
@@ -34,7 +36,23 @@ from portal.core.errors import (
 from portal.jobs.models import Job
 
 BUILTIN_WAREHOUSE_NAME = "Embedded DuckDB warehouse"
+AUDIT_RESOURCE = "credential"
 log = structlog.get_logger(__name__)
+
+
+def audit_view(credential: Credential) -> dict[str, Any]:
+    """The credential as the audit log records it: never the password (nor its ciphertext); secret
+    names inside `options` are redacted by the audit service at any depth."""
+    return {
+        "name": credential.name,
+        "kind": credential.kind,
+        "host": credential.host,
+        "port": credential.port,
+        "database": credential.database,
+        "username": credential.username,
+        "options": credential.options,
+        "password": "set" if credential.password_encrypted is not None else None,
+    }
 
 
 async def list_credentials(
@@ -68,7 +86,11 @@ async def checked_options(
 
 
 async def create_credential(
-    session: AsyncSession, cipher: CredentialCipher, body: CredentialCreate, settings: Settings
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    body: CredentialCreate,
+    settings: Settings,
+    audit: AuditContext,
 ) -> Credential:
     options = await checked_options(body.kind.value, body.host, body.options, settings)
     credential = Credential(
@@ -82,7 +104,9 @@ async def create_credential(
         options=options,
     )
     session.add(credential)
-    await _commit_unique_name(session, body.name)
+    await _flush_unique_name(session, body.name)
+    audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, credential.id, after=audit_view(credential))
+    await session.commit()
     log.info("credential_created", credential_id=credential.id, kind=credential.kind)
     return credential
 
@@ -93,6 +117,7 @@ async def update_credential(
     credential_id: int,
     body: CredentialUpdate,
     settings: Settings,
+    audit: AuditContext,
 ) -> Credential:
     credential = await get_credential(session, credential_id)
     if credential.is_builtin:
@@ -118,6 +143,7 @@ async def update_credential(
             "The updated credential is incomplete", problems=validation_problems(exc.errors())
         ) from exc
     options = await checked_options(checked.kind.value, checked.host, checked.options, settings)
+    before = audit_view(credential)
     if body.name is not None:
         credential.name = body.name
     credential.kind = checked.kind.value
@@ -126,12 +152,17 @@ async def update_credential(
     credential.options = options
     if body.password is not None:
         credential.password_encrypted = cipher.encrypt(body.password.get_secret_value())
-    await _commit_unique_name(session, credential.name)
+    after = audit_view(credential)
+    if body.password is not None:  # a new password differs from the old one, whatever both were
+        after["password"] = "replaced"
+    await _flush_unique_name(session, credential.name)
+    audit.record(session, AuditAction.UPDATE, AUDIT_RESOURCE, credential.id, before=before, after=after)
+    await session.commit()
     log.info("credential_updated", credential_id=credential.id)
     return credential
 
 
-async def delete_credential(session: AsyncSession, credential_id: int) -> None:
+async def delete_credential(session: AsyncSession, credential_id: int, audit: AuditContext) -> None:
     credential = await get_credential(session, credential_id)
     if credential.is_builtin:
         raise ConflictError(
@@ -145,6 +176,7 @@ async def delete_credential(session: AsyncSession, credential_id: int) -> None:
             credential_id=credential_id,
             job_ids=list(job_ids),
         )
+    audit.record(session, AuditAction.DELETE, AUDIT_RESOURCE, credential_id, before=audit_view(credential))
     await session.delete(credential)
     await session.commit()
     log.info("credential_deleted", credential_id=credential_id)
@@ -232,9 +264,10 @@ async def reencrypt_with_current_key(session: AsyncSession, cipher: CredentialCi
     return rotated
 
 
-async def _commit_unique_name(session: AsyncSession, name: str) -> None:
+async def _flush_unique_name(session: AsyncSession, name: str) -> None:
+    """Write the pending change (the caller commits it with its audit event); a taken name is a 409."""
     try:
-        await session.commit()
+        await session.flush()
     except IntegrityError as exc:
         await session.rollback()
         raise ConflictError(

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from portal.api.deps import AirflowDep, CipherDep, SessionDep
+from portal.api.openapi import errors
 from portal.api.page import Page
 from portal.api.schemas import IdPath, Offset
+from portal.audit.context import AuditDep
 from portal.jobs import service
 from portal.jobs.schemas import DdlPreview, ExpressionRequest, ExpressionResult, JobCreate, JobRead, JobUpdate
 from portal.runs.schemas import JobRunRead
@@ -16,10 +18,10 @@ from portal.runs.schemas import JobRunRead
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_job(body: JobCreate, session: SessionDep, cipher: CipherDep) -> JobRead:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(404, 502))
+async def create_job(body: JobCreate, session: SessionDep, cipher: CipherDep, audit: AuditDep) -> JobRead:
     """Mappings omitted: every column of the file, under its SQL name and inferred type."""
-    job = await service.create_job(session, cipher, body)
+    job = await service.create_job(session, cipher, body, audit)
     return (await service.read(session, [job]))[0]
 
 
@@ -33,23 +35,29 @@ async def list_jobs(
     return Page(items=await service.read(session, items), total=total)
 
 
-@router.post("/preview-ddl")
+@router.post("/preview-ddl", responses=errors(404, 502))
 async def preview_ddl(body: JobCreate, session: SessionDep, cipher: CipherDep) -> DdlPreview:
     return await service.preview_ddl(session, cipher, body)
 
 
-@router.post("/validate-expression")
+@router.post("/validate-expression", responses=errors(404))
 async def validate_expression(body: ExpressionRequest, session: SessionDep) -> ExpressionResult:
     """Checks a calculated column against the file's columns; `sample` = its values on the first rows."""
     return await service.check_expression(session, body)
 
 
-@router.post("/execute/{job_id}", status_code=status.HTTP_202_ACCEPTED)
-async def execute_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
+@router.post(
+    "/execute/{job_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors((409, "`JobAlreadyRunning`: `details.active_run_id`"), 503),
+)
+async def execute_job(
+    job_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> JobRunRead:
     """Start a run in Airflow now (503 when Airflow cannot take it; no run is left behind).
     409 JobAlreadyRunning (`details.active_run_id`) while a run of the job is PENDING or RUNNING,
     unless the job has `allow_concurrent_runs`."""
-    return JobRunRead.of(await service.execute_job(session, airflow, job_id))
+    return JobRunRead.of(await service.execute_job(session, airflow, job_id, audit))
 
 
 @router.get("/{job_id}")
@@ -57,12 +65,16 @@ async def read_job(job_id: IdPath, session: SessionDep) -> JobRead:
     return (await service.read(session, [await service.get_job(session, job_id)]))[0]
 
 
-@router.put("/{job_id}")
-async def update_job(job_id: IdPath, body: JobUpdate, session: SessionDep, cipher: CipherDep) -> JobRead:
-    job = await service.update_job(session, cipher, job_id, body)
+@router.put("/{job_id}", responses=errors(502))
+async def update_job(
+    job_id: IdPath, body: JobUpdate, session: SessionDep, cipher: CipherDep, audit: AuditDep
+) -> JobRead:
+    job = await service.update_job(session, cipher, job_id, body, audit)
     return (await service.read(session, [job]))[0]
 
 
-@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep) -> None:
-    await service.delete_job(session, airflow, job_id)
+@router.delete(
+    "/{job_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors((409, "`JobHasActiveRuns`"))
+)
+async def delete_job(job_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep) -> None:
+    await service.delete_job(session, airflow, job_id, audit)

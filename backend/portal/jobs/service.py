@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -24,6 +25,8 @@ from etl_engine import (
     target_mismatches,
     validate_expression,
 )
+from portal.audit.context import AuditContext
+from portal.audit.models import AuditAction
 from portal.clients.airflow import AirflowClient
 from portal.connections import service as credential_service
 from portal.connections.engine_inputs import destination_config
@@ -64,6 +67,7 @@ log = structlog.get_logger(__name__)
 
 # Checking an existing table must answer while the user waits.
 DESTINATION_TIMEOUT_SECONDS = 30.0
+AUDIT_RESOURCE = "job"
 
 
 @dataclass
@@ -106,17 +110,30 @@ async def list_jobs(session: AsyncSession, *, offset: int, limit: int) -> tuple[
     return jobs.all(), int(total or 0)
 
 
-async def create_job(session: AsyncSession, cipher: CredentialCipher, body: JobCreate) -> Job:
+def audit_view(job: Job) -> dict[str, Any]:
+    """The job as the audit log records it: its fields and its mappings."""
+    view = JobFields.model_validate(job, from_attributes=True).model_dump(mode="json")
+    view["mappings"] = [_mapping_in(m).model_dump(mode="json") for m in job.mappings]
+    return view
+
+
+async def create_job(
+    session: AsyncSession, cipher: CredentialCipher, body: JobCreate, audit: AuditContext
+) -> Job:
     fields = JobFields.model_validate(body.model_dump(exclude={"mappings"}))
     resolved = await resolve(session, cipher, fields, body.mappings, check_destination=True)
     job = resolved.row()
     session.add(job)
+    await session.flush()
+    audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, job.id, after=audit_view(job))
     await session.commit()
     log.info("job_created", job_id=job.id, file_id=job.file_id, columns=len(resolved.included))
     return await get_job(session, job.id)
 
 
-async def update_job(session: AsyncSession, cipher: CredentialCipher, job_id: int, body: JobUpdate) -> Job:
+async def update_job(
+    session: AsyncSession, cipher: CredentialCipher, job_id: int, body: JobUpdate, audit: AuditContext
+) -> Job:
     """Merge the given fields into the job and check the whole again. Without new mappings the old
     ones stay, unless the file changed: then they are mapped from the new file."""
     job = await get_job(session, job_id)
@@ -132,14 +149,18 @@ async def update_job(session: AsyncSession, cipher: CredentialCipher, job_id: in
     if mappings is None and fields.file_id == job.file_id:
         mappings = [_mapping_in(m) for m in job.mappings]
     resolved = await resolve(session, cipher, fields, mappings, check_destination=True)
+    before = audit_view(job)
     for name, value in _column_values(fields).items():
         setattr(job, name, value)
     job.mappings = _mapping_rows(resolved.mappings)
+    audit.record(session, AuditAction.UPDATE, AUDIT_RESOURCE, job.id, before=before, after=audit_view(job))
     await session.commit()
     return await get_job(session, job.id)
 
 
-async def execute_job(session: AsyncSession, airflow: AirflowClient, job_id: int) -> JobRun:
+async def execute_job(
+    session: AsyncSession, airflow: AirflowClient, job_id: int, audit: AuditContext
+) -> JobRun:
     """Start a run of the job now. Unless the job allows concurrent runs, a job with a PENDING or
     RUNNING run answers 409 JobAlreadyRunning naming it; concurrent executes get one run (run_guard)."""
     job = await get_job(session, job_id)
@@ -157,10 +178,10 @@ async def execute_job(session: AsyncSession, airflow: AirflowClient, job_id: int
                 active_run_status=status.value,
             )
     # The run is inserted and committed in the transaction that holds the job's turn.
-    return await run_service.start_manual_run(session, airflow, job_id)
+    return await run_service.start_manual_run(session, airflow, job_id, audit)
 
 
-async def delete_job(session: AsyncSession, airflow: AirflowClient, job_id: int) -> None:
+async def delete_job(session: AsyncSession, airflow: AirflowClient, job_id: int, audit: AuditContext) -> None:
     """Delete the job with its runs and schedules; its schedule DAGs leave Airflow afterwards."""
     job = await get_job(session, job_id)
     active = (
@@ -180,6 +201,7 @@ async def delete_job(session: AsyncSession, airflow: AirflowClient, job_id: int)
             select(Schedule.dag_id).where(Schedule.job_id == job_id, Schedule.dag_id.is_not(None))
         )
     ).all()
+    audit.record(session, AuditAction.DELETE, AUDIT_RESOURCE, job_id, before=audit_view(job))
     await session.delete(job)
     await session.commit()
     for dag_id in dag_ids:

@@ -9,8 +9,11 @@ from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
 from portal.api.deps import AirflowDep, CipherDep, SessionDep, SettingsDep
+from portal.api.openapi import errors
 from portal.api.page import Page
 from portal.api.schemas import MAX_INT, IdPath, Offset
+from portal.audit.context import AuditDep
+from portal.auth.check import liveness
 from portal.runs import service
 from portal.runs.feed import RunFeeds
 from portal.runs.loaded_rows import loaded_rows
@@ -80,7 +83,7 @@ async def download_rejected_rows(run_id: IdPath, session: SessionDep) -> Streami
     )
 
 
-@router.get("/{run_id}/loaded-rows")
+@router.get("/{run_id}/loaded-rows", responses=errors((409, "The run has not completed"), 502))
 async def read_loaded_rows(
     run_id: IdPath,
     session: SessionDep,
@@ -107,16 +110,28 @@ async def stream_job_run(
     async with session_factory() as session:
         await service.get_run(session, run_id)  # a 404 before the stream starts
     events = run_events(
-        session_factory, run_feeds(request), run_id, last_event_id=parse_last_event_id(last_event_id)
+        session_factory,
+        run_feeds(request),
+        run_id,
+        last_event_id=parse_last_event_id(last_event_id),
+        still_signed_in=liveness(request),  # logout ends the stream
     )
     return EventSourceResponse(events, ping=15)
 
 
-@router.post("/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_job_run(run_id: IdPath, session: SessionDep, airflow: AirflowDep) -> JobRunRead:
-    return JobRunRead.of(await service.cancel_run(session, airflow, run_id))
+@router.post(
+    "/{run_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors((409, "The run already finished")),
+)
+async def cancel_job_run(
+    run_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> JobRunRead:
+    return JobRunRead.of(await service.cancel_run(session, airflow, run_id, audit))
 
 
-@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors((409, "The run is still active"))
+)
 async def delete_job_run(run_id: IdPath, session: SessionDep) -> None:
     await service.delete_run(session, run_id)

@@ -9,6 +9,8 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.audit.context import AuditContext
+from portal.audit.models import AuditAction
 from portal.clients.airflow import (
     EXECUTOR_DAG_ID,
     FINISHED_TASK_STATES,
@@ -59,11 +61,14 @@ async def list_runs(
     return runs.all(), int(total or 0)
 
 
-async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id: int) -> JobRun:
+async def start_manual_run(
+    session: AsyncSession, airflow: AirflowClient, job_id: int, audit: AuditContext
+) -> JobRun:
     """Create the run (PENDING), then trigger `etl_job_executor` for it.
 
     The run is committed before the trigger because the Airflow task reads it from another
-    process. When Airflow cannot take the run, it is deleted again: no PENDING run is left behind.
+    process. When Airflow cannot take the run, it is deleted again: no PENDING run is left behind
+    (the audit log keeps the `execute`, committed with the run: the person did ask for it).
     """
     job = await session.get(Job, job_id)
     if job is None:
@@ -74,6 +79,7 @@ async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id
     run.dag_id = EXECUTOR_DAG_ID
     run.dag_run_id = manual_dag_run_id(job.id, run.id)
     session.add(lifecycle.created_event(run, dag_run_id=run.dag_run_id))
+    audit.record(session, AuditAction.EXECUTE, "job", job.id, after={"job_run_id": run.id})
     await session.commit()
     try:
         with AIRFLOW_TRIGGER_SECONDS.time():
@@ -90,7 +96,12 @@ async def start_manual_run(session: AsyncSession, airflow: AirflowClient, job_id
 
 
 async def cancel_run(
-    session: AsyncSession, airflow: AirflowClient, run_id: int, *, grace_seconds: float = CANCEL_GRACE_SECONDS
+    session: AsyncSession,
+    airflow: AirflowClient,
+    run_id: int,
+    audit: AuditContext,
+    *,
+    grace_seconds: float = CANCEL_GRACE_SECONDS,
 ) -> JobRun:
     """Mark the run CANCELLED, then fail its task in Airflow.
 
@@ -98,7 +109,8 @@ async def cancel_run(
     is told only after `grace_seconds` (if the task is still going by then: a stuck load). A run
     that has not started yet is stopped in Airflow at once."""
     run = await get_run(session, run_id)
-    was_running = run.status == JobRunStatus.RUNNING
+    previous = run.status
+    was_running = previous == JobRunStatus.RUNNING
     if not await lifecycle.move(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user"):
         await session.rollback()
         run = await get_run(session, run_id)  # it ended meanwhile (or had already)
@@ -108,6 +120,14 @@ async def cancel_run(
             job_run_id=run_id,
             status=run.status,
         )
+    audit.record(
+        session,
+        AuditAction.CANCEL,
+        "job_run",
+        run_id,
+        before={"status": previous.value},
+        after={"status": JobRunStatus.CANCELLED.value},
+    )
     await session.commit()
     if run.dag_id and run.dag_run_id:
         delay = grace_seconds if was_running else 0.0

@@ -7,19 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from portal.api.deps import AirflowDep, SessionDep
+from portal.api.openapi import errors
 from portal.api.page import Page
 from portal.api.schemas import MAX_INT, IdPath, IdQuery, Offset
+from portal.audit.context import AuditDep
 from portal.schedules import service
 from portal.schedules.schemas import ScheduleCreate, ScheduleRead, ScheduleUpdate
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(404))
 async def create_schedule(
-    job_id: IdQuery, body: ScheduleCreate, session: SessionDep, airflow: AirflowDep
+    job_id: IdQuery, body: ScheduleCreate, session: SessionDep, airflow: AirflowDep, audit: AuditDep
 ) -> ScheduleRead:
-    schedule = await service.create_schedule(session, airflow, job_id, body)
+    schedule = await service.create_schedule(session, airflow, job_id, body, audit)
     return (await service.read(session, [schedule]))[0]
 
 
@@ -41,24 +43,30 @@ async def read_schedule(schedule_id: IdPath, session: SessionDep) -> ScheduleRea
 
 @router.put("/{schedule_id}")
 async def update_schedule(
-    schedule_id: IdPath, body: ScheduleUpdate, session: SessionDep, airflow: AirflowDep
+    schedule_id: IdPath, body: ScheduleUpdate, session: SessionDep, airflow: AirflowDep, audit: AuditDep
 ) -> ScheduleRead:
-    schedule = await service.update_schedule(session, airflow, schedule_id, body)
+    schedule = await service.update_schedule(session, airflow, schedule_id, body, audit)
     return (await service.read(session, [schedule]))[0]
 
 
 @router.post("/{schedule_id}/enable")
-async def enable_schedule(schedule_id: IdPath, session: SessionDep, airflow: AirflowDep) -> ScheduleRead:
-    schedule = await service.set_enabled(session, airflow, schedule_id, True)
+async def enable_schedule(
+    schedule_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> ScheduleRead:
+    schedule = await service.set_enabled(session, airflow, schedule_id, True, audit)
     return (await service.read(session, [schedule]))[0]
 
 
 @router.post("/{schedule_id}/disable")
-async def disable_schedule(schedule_id: IdPath, session: SessionDep, airflow: AirflowDep) -> ScheduleRead:
-    schedule = await service.set_enabled(session, airflow, schedule_id, False)
+async def disable_schedule(
+    schedule_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> ScheduleRead:
+    schedule = await service.set_enabled(session, airflow, schedule_id, False, audit)
     return (await service.read(session, [schedule]))[0]
 
 
 @router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_schedule(schedule_id: IdPath, session: SessionDep, airflow: AirflowDep) -> None:
-    await service.delete_schedule(session, airflow, schedule_id)
+async def delete_schedule(
+    schedule_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> None:
+    await service.delete_schedule(session, airflow, schedule_id, audit)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.audit.context import AuditContext
+from portal.audit.models import AuditAction
 from portal.clients.airflow import AirflowClient
 from portal.core.errors import EntityNotFoundError
 from portal.jobs.models import Job
@@ -16,6 +19,17 @@ from portal.schedules import cron
 from portal.schedules.models import Schedule
 from portal.schedules.schemas import LastRun, ScheduleCreate, ScheduleRead, ScheduleUpdate
 from portal.schedules.sync import Desired, apply_in_background, schedule_dag_id
+
+AUDIT_RESOURCE = "schedule"
+
+
+def audit_view(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "job_id": schedule.job_id,
+        "cron_expression": schedule.cron_expression,
+        "timezone": schedule.timezone,
+        "enabled": schedule.enabled,
+    }
 
 
 async def get_schedule(session: AsyncSession, schedule_id: int) -> Schedule:
@@ -37,7 +51,7 @@ async def list_schedules(
 
 
 async def create_schedule(
-    session: AsyncSession, airflow: AirflowClient, job_id: int, body: ScheduleCreate
+    session: AsyncSession, airflow: AirflowClient, job_id: int, body: ScheduleCreate, audit: AuditContext
 ) -> Schedule:
     if await session.get(Job, job_id) is None:
         raise EntityNotFoundError("Job", job_id)
@@ -53,15 +67,17 @@ async def create_schedule(
     session.add(schedule)
     await session.flush()
     schedule.dag_id = schedule_dag_id(job_id, schedule.id)
+    audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, schedule.id, after=audit_view(schedule))
     await session.commit()
     apply_in_background(airflow, schedule.dag_id, Desired.ENABLED if body.enabled else Desired.DISABLED)
     return schedule
 
 
 async def update_schedule(
-    session: AsyncSession, airflow: AirflowClient, schedule_id: int, body: ScheduleUpdate
+    session: AsyncSession, airflow: AirflowClient, schedule_id: int, body: ScheduleUpdate, audit: AuditContext
 ) -> Schedule:
     schedule = await get_schedule(session, schedule_id)
+    before = audit_view(schedule)
     if body.cron_expression is not None:
         schedule.cron_expression = cron.check_cron(body.cron_expression)
     if body.timezone is not None:
@@ -69,17 +85,24 @@ async def update_schedule(
         schedule.timezone = body.timezone
     if body.enabled is not None:
         _set_enabled(schedule, body.enabled)
+    audit.record(
+        session, AuditAction.UPDATE, AUDIT_RESOURCE, schedule.id, before=before, after=audit_view(schedule)
+    )
     await session.commit()
     _sync(airflow, schedule)
     return schedule
 
 
 async def set_enabled(
-    session: AsyncSession, airflow: AirflowClient, schedule_id: int, enabled: bool
+    session: AsyncSession, airflow: AirflowClient, schedule_id: int, enabled: bool, audit: AuditContext
 ) -> Schedule:
     """Enabling an enabled schedule (or disabling a disabled one) changes nothing."""
     schedule = await get_schedule(session, schedule_id)
+    before = audit_view(schedule)
     _set_enabled(schedule, enabled)
+    audit.record(
+        session, AuditAction.UPDATE, AUDIT_RESOURCE, schedule.id, before=before, after=audit_view(schedule)
+    )
     await session.commit()
     _sync(airflow, schedule)
     return schedule
@@ -92,9 +115,12 @@ def _set_enabled(schedule: Schedule, enabled: bool) -> None:
     schedule.enabled = enabled
 
 
-async def delete_schedule(session: AsyncSession, airflow: AirflowClient, schedule_id: int) -> None:
+async def delete_schedule(
+    session: AsyncSession, airflow: AirflowClient, schedule_id: int, audit: AuditContext
+) -> None:
     schedule = await get_schedule(session, schedule_id)
     dag_id = schedule.dag_id
+    audit.record(session, AuditAction.DELETE, AUDIT_RESOURCE, schedule_id, before=audit_view(schedule))
     await session.delete(schedule)
     await session.commit()
     if dag_id:

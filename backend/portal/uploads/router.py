@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 
 from portal.api.deps import SessionDep, SettingsDep
+from portal.api.openapi import errors
 from portal.api.page import Page
 from portal.api.schemas import Limit, Offset
+from portal.audit.context import AuditDep
 from portal.uploads import service
 from portal.uploads.multipart import receive_file
 from portal.uploads.schemas import CsvOptionsUpdate, PreviewRead, UploadedFileRead
@@ -32,8 +34,17 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/upload", status_code=status.HTTP_201_CREATED, openapi_extra=_UPLOAD_BODY)
-async def upload_csv(request: Request, session: SessionDep, settings: SettingsDep) -> UploadedFileRead:
+@router.post(
+    "/upload",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_UPLOAD_BODY,
+    responses=errors(
+        413, 415, (422, "`MissingFile`, `MalformedUpload`, `TruncatedUpload`, `UnreadableFile`, ...")
+    ),
+)
+async def upload_csv(
+    request: Request, session: SessionDep, settings: SettingsDep, audit: AuditDep
+) -> UploadedFileRead:
     """Stream a .csv / .tsv / .txt / .csv.gz file (field `file`) to the upload directory and profile it;
     413 over MAX_UPLOAD_BYTES, or for a .csv.gz inflating past MAX_INFLATED_BYTES."""
     file_id, target_for = service.new_upload_target(settings)
@@ -46,6 +57,7 @@ async def upload_csv(request: Request, session: SessionDep, settings: SettingsDe
         received.filename,
         received.path,
         received.size_bytes,
+        audit,
         max_inflated_bytes=settings.max_inflated_bytes,
     )
     return UploadedFileRead.model_validate(row)
@@ -62,7 +74,7 @@ async def read_metadata(file_id: str, session: SessionDep) -> UploadedFileRead:
     return UploadedFileRead.model_validate(await service.get_upload(session, file_id))
 
 
-@router.put("/{file_id}/options")
+@router.put("/{file_id}/options", responses=errors(413))
 async def update_options(
     file_id: str, body: CsvOptionsUpdate, session: SessionDep, settings: SettingsDep
 ) -> UploadedFileRead:
@@ -83,6 +95,8 @@ async def preview(
     return await service.preview(session, file_id, offset, limit)
 
 
-@router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_upload(file_id: str, session: SessionDep) -> None:
-    await service.delete_upload(session, file_id)
+@router.delete(
+    "/{file_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors((409, "`FileInUse`: jobs use it"))
+)
+async def delete_upload(file_id: str, session: SessionDep, audit: AuditDep) -> None:
+    await service.delete_upload(session, file_id, audit)

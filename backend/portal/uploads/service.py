@@ -25,6 +25,8 @@ from etl_engine import (
     preview_csv,
     profile_csv,
 )
+from portal.audit.context import AuditContext
+from portal.audit.models import AuditAction
 from portal.core.config import Settings
 from portal.core.errors import (
     ConflictError,
@@ -47,7 +49,12 @@ _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(csv|tsv|txt)(\.gz)?")
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S")
 # Rows a column format override is tried on before it is accepted.
 FORMAT_CHECK_ROWS = 200
+AUDIT_RESOURCE = "upload"
 log = structlog.get_logger(__name__)
+
+
+def audit_view(row: UploadedFile) -> dict[str, object]:
+    return {"filename": row.filename, "size_bytes": row.size_bytes}
 
 
 def accepted_suffix(filename: str) -> str:
@@ -80,6 +87,7 @@ async def register_upload(
     filename: str,
     path: Path,
     size_bytes: int,
+    audit: AuditContext,
     *,
     max_inflated_bytes: int,
 ) -> UploadedFile:
@@ -92,6 +100,7 @@ async def register_upload(
         )
         _apply_profile(row, profile)
         session.add(row)
+        audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, file_id, after=audit_view(row))
         await session.commit()
     except BaseException:
         path.unlink(missing_ok=True)
@@ -162,7 +171,7 @@ async def preview(session: AsyncSession, file_id: str, offset: int, limit: int) 
     return page
 
 
-async def delete_upload(session: AsyncSession, file_id: str) -> None:
+async def delete_upload(session: AsyncSession, file_id: str, audit: AuditContext) -> None:
     row = await get_upload(session, file_id)
     job_ids = (await session.scalars(select(Job.id).where(Job.file_id == file_id))).all()
     if job_ids:
@@ -172,6 +181,7 @@ async def delete_upload(session: AsyncSession, file_id: str) -> None:
             file_id=file_id,
             job_ids=list(job_ids),
         )
+    audit.record(session, AuditAction.DELETE, AUDIT_RESOURCE, file_id, before=audit_view(row))
     await session.delete(row)
     await session.commit()
     Path(row.stored_path).unlink(missing_ok=True)

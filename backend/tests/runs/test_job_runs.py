@@ -17,11 +17,15 @@ from run_factories import add_event, add_rejected, make_job, make_run, utc
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.audit.context import AuditContext
+from portal.auth.principal import AuthMethod, Principal, Role
 from portal.runs.feed import Lagging, Tick
 from portal.runs.models import JobRun, JobRunEvent, JobRunStatus
 from portal.runs.schemas import JobRunEventRead, JobRunRead
 from portal.runs.service import cancel_run
 from portal.runs.streaming import run_events
+
+OPERATOR = AuditContext(actor=Principal(1, "operator@example.com", Role.OPERATOR, AuthMethod.TOKEN))
 
 
 def parse_sse(body: str) -> list[dict[str, Any]]:
@@ -339,7 +343,7 @@ async def test_cancel_stops_the_task_in_airflow_at_once_for_a_run_not_started_ye
     state.add_run(pending, "queued")
     state.add_task(pending, "execute_etl_job", None)
 
-    cancelled = await cancel_run(session, fake_airflow(state), pending.id)
+    cancelled = await cancel_run(session, fake_airflow(state), pending.id, OPERATOR)
 
     assert cancelled.status == "CANCELLED"
     key = ("etl_job_executor", f"job_{job.id}_run_1")
@@ -362,7 +366,7 @@ async def test_cancel_gives_a_running_load_the_grace_to_stop_itself(
     state.add_run(running, "running")
     state.add_task(running, "execute_etl_job", "running")
 
-    await cancel_run(session, fake_airflow(state), running.id, grace_seconds=0.5)
+    await cancel_run(session, fake_airflow(state), running.id, OPERATOR, grace_seconds=0.5)
     await asyncio.sleep(0.1)
     still_running = dict(state.task_instances[("etl_job_executor", f"job_{job.id}_run_1")])
     await asyncio.sleep(1.0)
