@@ -13,13 +13,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pyarrow as pa
 
 import etl_engine as e
+from etl_engine.conversion import coerce, parse_source
 from etl_engine.sources.base import SourceConfig
 
 from .conftest import dsn, mysql_admin, schema_of
@@ -182,3 +185,50 @@ def write_csv(path: Path) -> Path:
         for row in TRICKY_ROWS:
             writer.writerow([cell(row[name]) for name in NAMES])
     return path
+
+
+def typed_rows(batches: list[pa.RecordBatch], columns: list[e.SourceColumn]) -> list[dict[str, Any]]:
+    """The rows as the mapper types them (its own parse of text, conversion of Arrow values);
+    a value that does not parse fails the test."""
+    rows: list[dict[str, Any]] = []
+    for batch in batches:
+        typed = {}
+        for column in columns:
+            values = batch.column(column.sql_name)
+            parsed = (
+                parse_source(values, column, e.CsvOptions())
+                if pa.types.is_string(values.type)
+                else coerce(values, column.type)
+            )
+            assert parsed.invalid_count() == 0, f"{column.name}: {values} -> {parsed.reason}"
+            typed[column.name] = parsed.array.to_pylist()
+        rows += [dict(zip(typed, values, strict=True)) for values in zip(*typed.values(), strict=True)]
+    return rows
+
+
+def driver_rows(kind: str) -> list[tuple[Any, ...]]:
+    """TRICKY_ROWS as a DB-API driver hands them over: Decimal, datetime (with its zone for a zoned
+    column), date, time, UUID, bytes, bool — what pymssql / python-oracledb return."""
+    out = []
+    for row in TRICKY_ROWS:
+        values: list[Any] = []
+        for name in NAMES:
+            value = row[name]
+            if value is None:
+                values.append(None)
+            elif name == "clock":
+                values.append(dt.time.fromisoformat(value))
+            elif name == "u":
+                values.append(uuid.UUID(value))
+            elif name == "raw":
+                values.append(bytes.fromhex(value[2:]))
+            elif name == "at_tz" and kind == "oracle":  # TIMESTAMP WITH TIME ZONE in another zone
+                values.append(value.astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))))
+            elif name in ("big_unsigned", "exact"):
+                values.append(Decimal(value))
+            elif name in ("small", "id") and kind == "oracle":
+                values.append(Decimal(value))  # NUMBER(p, 0) arrives as Decimal too
+            else:
+                values.append(value)
+        out.append(tuple(values))
+    return out
