@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from ..spec import JobSpec
-from .base import Source, SourceBatch
+from .base import (
+    NativeColumn,
+    QueryRefused,
+    Source,
+    SourceBatch,
+    SourceConfig,
+    UncarriedColumns,
+    check_carried,
+)
 from .csv import CsvSource
+from .ranges import KeyRange, split_range
 
-__all__ = ["CsvSource", "Source", "SourceBatch", "open_source"]
+# The database sources live in their modules (postgres, mysql, sqlserver, oracle), each importing
+# its own driver: `from etl_engine.sources.mysql import MySqlTableSource`.
+__all__ = [
+    "CsvSource",
+    "KeyRange",
+    "NativeColumn",
+    "QueryRefused",
+    "Source",
+    "SourceBatch",
+    "SourceConfig",
+    "UncarriedColumns",
+    "check_carried",
+    "open_source",
+    "split_range",
+]
 
 
 def open_source(spec: JobSpec) -> Source:
