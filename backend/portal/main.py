@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from portal.api.openapi import document_errors
 from portal.audit.router import router as audit_router
-from portal.auth.check import authorize
+from portal.auth.check import UNSAFE_METHODS, authorize
 from portal.auth.oidc_router import router as oidc_router
 from portal.auth.route_roles import ROUTE_ROLES, missing_rules
 from portal.auth.router import router as auth_router
@@ -147,14 +147,13 @@ def _check_route_rules(app: FastAPI) -> None:
         if needed == {None}:
             continue
         role = " / ".join(sorted(r.value for r in needed if r is not None))
+        denied = f"`PermissionDenied`: needs the {role} role"
+        if route.methods & UNSAFE_METHODS:
+            denied += (
+                "; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token"
+            )
         route.responses.setdefault(401, {"description": "`NotAuthenticated`: no valid session or API token"})
-        route.responses.setdefault(
-            403,
-            {
-                "description": f"`PermissionDenied`: needs the {role} role; "
-                "`CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token"
-            },
-        )
+        route.responses.setdefault(403, {"description": denied})
 
 
 async def _ensure_first_admin(app: FastAPI) -> None:
