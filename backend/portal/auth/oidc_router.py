@@ -1,7 +1,7 @@
 """/auth/oidc: single sign-on through the configured OpenID Connect provider (see auth/oidc.py).
 
 Both routes are public and answer with redirects: the login page shows failures from
-`/login?error=<code>` (codes: oidc_unavailable, oidc_provider_error, oidc_denied, oidc_state_invalid,
+`/login?error=<code>` (codes: oidc_unavailable, oidc_provider_error, access_denied, oidc_state_invalid,
 oidc_token_invalid, oidc_email_missing, oidc_email_unverified, oidc_no_role, oidc_account_conflict,
 account_inactive).
 """
@@ -105,7 +105,7 @@ async def oidc_callback(
     response: RedirectResponse
     try:
         if error:
-            code_name = "oidc_denied" if error == "access_denied" else "oidc_provider_error"
+            code_name = "access_denied" if error == "access_denied" else "oidc_provider_error"
             raise OidcLoginError(code_name, f"provider answered {error[:64]}")
         flow = open_flow(settings, request.cookies.get(FLOW_COOKIE))
         identity = await finish_login(request, settings, flow, code=code, state=state)

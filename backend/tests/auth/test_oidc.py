@@ -404,7 +404,7 @@ async def test_the_user_denying_consent_goes_back_to_the_login_page(
 ) -> None:
     started = await client.get("/api/v1/auth/oidc/login")
     callback_url = await idp.authorize(started.headers["location"], "", deny=True)
-    assert login_error(await client.get(callback_url)) == "oidc_denied"
+    assert login_error(await client.get(callback_url)) == "access_denied"
 
 
 async def test_an_unreachable_provider_goes_back_to_the_login_page(
