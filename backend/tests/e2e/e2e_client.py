@@ -74,9 +74,35 @@ def read_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
                 event_id = value
 
 
+# `make run`'s documented development login (the stack starts with no user).
+DEV_ADMIN = ("admin@example.com", "admin")
+
+
+def api_token(base_url: str, email: str = DEV_ADMIN[0], password: str = DEV_ADMIN[1]) -> str:
+    """Sign in as a script would: POST /auth/login, then a personal API token (no cookie expiry
+    or CSRF header in the tests' way)."""
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        login = http.post(f"{API}/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        created = http.post(
+            f"{API}/tokens",
+            json={"name": "e2e", "expires_in_days": 1},
+            headers={"X-CSRF-Token": login.json()["csrf_token"]},
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["token"])
+
+
+def auth_headers(base_url: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(base_url)}"}
+
+
 class PortalClient:
+    """Signed in as the development admin (an API token)."""
+
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60)
+        self.headers = auth_headers(base_url)
+        self.http = httpx.Client(base_url=base_url, timeout=60, headers=self.headers)
 
     def close(self) -> None:
         self.http.close()

@@ -29,12 +29,12 @@ ROWS = 2000
 CAP = 200  # rows per second: run (a) stays active for at least ROWS / CAP = 10 s
 
 
-def execute_together(base_url: str, job_id: int) -> list[httpx.Response]:
+def execute_together(base_url: str, headers: dict[str, str], job_id: int) -> list[httpx.Response]:
     """EXECUTES requests, each on its own connection, released at the same moment."""
     start = threading.Barrier(EXECUTES)
 
     def execute(_: int) -> httpx.Response:
-        with httpx.Client(base_url=base_url, timeout=60) as http:
+        with httpx.Client(base_url=base_url, timeout=60, headers=headers) as http:
             http.get("/health")  # connected before the barrier
             start.wait()
             return http.post(f"{API}/jobs/execute/{job_id}")
@@ -73,7 +73,7 @@ def test_ten_executes_of_a_job_start_one_run_that_loads_each_row_once(
         max_rows_per_second=CAP,
     )
 
-    responses = execute_together(stack.backend_url, job["id"])
+    responses = execute_together(stack.backend_url, portal.headers, job["id"])
 
     accepted = [r for r in responses if r.status_code == 202]
     refused = [r for r in responses if r.status_code == 409]
@@ -107,7 +107,7 @@ def test_ten_overlapping_upserts_into_a_new_table_all_complete_with_each_row_onc
         allow_concurrent_runs=True,
     )
 
-    responses = execute_together(stack.backend_url, job["id"])
+    responses = execute_together(stack.backend_url, portal.headers, job["id"])
 
     assert [r.status_code for r in responses] == [202] * EXECUTES, [r.text for r in responses]
     finals = [portal.follow(r.json()["id"], timeout=300)[-1].data for r in responses]
