@@ -34,13 +34,23 @@ import adbc_driver_manager
 import adbc_driver_postgresql.dbapi
 import psycopg
 import pyarrow as pa
-from psycopg import pq
+from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from ..errors import SourceFailed, SourceUnreachable
 from ..identifiers import qualified_name, quote_identifier, unique_sql_identifiers
 from ..spec import ColumnType, DestinationConfig, SourceColumn
-from .base import NativeColumn, OrdinalBatch, ProgressUnit, QueryRefused, Source, SourceConfig, check_carried
+from .base import (
+    IdBatch,
+    NativeColumn,
+    OrdinalBatch,
+    ProgressUnit,
+    QueryRefused,
+    Source,
+    SourceConfig,
+    check_carried,
+)
+from .ranges import KeyRange, split_range
 from .sql import single_select
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -116,6 +126,7 @@ class _CopySource(Source):
     sql: str
     name: str
     estimate: int | None
+    key_position: int | None = None  # a column whose integer values are the rows' identities
 
     def __init__(self, info: str, batch_size: int) -> None:
         self.batch_size = batch_size
@@ -134,7 +145,7 @@ class _CopySource(Source):
     def position(self) -> int:
         return self._handed_on
 
-    def batches(self) -> Iterator[OrdinalBatch]:
+    def batches(self) -> Iterator[OrdinalBatch | IdBatch]:
         self._cursor = self._connection.cursor()
         try:
             self._cursor.execute(self.sql)
@@ -143,7 +154,10 @@ class _CopySource(Source):
                     piece = batch.slice(start, self.batch_size)
                     first = self._handed_on + 1
                     self._handed_on += piece.num_rows
-                    yield OrdinalBatch(piece, first)
+                    if self.key_position is None:
+                        yield OrdinalBatch(piece, first)
+                    else:
+                        yield IdBatch(piece, piece.column(self.key_position).to_pylist())
         except (adbc_driver_manager.Error, pa.ArrowException, OSError) as error:
             # The driver's errors carry the SQLSTATE; errors met while streaming only the message.
             words = _words(error)
@@ -173,6 +187,8 @@ class PostgresTableSource(_CopySource):
         schema: str,
         table: str,
         batch_size: int = 100_000,
+        *,
+        key_range: KeyRange | None = None,
     ) -> None:
         self.name = f"{schema}.{table}"
         info = conninfo(config)
@@ -195,13 +211,31 @@ class PostgresTableSource(_CopySource):
         self.columns = check_carried(self.native_columns)
         estimate = float(found[0][3])
         self.estimate = int(estimate) if estimate >= 0 else None
-        keys = sorted((int(row[4]), str(row[0])) for row in found if row[4])
-        order = ", ".join(quote_identifier(name) for _, name in keys) or "ctid"
+        keys = [name for _, name in sorted((int(row[4]), str(row[0])) for row in found if row[4])]
+        where = ""
+        if key_range is not None:
+            if key_range.column not in names:
+                raise SourceFailed(f"table {self.name} has no column {key_range.column!r}")
+            # The bounds are literals: COPY takes no parameters (psycopg quotes them).
+            with psycopg.connect(info) as conn:
+                bounds = [
+                    f"{quote_identifier(key_range.column)} {operator} {sql.Literal(value).as_string(conn)}"
+                    for operator, value in ((">=", key_range.lower), ("<", key_range.upper))
+                    if value is not None
+                ]
+            where = " WHERE " + (" AND ".join(bounds) or "true")
+            keys = [key_range.column, *[k for k in keys if k != key_range.column]]
+            if keys == [key_range.column] and self.columns[names.index(key_range.column)].type in (
+                ColumnType.INTEGER,
+                ColumnType.BIGINT,
+            ):
+                self.key_position = names.index(key_range.column)  # identities are the keys
+        order = ", ".join(quote_identifier(name) for name in keys) or "ctid"
         select = ", ".join(
             f"{read.format(quote_identifier(name))} AS {quote_identifier(column.sql_name)}"
             for name, column, (_, read) in zip(names, self.columns, native, strict=True)
         )
-        self.sql = f"SELECT {select} FROM {qualified_name(schema, table)} ORDER BY {order}"
+        self.sql = f"SELECT {select} FROM {qualified_name(schema, table)}{where} ORDER BY {order}"
         super().__init__(info, batch_size)
 
 
@@ -325,3 +359,38 @@ def _carried(name: str, sql_name: str, found: tuple[str, str, str], typmod: int)
 
 def _words(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def postgres_key_ranges(
+    config: DestinationConfig | SourceConfig, schema: str, table: str, column: str, parts: int
+) -> list[KeyRange]:
+    """`parts` ranges of `column` (a NOT NULL numeric or date/timestamp column, the primary key
+    usually) covering every row exactly once; each is a PostgresTableSource's key_range."""
+    name = f"{schema}.{table}"
+    try:
+        with psycopg.connect(conninfo(config)) as conn:
+            found = conn.execute(
+                """SELECT a.attnotnull FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = %s AND c.relname = %s AND a.attname = %s AND a.attnum > 0""",
+                (schema, table, column),
+            ).fetchone()
+            if found is None:
+                raise SourceFailed(f"table {name} has no column {column!r}")
+            if not found[0]:
+                raise SourceFailed(f"column {column!r} may be NULL: split a table on a NOT NULL key")
+            column_sql, table_sql = sql.Identifier(column), sql.Identifier(schema, table)
+            bounds = conn.execute(
+                sql.SQL("SELECT min({0}), max({0}) FROM {1}").format(column_sql, table_sql)
+            ).fetchone()
+    except psycopg.OperationalError as error:
+        raise SourceUnreachable(f"cannot split {name}: {_words(error)}") from error
+    except psycopg.Error as error:
+        raise SourceFailed(f"cannot split {name}: {_words(error)}") from error
+    low, high = bounds if bounds else (None, None)
+    if low is None:
+        return [KeyRange(column)]  # an empty table: one range, open both ways
+    try:
+        return [KeyRange(column, lower, upper) for lower, upper in split_range(low, high, parts)]
+    except ValueError as error:
+        raise SourceFailed(f"cannot split {name} on {column!r}: {error}") from error
