@@ -4,6 +4,11 @@ from portal.audit.models import AuditAction, AuditEvent
 from portal.auth.models import ApiToken, AuthSession, LoginFailure, RetiredRefreshToken
 from portal.connections.models import Credential, CredentialKind
 from portal.jobs.models import ColumnMapping, Job, LoadStrategy
+from portal.notifications.models import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationSubscription,
+)
 from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
 from portal.schedules.models import Schedule
 from portal.uploads.models import UploadedFile
@@ -25,6 +30,9 @@ __all__ = [
     "JobRunStatus",
     "LoadStrategy",
     "LoginFailure",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationSubscription",
     "RejectedRow",
     "RetiredRefreshToken",
     "RunTrigger",
