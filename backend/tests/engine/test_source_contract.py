@@ -8,6 +8,7 @@ SQL Server and Oracle readers, which no server here can run, in test_sqlserver_o
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -252,6 +253,9 @@ def test_columns_are_typed_and_name_the_batch_columns(case: Case) -> None:
 
 
 def open_handles() -> int:
+    """Open file descriptors, once objects earlier tests left for the collector are gone (one
+    collected mid-test would close a handle this test never opened)."""
+    gc.collect()
     return len(os.listdir("/proc/self/fd"))
 
 
