@@ -24,7 +24,9 @@ import io
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -60,6 +62,8 @@ from .base import (
 MANIFEST = "_SUCCESS"
 STATE_FOLDER = "_etl/"
 PART_BYTES = 8 * 1024 * 1024  # multipart upload part size (S3's minimum is 5 MiB)
+UPLOADS_IN_FLIGHT = 3  # parts of one file going up at once while the writer goes on
+UPLOAD_THREADS = 4
 MAX_OPEN_FILES = 64  # partition folders written at once; the least recently used is closed beyond
 BUFFER_BUDGET_BYTES = 256 * 1024 * 1024  # Parquet rows buffered across all open files
 CONNECT_TIMEOUT_SECONDS = 10
@@ -365,14 +369,17 @@ def _type_from_manifest(column: dict[str, Any]) -> pa.DataType:
 
 class _MultipartUpload(io.RawIOBase):
     """A write-only file whose bytes go to one S3 object: a single PUT when small, else a multipart
-    upload of PART_BYTES parts (memory: one part). `finish` completes it, `discard` aborts it."""
+    upload of PART_BYTES parts. With a `pool` the parts go up in its threads while the writer goes
+    on (at most UPLOADS_IN_FLIGHT parts held per file), else at once. `finish` completes the object,
+    `discard` aborts it."""
 
-    def __init__(self, client: Any, bucket: str, key: str) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, pool: ThreadPoolExecutor | None = None) -> None:
         super().__init__()
-        self.client, self.bucket, self.key = client, bucket, key
+        self.client, self.bucket, self.key, self.pool = client, bucket, key, pool
         self.buffer = bytearray()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
+        self.sending: deque[Future[dict[str, Any]]] = deque()
         self.position = 0
 
     def writable(self) -> bool:
@@ -393,11 +400,23 @@ class _MultipartUpload(io.RawIOBase):
     def _upload_part(self, body: bytes) -> None:
         if self.upload_id is None:
             self.upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key)["UploadId"]
-        number = len(self.parts) + 1
+        number = len(self.parts) + len(self.sending) + 1
+        if self.pool is None:
+            self.parts.append(self._send(self.upload_id, number, body))
+            return
+        while len(self.sending) >= UPLOADS_IN_FLIGHT:
+            self.parts.append(self.sending.popleft().result())
+        self.sending.append(self.pool.submit(self._send, self.upload_id, number, body))
+
+    def _send(self, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
         answer = self.client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=body
+            Bucket=self.bucket, Key=self.key, UploadId=upload_id, PartNumber=number, Body=body
         )
-        self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    def _sent(self) -> None:
+        while self.sending:
+            self.parts.append(self.sending.popleft().result())
 
     def finish(self) -> int:
         """Complete the object; returns its size."""
@@ -406,6 +425,7 @@ class _MultipartUpload(io.RawIOBase):
         else:
             if self.buffer:
                 self._upload_part(bytes(self.buffer))
+            self._sent()
             self.client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=self.key,
@@ -417,6 +437,9 @@ class _MultipartUpload(io.RawIOBase):
 
     def discard(self) -> None:
         self.buffer.clear()
+        for sending in self.sending:  # let them end: an abort while a part goes up may leave it
+            sending.exception()
+        self.sending.clear()
         if self.upload_id is not None:
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
             self.upload_id = None
@@ -467,6 +490,7 @@ class S3Writer(Writer):
         )
         self.value_partitions = [p.column for p in self.layout.partition_by if p.part is None]
         self._client: Any = None
+        self._pool: ThreadPoolExecutor | None = None
         self._open: dict[str, _File] = {}
         self._sequence: dict[str, int] = {}
         self._written: list[_Written] = []
@@ -478,6 +502,12 @@ class S3Writer(Writer):
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
         self._client = self.s3.client()
+        self._pool = ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="etl-s3-upload")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     @property
     def client(self) -> Any:
@@ -604,7 +634,7 @@ class S3Writer(Writer):
         sequence = self._sequence.get(folder, 0)
         self._sequence[folder] = sequence + 1
         name = f"part-{self.run_key}-{sequence:05d}{self.extension}"
-        upload = _MultipartUpload(self.client, self.bucket, self.temporary + folder + name)
+        upload = _MultipartUpload(self.client, self.bucket, self.temporary + folder + name, self._pool)
         sink: Any = upload
         writer: Any = None
         if self.layout.format == "parquet":
