@@ -76,7 +76,7 @@ def _set_cookies(
     *,
     access: str,
     refresh: str,
-    csrf: str | None,
+    csrf: str,
 ) -> None:
     secure = bool(settings.session_cookie_secure)
     response.set_cookie(
@@ -97,16 +97,15 @@ def _set_cookies(
         samesite="strict",
         secure=secure,
     )
-    if csrf is not None:
-        response.set_cookie(
-            CSRF_COOKIE,
-            csrf,
-            max_age=settings.session_refresh_ttl_seconds,
-            path="/",
-            httponly=False,  # the SPA reads it and echoes it in X-CSRF-Token
-            samesite="strict",
-            secure=secure,
-        )
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        max_age=settings.session_refresh_ttl_seconds,
+        path="/",
+        httponly=False,  # the SPA reads it and echoes it in X-CSRF-Token
+        samesite="strict",
+        secure=secure,
+    )
 
 
 def clear_cookies(response: Response, settings: Settings) -> None:
@@ -224,24 +223,15 @@ async def refresh(db: AsyncSession, request: Request, response: Response) -> Log
     auth_session.access_expires_at = now + timedelta(seconds=settings.session_access_ttl_seconds)
     auth_session.refresh_expires_at = now + timedelta(seconds=settings.session_refresh_ttl_seconds)
     auth_session.refreshed_at = now
-    await db.commit()
-    _set_cookies(response, settings, access=access, refresh=new_refresh, csrf=None)
     csrf = request.cookies.get(CSRF_COOKIE, "")
     if not csrf or not csrf_matches(auth_session, csrf):
-        # The CSRF cookie is gone (cleared by hand): it cannot be recovered from its hash, so issue
-        # a new one with the rotation.
+        # The CSRF cookie is gone (cleared by hand): it cannot be recovered from its hash, so a
+        # new one comes with the rotation.
         csrf = new_token()
         auth_session.csrf_hash = hash_token(csrf)
-        await db.commit()
-        response.set_cookie(
-            CSRF_COOKIE,
-            csrf,
-            max_age=settings.session_refresh_ttl_seconds,
-            path="/",
-            httponly=False,
-            samesite="strict",
-            secure=bool(settings.session_cookie_secure),
-        )
+    await db.commit()
+    # The CSRF cookie is set again too, so it lives as long as the refresh cookie it goes with.
+    _set_cookies(response, settings, access=access, refresh=new_refresh, csrf=csrf)
     return LoginResponse(
         user=UserRead.model_validate(user), csrf_token=csrf, access_expires_at=auth_session.access_expires_at
     )

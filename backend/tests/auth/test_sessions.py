@@ -164,6 +164,23 @@ async def test_refresh_rotates_access_and_refresh_and_keeps_the_csrf_token(
         assert stale.status_code == 401
 
 
+async def test_a_refresh_without_the_csrf_cookie_issues_a_new_csrf_token(
+    app: FastAPI, login_client: Callable[..., Any]
+) -> None:
+    async with login_client(Role.VIEWER) as http:
+        old = http.cookies[CSRF_COOKIE]
+        http.cookies.delete(CSRF_COOKIE)
+
+        response = await http.post("/api/v1/auth/refresh")
+
+        assert response.status_code == 200
+        fresh = response.json()["csrf_token"]
+        assert fresh != old and http.cookies[CSRF_COOKIE] == fresh
+        assert (await http.post("/api/v1/tokens", json={"name": "t"})).status_code == 201  # sent by the hook
+        stale = await http.post("/api/v1/tokens", json={"name": "t"}, headers={CSRF_HEADER: old})
+        assert stale.status_code == 403 and stale.json()["error"] == "CsrfTokenInvalid"
+
+
 async def test_a_reused_refresh_token_ends_the_whole_session(
     app: FastAPI, login_client: Callable[..., Any]
 ) -> None:
