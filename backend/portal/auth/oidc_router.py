@@ -39,7 +39,11 @@ LOGIN_PAGE = "/login"
 _NOT_CONFIGURED: dict[int | str, dict[str, Any]] = {
     404: {"description": "`OidcNotConfigured`: single sign-on is off (OIDC_ISSUER / OIDC_CLIENT_ID unset)"}
 }
-_Param = Annotated[str | None, Query(max_length=4096)]
+# Bounded so the three together stay under the server's request line limit (uvicorn: 64 KiB), even
+# percent-encoded: authorization codes run to ~1.5 KB at some providers; state is ours; error a word.
+_Code = Annotated[str | None, Query(max_length=2048)]
+_State = Annotated[str | None, Query(max_length=512)]
+_Error = Annotated[str | None, Query(max_length=256)]
 
 
 @router.get(
@@ -95,9 +99,9 @@ async def oidc_callback(
     request: Request,
     settings: SettingsDep,
     db: SessionDep,
-    code: _Param = None,
-    state: _Param = None,
-    error: _Param = None,
+    code: _Code = None,
+    state: _State = None,
+    error: _Error = None,
 ) -> RedirectResponse:
     """Where the provider sends the browser back: check everything, then sign the user in."""
     if not oidc_enabled(settings):
