@@ -56,6 +56,13 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("DELETE", f"{API}/credentials/{{credential_id}}"): ADMIN,
     ("POST", f"{API}/credentials/test"): ADMIN,  # a new config: any host and port
     ("POST", f"{API}/credentials/{{credential_id}}/test"): OPERATOR,  # a saved one, as a job would use it
+    ("GET", f"{API}/credentials/kinds"): VIEWER,
+    # The database browser reads for everyone signed in; a custom query is an operator's.
+    ("GET", f"{API}/credentials/{{credential_id}}/browse/schemas"): VIEWER,
+    ("GET", f"{API}/credentials/{{credential_id}}/browse/tables"): VIEWER,
+    ("GET", f"{API}/credentials/{{credential_id}}/browse/table"): VIEWER,
+    ("GET", f"{API}/credentials/{{credential_id}}/browse/rows"): VIEWER,
+    ("POST", f"{API}/credentials/{{credential_id}}/query"): OPERATOR,
     ("GET", f"{API}/destinations/{{credential_id}}/schemas"): OPERATOR,
     ("GET", f"{API}/destinations/{{credential_id}}/tables"): OPERATOR,
     ("GET", f"{API}/destinations/{{credential_id}}/schema"): OPERATOR,

@@ -7,23 +7,38 @@ from typing import Any
 from sqlalchemy import JSON, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db.base import Base, utcnow
+from portal.db.base import Base, str_enum, utcnow
 
 
 class CredentialKind(StrEnum):
     POSTGRES = "postgres"
     REDSHIFT = "redshift"
     DUCKDB = "duckdb"
+    MYSQL = "mysql"  # MariaDB too
+    SQLSERVER = "sqlserver"
+    ORACLE = "oracle"
+
+
+class ConnectionUsage(StrEnum):
+    """What a connection is for; which a kind allows is in connections/kinds.py."""
+
+    SOURCE = "source"
+    DESTINATION = "destination"
+    BOTH = "both"
 
 
 class Credential(Base):
-    """A destination connection; the password is stored AES-256-GCM encrypted (core/crypto.py)."""
+    """A database connection, read from (source), loaded into (destination) or both; the password is
+    stored AES-256-GCM encrypted (core/crypto.py)."""
 
     __tablename__ = "credentials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
+    usage: Mapped[ConnectionUsage] = mapped_column(
+        str_enum(ConnectionUsage, 16), default=ConnectionUsage.DESTINATION, server_default="destination"
+    )
     host: Mapped[str | None] = mapped_column(String(255))
     port: Mapped[int | None]
     database: Mapped[str | None] = mapped_column(String(255))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,13 +14,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
-from etl_engine import DestinationConfig
+from etl_engine import DestinationConfig, EngineError
+from etl_engine.sources.base import SourceConfig
+from etl_engine.sources.catalog import server_version
 from portal.audit.context import AuditContext
 from portal.audit.models import AuditAction
 from portal.connections import destinations
-from portal.connections.engine_inputs import destination_config, destination_from_fields
+from portal.connections.engine_inputs import (
+    catalog_config,
+    destination_config,
+    destination_from_fields,
+    is_destination_kind,
+    source_from_fields,
+)
 from portal.connections.guard import check_destination, duckdb_file
-from portal.connections.models import Credential, CredentialKind
+from portal.connections.kinds import default_usage
+from portal.connections.models import ConnectionUsage, Credential, CredentialKind
 from portal.connections.schemas import (
     ConnectionFields,
     ConnectionTestResult,
@@ -46,6 +57,7 @@ def audit_view(credential: Credential) -> dict[str, Any]:
     return {
         "name": credential.name,
         "kind": credential.kind,
+        "usage": str(credential.usage),
         "host": credential.host,
         "port": credential.port,
         "database": credential.database,
@@ -56,11 +68,17 @@ def audit_view(credential: Credential) -> dict[str, Any]:
 
 
 async def list_credentials(
-    session: AsyncSession, offset: int, limit: int
+    session: AsyncSession, offset: int, limit: int, usage: ConnectionUsage | None = None
 ) -> tuple[Sequence[Credential], int]:
-    total = await session.scalar(select(func.count()).select_from(Credential))
+    """`usage` source or destination: the connections that can serve as it (`both` included)."""
+    query = select(Credential)
+    if usage is not None and usage is not ConnectionUsage.BOTH:
+        query = query.where(Credential.usage.in_([usage, ConnectionUsage.BOTH]))
+    elif usage is ConnectionUsage.BOTH:
+        query = query.where(Credential.usage == ConnectionUsage.BOTH)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
-        select(Credential).order_by(Credential.is_builtin.desc(), Credential.name).offset(offset).limit(limit)
+        query.order_by(Credential.is_builtin.desc(), Credential.name).offset(offset).limit(limit)
     )
     return rows.all(), int(total or 0)
 
@@ -96,6 +114,7 @@ async def create_credential(
     credential = Credential(
         name=body.name,
         kind=body.kind.value,
+        usage=body.usage or default_usage(body.kind),
         host=body.host,
         port=body.port,
         database=body.database,
@@ -129,6 +148,8 @@ async def update_credential(
     changes = body.model_dump(exclude_unset=True, exclude={"password"})
     merged: dict[str, Any] = {
         "kind": credential.kind,
+        # a new kind without a usage takes that kind's default
+        "usage": None if "kind" in changes and "usage" not in changes else credential.usage,
         "host": credential.host,
         "port": credential.port,
         "database": credential.database,
@@ -147,6 +168,7 @@ async def update_credential(
     if body.name is not None:
         credential.name = body.name
     credential.kind = checked.kind.value
+    credential.usage = checked.usage or default_usage(checked.kind)
     credential.host, credential.port = checked.host, checked.port
     credential.database, credential.username = checked.database, checked.username
     credential.options = options
@@ -189,10 +211,38 @@ async def test_saved_credential(
     # The name may resolve elsewhere since it was saved.
     await run_in_threadpool(check_destination, credential.kind, credential.host, settings)
     try:
-        config = destination_config(credential, cipher)
+        config = catalog_config(credential, cipher)
     except CredentialDecryptionError as exc:
         return ConnectionTestResult(ok=False, message=exc.message)
-    return await destinations.test_connection(config)
+    return await test_config(config)
+
+
+async def test_config(config: DestinationConfig | SourceConfig) -> ConnectionTestResult:
+    """A destination's own test; a source-only kind's: its server version (never raises)."""
+    if isinstance(config, DestinationConfig):
+        return await destinations.test_connection(config)
+    started = time.perf_counter()
+    try:
+        version = await asyncio.wait_for(
+            run_in_threadpool(server_version, config), timeout=destinations.CALL_TIMEOUT_SECONDS
+        )
+    except (EngineError, TimeoutError) as exc:
+        message = str(exc) if isinstance(exc, EngineError) else "No answer in time"
+        log.info("source_test_failed", kind=config.kind)
+        return ConnectionTestResult(ok=False, message=message)
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    return ConnectionTestResult(ok=True, message="connected", server_version=version, latency_ms=latency)
+
+
+async def unsaved_config(fields: ConnectionFields, settings: Settings) -> DestinationConfig | SourceConfig:
+    """The engine's view of a connection that is only being tried out, checked like a saved one."""
+    if is_destination_kind(fields.kind.value):
+        return await unsaved_destination_config(fields, settings)
+    options = await checked_options(fields.kind.value, fields.host, fields.options, settings)
+    password = fields.password.get_secret_value() if fields.password else None
+    return source_from_fields(
+        fields.kind.value, fields.host, fields.port, fields.database, fields.username, password, options
+    )
 
 
 async def unsaved_destination_config(fields: ConnectionFields, settings: Settings) -> DestinationConfig:

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     network_allowlist: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     # Where user-defined duckdb credentials keep their files (the built-in warehouse is WAREHOUSE_PATH).
     duckdb_dir: Path = REPO_ROOT / ".local" / "duckdb"
+    # The database browser's read-only queries and table previews: rows past QUERY_MAX_ROWS are
+    # never served, a statement running longer than QUERY_TIMEOUT_SECONDS is stopped.
+    query_max_rows: int = Field(default=10_000, gt=0, le=1_000_000)
+    query_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Prometheus /metrics, served only to these client networks (no accounts yet): loopback by default.
     metrics_enabled: bool = True
     metrics_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(

@@ -29,8 +29,9 @@ from portal.audit.context import AuditContext
 from portal.audit.models import AuditAction
 from portal.clients.airflow import AirflowClient
 from portal.connections import service as credential_service
-from portal.connections.engine_inputs import destination_config
-from portal.connections.models import Credential, CredentialKind
+from portal.connections.engine_inputs import destination_config, destination_kind
+from portal.connections.kinds import serves_as
+from portal.connections.models import ConnectionUsage, Credential
 from portal.core.crypto import CredentialCipher
 from portal.core.errors import (
     ConflictError,
@@ -226,6 +227,14 @@ async def resolve(
         fields, file, credential, mappings if mappings is not None else auto_mappings(sources), sources
     )
     problems = _mapping_problems(resolved, sources) + _strategy_problems(resolved)
+    if not serves_as(credential.usage, ConnectionUsage.DESTINATION):
+        problems.append(
+            Problem(
+                "credential_id",
+                f"connection {credential.name!r} is a {credential.usage} connection: a job loads into a "
+                "destination (set its usage to destination or both)",
+            )
+        )
     if not problems and check_destination and not fields.create_table:
         config = destination_config(credential, cipher)
         existing = await _table_columns(config, fields.target_schema, fields.target_table)
@@ -379,8 +388,8 @@ async def read(session: AsyncSession, jobs: Sequence[Job]) -> list[JobRead]:
 
 
 def _kind(kind: str) -> DestinationKind:
-    # Credential.kind is validated against CredentialKind when the credential is saved.
-    return CredentialKind(kind).value
+    # A job's credential serves as a destination (checked when the job is saved).
+    return destination_kind(kind)
 
 
 def _column_values(fields: JobFields) -> dict[str, object]:

@@ -170,7 +170,7 @@ async def test_duplicate_name_is_a_conflict(client: httpx.AsyncClient) -> None:
     [
         ({"host": None}, "host", "body"),  # a rule across fields names the whole body
         ({"port": 70000}, "port", "port"),
-        ({"kind": "oracle"}, "kind", "kind"),
+        ({"kind": "db2"}, "kind", "kind"),
         ({"name": ""}, "name", "name"),
         ({"unexpected": 1}, "unexpected", "unexpected"),
     ],
