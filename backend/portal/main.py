@@ -35,6 +35,8 @@ from portal.core.security_headers import OriginCheckMiddleware, SecurityHeadersM
 from portal.dashboard.router import router as dashboard_router
 from portal.db.session import create_engine_from_settings, create_session_factory
 from portal.jobs.router import router as jobs_router
+from portal.notifications.delivery import start_delivery_loop, stop_delivery_loop
+from portal.notifications.router import router as notifications_router
 from portal.runs.backstop import start_backstop, stop_backstop
 from portal.runs.router import router as runs_router
 from portal.schedules.router import router as schedules_router
@@ -63,10 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await _ensure_first_admin(app)
         await _remove_upload_orphans(app)
         backstop = start_backstop(app) if settings.backstop_enabled else None
+        notifier = start_delivery_loop(app) if settings.notifications_enabled else None
         log.info("portal_started", environment=settings.environment, database=engine.url.get_backend_name())
         yield
         if backstop is not None:
             await stop_backstop(backstop)
+        if notifier is not None:
+            await stop_delivery_loop(notifier)
         await app.state.airflow.aclose()
         await engine.dispose()
 
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         config_router,
         users_router,
         audit_router,
+        notifications_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

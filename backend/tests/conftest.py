@@ -83,6 +83,7 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
             # Nothing listens here: tests that need Airflow start their own and override this.
             "airflow_api_url": "http://127.0.0.1:9",
             "backstop_enabled": False,  # tests drive services/backstop.py directly
+            "notifications_enabled": False,  # tests drive notifications/delivery.send_due directly
             "allowed_hosts": ["portal.test"],  # the test clients' base_url
         }
         values.update(overrides)

@@ -94,6 +94,16 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("POST", f"{API}/schedules/{{schedule_id}}/disable"): OPERATOR,
     ("DELETE", f"{API}/schedules/{{schedule_id}}"): OPERATOR,
     ("GET", f"{API}/dashboard"): VIEWER,
+    # Notifications: channels hold secrets (admin); a job's subscriptions are the operator's.
+    ("GET", f"{API}/notification-channels"): VIEWER,
+    ("GET", f"{API}/notification-channels/{{channel_id}}"): VIEWER,
+    ("GET", f"{API}/notification-channels/{{channel_id}}/deliveries"): VIEWER,
+    ("POST", f"{API}/notification-channels"): ADMIN,
+    ("PUT", f"{API}/notification-channels/{{channel_id}}"): ADMIN,
+    ("DELETE", f"{API}/notification-channels/{{channel_id}}"): ADMIN,
+    ("POST", f"{API}/notification-channels/{{channel_id}}/test"): ADMIN,
+    ("GET", f"{API}/jobs/{{job_id}}/notifications"): VIEWER,
+    ("PUT", f"{API}/jobs/{{job_id}}/notifications"): OPERATOR,
     # Users and the audit log.
     ("GET", f"{API}/users"): ADMIN,
     ("POST", f"{API}/users"): ADMIN,

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     airflow_password: SecretStr = SecretStr("admin")
     # The loop that fails runs whose Airflow DAG run failed or vanished (runs/backstop.py).
     backstop_enabled: bool = True
+    # The loop that sends notification deliveries (notifications/delivery.py): retries with backoff
+    # (backoff * 2**(attempt-1), capped) until max attempts, each send bounded by the timeout.
+    notifications_enabled: bool = True
+    notification_max_attempts: int = Field(default=6, gt=0, le=100)
+    notification_backoff_seconds: float = Field(default=30.0, gt=0)
+    notification_max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    notification_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"

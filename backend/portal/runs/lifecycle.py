@@ -17,7 +17,9 @@ sources`), so two writers racing cannot both win, and it stamps the times its ta
 
 A move that happened records a `status` event; FAILED and CANCELLED also record a `log` line with
 the reason (`run_failed`, `run_cancelled`), so the run's log says why it ended, and a retry's PENDING
-with its reason records `attempt_failed`. The runner (sync sessions) and the API, backstop and cancel
+with its reason records `attempt_failed`. A move to COMPLETED, COMPLETED_WITH_REJECTS or FAILED also
+adds the notification deliveries it causes (`portal.notifications.outbox`: outbox rows, sent later by
+the API process). The runner (sync sessions) and the API, backstop and cancel
 (async sessions) call the same table through `move_sync` / `move`; neither commits: the caller owns
 the transaction.
 """
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
+from portal.notifications.outbox import enqueue_run_outcome, enqueue_run_outcome_sync
 from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
 
 S = JobRunStatus
@@ -139,6 +142,7 @@ def move_sync(
     if moved is None:
         return False
     session.add_all(_events(run_id, target, reason, data or {}))
+    enqueue_run_outcome_sync(session, run_id, target)  # notification outbox rows, same transaction
     return True
 
 
@@ -156,4 +160,5 @@ async def move(
     if moved is None:
         return False
     session.add_all(_events(run_id, target, reason, data or {}))
+    await enqueue_run_outcome(session, run_id, target)  # notification outbox rows, same transaction
     return True
