@@ -237,6 +237,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credentials/{credential_id}/browse/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse Rows
+         * @description A page of the table's rows, typed, in primary key order (storage order without one); pages
+         *     end at QUERY_MAX_ROWS; a statement stops after QUERY_TIMEOUT_SECONDS.
+         */
+        get: operations["browse_rows_api_v1_credentials__credential_id__browse_rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{credential_id}/browse/schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse Schemas */
+        get: operations["browse_schemas_api_v1_credentials__credential_id__browse_schemas_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{credential_id}/browse/table": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse Table
+         * @description Columns (types, nullability, defaults), the primary key and the unique keys; 404 unknown.
+         */
+        get: operations["browse_table_api_v1_credentials__credential_id__browse_table_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{credential_id}/browse/tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse Tables
+         * @description Tables and views with the database's row estimates and sizes (not counts).
+         */
+        get: operations["browse_tables_api_v1_credentials__credential_id__browse_tables_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{credential_id}/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Query
+         * @description One read-only SELECT: a read-only transaction, QUERY_TIMEOUT_SECONDS, rows up to
+         *     QUERY_MAX_ROWS a page at a time (re-run per page). Audited with its SQL.
+         */
+        post: operations["run_query_api_v1_credentials__credential_id__query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials/{credential_id}/test": {
         parameters: {
             query?: never;
@@ -248,6 +347,27 @@ export interface paths {
         put?: never;
         /** Test Saved Credential */
         post: operations["test_saved_credential_api_v1_credentials__credential_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Connection Kinds
+         * @description Each kind of connection: the usages it allows (the first is the default), whether the
+         *     browser reads it, and whether its engine code was verified against a live server.
+         */
+        get: operations["list_connection_kinds_api_v1_credentials_kinds_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -949,6 +1069,70 @@ export interface components {
          * @enum {string}
          */
         AuthSource: "password" | "oidc";
+        /** CatalogColumnRead */
+        CatalogColumnRead: {
+            /** Default */
+            default: string | null;
+            /** Name */
+            name: string;
+            /** Nullable */
+            nullable: boolean;
+            /**
+             * Type
+             * @description as the database declares it, e.g. numeric(12,2)
+             */
+            type: string;
+        };
+        /** CatalogTableDetail */
+        CatalogTableDetail: {
+            /** Columns */
+            columns: components["schemas"]["CatalogColumnRead"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "table" | "view" | "materialized_view" | "foreign_table";
+            /** Name */
+            name: string;
+            /** Primary Key */
+            primary_key: string[];
+            /**
+             * Row Estimate
+             * @description the database's statistics, not a count
+             */
+            row_estimate: number | null;
+            /** Schema */
+            schema: string;
+            /**
+             * Size Bytes
+             * @description data and indexes; null for views or where unknown
+             */
+            size_bytes: number | null;
+            /** Unique Keys */
+            unique_keys: string[][];
+        };
+        /** CatalogTableRead */
+        CatalogTableRead: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "table" | "view" | "materialized_view" | "foreign_table";
+            /** Name */
+            name: string;
+            /**
+             * Row Estimate
+             * @description the database's statistics, not a count
+             */
+            row_estimate: number | null;
+            /** Schema */
+            schema: string;
+            /**
+             * Size Bytes
+             * @description data and indexes; null for views or where unknown
+             */
+            size_bytes: number | null;
+        };
         /**
          * ColumnType
          * @enum {string}
@@ -961,6 +1145,22 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /**
+         * ConnectionKindRead
+         * @description What a kind of connection can do (GET /credentials/kinds).
+         */
+        ConnectionKindRead: {
+            /** Browsable */
+            browsable: boolean;
+            default_usage: components["schemas"]["ConnectionUsage"];
+            kind: components["schemas"]["CredentialKind"];
+            /** Live Tested */
+            live_tested: boolean;
+            /** Note */
+            note: string | null;
+            /** Usages */
+            usages: components["schemas"]["ConnectionUsage"][];
+        };
         /** ConnectionTestResult */
         ConnectionTestResult: {
             /** Latency Ms */
@@ -972,6 +1172,12 @@ export interface components {
             /** Server Version */
             server_version?: string | null;
         };
+        /**
+         * ConnectionUsage
+         * @description What a connection is for; which a kind allows is in connections/kinds.py.
+         * @enum {string}
+         */
+        ConnectionUsage: "source" | "destination" | "both";
         /** CredentialCreate */
         CredentialCreate: {
             /** Database */
@@ -989,6 +1195,7 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
         };
@@ -996,9 +1203,14 @@ export interface components {
          * CredentialKind
          * @enum {string}
          */
-        CredentialKind: "postgres" | "redshift" | "duckdb";
+        CredentialKind: "postgres" | "redshift" | "duckdb" | "mysql" | "sqlserver" | "oracle";
         /** CredentialRead */
         CredentialRead: {
+            /**
+             * Browsable
+             * @default false
+             */
+            browsable: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1015,6 +1227,11 @@ export interface components {
             /** Is Builtin */
             is_builtin: boolean;
             kind: components["schemas"]["CredentialKind"];
+            /**
+             * Live Tested
+             * @default true
+             */
+            live_tested: boolean;
             /** Name */
             name: string;
             /** Options */
@@ -1028,6 +1245,7 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            usage: components["schemas"]["ConnectionUsage"];
             /** Username */
             username: string | null;
         };
@@ -1049,6 +1267,7 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
         };
@@ -1072,6 +1291,7 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
         };
@@ -1711,6 +1931,50 @@ export interface components {
              */
             password: boolean;
         };
+        /** QueryRequest */
+        QueryRequest: {
+            /**
+             * Limit
+             * @default 100
+             */
+            limit: number;
+            /**
+             * Offset
+             * @default 0
+             */
+            offset: number;
+            /**
+             * Sql
+             * @description one read-only SELECT
+             */
+            sql: string;
+        };
+        /**
+         * QueryResult
+         * @description One page of a table preview or a query: rows of JSON-safe values in column order.
+         */
+        QueryResult: {
+            /**
+             * Capped
+             * @description rows past QUERY_MAX_ROWS exist and are not served
+             */
+            capped: boolean;
+            /** Columns */
+            columns: components["schemas"]["ResultColumnRead"][];
+            /** Elapsed Ms */
+            elapsed_ms: number;
+            /**
+             * Has More
+             * @description another page follows (within QUERY_MAX_ROWS)
+             */
+            has_more: boolean;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Rows */
+            rows: unknown[][];
+        };
         /** RejectedRowRead */
         RejectedRowRead: {
             /** Column */
@@ -1723,6 +1987,22 @@ export interface components {
             raw: string;
             /** Reason */
             reason: string;
+        };
+        /** ResultColumnRead */
+        ResultColumnRead: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @description the database's type name
+             */
+            type: string;
+            /**
+             * Value Type
+             * @description how the values read: decimal as strings (every digit), bytes as \x hex text, date/timestamp/timestamptz ISO 8601, integer beyond ±2^53 as strings, json as JSON values or text
+             * @enum {string}
+             */
+            value_type: "integer" | "float" | "decimal" | "boolean" | "date" | "timestamp" | "timestamptz" | "text" | "bytes" | "json";
         };
         /**
          * Role
@@ -2430,6 +2710,8 @@ export interface operations {
                 limit?: number;
                 /** @description rows to skip */
                 offset?: number;
+                /** @description source / destination: the connections that can serve as it (both included) */
+                usage?: components["schemas"]["ConnectionUsage"] | null;
             };
             header?: never;
             path?: never;
@@ -2747,6 +3029,366 @@ export interface operations {
             };
         };
     };
+    browse_rows_api_v1_credentials__credential_id__browse_rows_get: {
+        parameters: {
+            query: {
+                /** @description rows to return */
+                limit?: number;
+                /** @description rows to skip */
+                offset?: number;
+                schema: string;
+                table: string;
+            };
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `BrowseNotSupported` / `DestinationRefused` / `QueryRowCap` / `QueryFailed` / `QueryRefused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable` / `ConnectionError` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    browse_schemas_api_v1_credentials__credential_id__browse_schemas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `BrowseNotSupported` / `DestinationRefused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable` / `ConnectionError` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    browse_table_api_v1_credentials__credential_id__browse_table_get: {
+        parameters: {
+            query: {
+                schema: string;
+                table: string;
+            };
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogTableDetail"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `BrowseNotSupported` / `DestinationRefused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable` / `ConnectionError` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    browse_tables_api_v1_credentials__credential_id__browse_tables_get: {
+        parameters: {
+            query: {
+                schema: string;
+            };
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogTableRead"][];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `BrowseNotSupported` / `DestinationRefused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable` / `ConnectionError` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    run_query_api_v1_credentials__credential_id__query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `QueryRefused` (not one read-only SELECT: never run, or stopped with nothing changed; past the statement timeout) / `QueryFailed` / `QueryRowCap` / `BrowseNotSupported` / `DestinationRefused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable` / `ConnectionError` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
     test_saved_credential_api_v1_credentials__credential_id__test_post: {
         parameters: {
             query?: never;
@@ -2796,6 +3438,44 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_connection_kinds_api_v1_credentials_kinds_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionKindRead"][];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5561,13 +6241,17 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditAction"]> = ["create", "update", "delete", "execute", "cancel", "login", "login_failed", "logout", "role_change"];
 export const authSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthSource"]> = ["password", "oidc"];
+export const catalogTableDetailKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogTableDetail"]["kind"]> = ["table", "view", "materialized_view", "foreign_table"];
+export const catalogTableReadKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogTableRead"]["kind"]> = ["table", "view", "materialized_view", "foreign_table"];
 export const columnTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnType"]> = ["TEXT", "INTEGER", "BIGINT", "NUMERIC", "FLOAT", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMPTZ"];
-export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialKind"]> = ["postgres", "redshift", "duckdb"];
+export const connectionUsageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionUsage"]> = ["source", "destination", "both"];
+export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialKind"]> = ["postgres", "redshift", "duckdb", "mysql", "sqlserver", "oracle"];
 export const csvOptionsUpdateDecimalAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CsvOptionsUpdate"]["decimal"]> = [".", ","];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["progress", "log", "status"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"];
 export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT"];
+export const resultColumnReadValue_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultColumnRead"]["value_type"]> = ["integer", "float", "decimal", "boolean", "date", "timestamp", "timestamptz", "text", "bytes", "json"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
 export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];
 export const transformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransformIn"]["type"]> = ["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"];

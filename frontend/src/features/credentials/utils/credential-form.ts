@@ -6,16 +6,25 @@ export const KIND_LABEL: Record<CredentialKind, string> = {
   postgres: "PostgreSQL",
   redshift: "Amazon Redshift",
   duckdb: "DuckDB file",
+  mysql: "MySQL / MariaDB",
+  sqlserver: "SQL Server (untested live)",
+  oracle: "Oracle (untested live)",
 };
 
-export const DEFAULT_PORT: Partial<Record<CredentialKind, string>> = { postgres: "5432", redshift: "5439" };
+export const DEFAULT_PORT: Partial<Record<CredentialKind, string>> = {
+  postgres: "5432",
+  redshift: "5439",
+  mysql: "3306",
+  sqlserver: "1433",
+  oracle: "1521",
+};
 
 export const SSL_MODES = ["prefer", "require", "verify-ca", "verify-full", "disable"] as const;
 
 export const credentialFormSchema = z
   .object({
     name: z.string().trim().min(1, "Give the connection a name").max(200),
-    kind: z.enum(["postgres", "redshift", "duckdb"]),
+    kind: z.enum(["postgres", "redshift", "duckdb", "mysql", "sqlserver", "oracle"]),
     host: z.string().trim(),
     port: z.string().trim(),
     database: z.string().trim(),

@@ -24,6 +24,9 @@ const KIND_LABELS: Record<CredentialRead["kind"], string> = {
   postgres: "PostgreSQL",
   redshift: "Redshift",
   duckdb: "DuckDB",
+  mysql: "MySQL / MariaDB",
+  sqlserver: "SQL Server",
+  oracle: "Oracle",
 };
 
 function FieldError({ id, message }: { id: string; message?: string }) {
