@@ -646,6 +646,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{job_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Job Notifications */
+        get: operations["read_job_notifications_api_v1_jobs__job_id__notifications_get"];
+        /** Update Job Notifications */
+        put: operations["update_job_notifications_api_v1_jobs__job_id__notifications_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/execute/{job_id}": {
         parameters: {
             query?: never;
@@ -699,6 +717,84 @@ export interface paths {
          * @description Checks a calculated column against the file's columns; `sample` = its values on the first rows.
          */
         post: operations["validate_expression_api_v1_jobs_validate_expression_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channels */
+        get: operations["list_channels_api_v1_notification_channels_get"];
+        put?: never;
+        /** Create Channel */
+        post: operations["create_channel_api_v1_notification_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Channel */
+        get: operations["read_channel_api_v1_notification_channels__channel_id__get"];
+        /** Update Channel */
+        put: operations["update_channel_api_v1_notification_channels__channel_id__put"];
+        post?: never;
+        /** Delete Channel */
+        delete: operations["delete_channel_api_v1_notification_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries
+         * @description The channel's delivery log, newest first.
+         */
+        get: operations["list_deliveries_api_v1_notification_channels__channel_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a `test` delivery now, once; the answer is its outcome (`status` sent or failed, the
+         *     response code, the error), also kept in the channel's delivery log.
+         */
+        post: operations["send_test_api_v1_notification_channels__channel_id__test_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1134,6 +1230,89 @@ export interface components {
             size_bytes: number | null;
         };
         /**
+         * ChannelCreate
+         * @description `secret` per kind: webhook — the signing secret (16+ characters); slack — the incoming
+         *     webhook URL; email — the SMTP password (optional).
+         */
+        ChannelCreate: {
+            /**
+             * All Jobs Events
+             * @description Events of every job sent to this channel (empty: none)
+             */
+            all_jobs_events?: components["schemas"]["EventType"][];
+            /** Config */
+            config: components["schemas"]["WebhookConfig"] | components["schemas"]["SlackConfig"] | components["schemas"]["EmailConfig"];
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Name */
+            name: string;
+            /** Secret */
+            secret?: string | null;
+        };
+        /**
+         * ChannelKind
+         * @enum {string}
+         */
+        ChannelKind: "webhook" | "slack" | "email";
+        /** ChannelRead */
+        ChannelRead: {
+            /** All Jobs Events */
+            all_jobs_events: components["schemas"]["EventType"][];
+            /** Config */
+            config: components["schemas"]["WebhookConfig"] | components["schemas"]["SlackConfig"] | components["schemas"]["EmailConfig"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Has Secret */
+            has_secret: boolean;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["ChannelKind"];
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ChannelSubscription */
+        ChannelSubscription: {
+            /** Channel Enabled */
+            channel_enabled: boolean;
+            /** Channel Id */
+            channel_id: number;
+            channel_kind: components["schemas"]["ChannelKind"];
+            /** Channel Name */
+            channel_name: string;
+            /** Events */
+            events: components["schemas"]["EventType"][];
+        };
+        /**
+         * ChannelUpdate
+         * @description Fields left out keep their value; an omitted (or null) secret keeps the stored one (a new
+         *     kind needs a new secret when that kind requires one).
+         */
+        ChannelUpdate: {
+            /** All Jobs Events */
+            all_jobs_events?: components["schemas"]["EventType"][] | null;
+            /** Config */
+            config?: (components["schemas"]["WebhookConfig"] | components["schemas"]["SlackConfig"] | components["schemas"]["EmailConfig"]) | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Secret */
+            secret?: string | null;
+        };
+        /**
          * ColumnType
          * @enum {string}
          */
@@ -1339,6 +1518,82 @@ export interface components {
             /** Warnings */
             warnings: string[];
         };
+        /** DeliveryRead */
+        DeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            /** Channel Id */
+            channel_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Event
+             * @description An event type, or `test` for a send-test delivery
+             */
+            event: string;
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number | null;
+            /** Job Run Id */
+            job_run_id: number | null;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Last Response Code
+             * @description HTTP status, or the SMTP reply code
+             */
+            last_response_code: number | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Sent At */
+            sent_at: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "sent" | "failed";
+        /**
+         * EmailConfig
+         * @description SMTP; the channel's secret is the SMTP password (none: no login, or login without one).
+         */
+        EmailConfig: {
+            /** From Address */
+            from_address: string;
+            /** Host */
+            host: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "email";
+            /**
+             * Port
+             * @default 587
+             */
+            port: number;
+            /**
+             * Security
+             * @default starttls
+             * @enum {string}
+             */
+            security: "starttls" | "tls" | "none";
+            /** To Addresses */
+            to_addresses: string[];
+            /** Username */
+            username?: string | null;
+        };
         /**
          * ErrorRead
          * @description Every error answer.
@@ -1372,6 +1627,14 @@ export interface components {
          * @enum {string}
          */
         EventKind: "progress" | "log" | "status";
+        /**
+         * EventType
+         * @description What a channel can be told about. Emitted today: the three run outcomes. Defined for later
+         *     issues, never emitted yet: schedule_disabled (the portal has no rule that disables a schedule
+         *     after failures), schema_drift and cdc_lag (no drift check or change stream exists yet).
+         * @enum {string}
+         */
+        EventType: "run_succeeded" | "run_failed" | "run_completed_with_rejects" | "schedule_disabled" | "schema_drift" | "cdc_lag";
         /** ExpressionRequest */
         ExpressionRequest: {
             /** Expression */
@@ -1473,6 +1736,29 @@ export interface components {
             target_table: string;
             /** Upsert Keys */
             upsert_keys?: string[];
+        };
+        /** JobNotifications */
+        JobNotifications: {
+            /**
+             * All Jobs
+             * @description Channels that hear about every job (set on the channel; read-only here)
+             */
+            all_jobs: components["schemas"]["ChannelSubscription"][];
+            /** Job Id */
+            job_id: number;
+            /**
+             * Subscriptions
+             * @description Channels this job subscribes
+             */
+            subscriptions: components["schemas"]["ChannelSubscription"][];
+        };
+        /**
+         * JobNotificationsUpdate
+         * @description The job's whole set of subscriptions (a channel left out is unsubscribed).
+         */
+        JobNotificationsUpdate: {
+            /** Subscriptions */
+            subscriptions: components["schemas"]["SubscriptionWrite"][];
         };
         /** JobRead */
         JobRead: {
@@ -1803,10 +2089,24 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[ChannelRead] */
+        Page_ChannelRead_: {
+            /** Items */
+            items: components["schemas"]["ChannelRead"][];
+            /** Total */
+            total: number;
+        };
         /** Page[CredentialRead] */
         Page_CredentialRead_: {
             /** Items */
             items: components["schemas"]["CredentialRead"][];
+            /** Total */
+            total: number;
+        };
+        /** Page[DeliveryRead] */
+        Page_DeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["DeliveryRead"][];
             /** Total */
             total: number;
         };
@@ -2089,6 +2389,17 @@ export interface components {
             /** Timezone */
             timezone?: string | null;
         };
+        /**
+         * SlackConfig
+         * @description A Slack-compatible incoming webhook (`{"text": ...}`); its URL is the channel's secret.
+         */
+        SlackConfig: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "slack";
+        };
         /** SourceColumnRead */
         SourceColumnRead: {
             /** Format */
@@ -2107,6 +2418,13 @@ export interface components {
             timezone?: string | null;
             /** Type */
             type: string;
+        };
+        /** SubscriptionWrite */
+        SubscriptionWrite: {
+            /** Channel Id */
+            channel_id: number;
+            /** Events */
+            events: components["schemas"]["EventType"][];
         };
         /** TableColumn */
         TableColumn: {
@@ -2293,6 +2611,21 @@ export interface components {
             /** Name */
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        /**
+         * WebhookConfig
+         * @description POSTs the event as JSON, signed: `X-Portal-Signature: sha256=<hex of HMAC-SHA256(secret,
+         *     "<X-Portal-Timestamp>.<raw body>")>` (see docs/notifications.md). The channel's secret is the
+         *     signing secret.
+         */
+        WebhookConfig: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "webhook";
+            /** Url */
+            url: string;
         };
     };
     responses: never;
@@ -4683,6 +5016,135 @@ export interface operations {
             };
         };
     };
+    read_job_notifications_api_v1_jobs__job_id__notifications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobNotifications"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    update_job_notifications_api_v1_jobs__job_id__notifications_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobNotificationsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobNotifications"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RequestValidationError`, or an unknown channel (`details.problems`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
     execute_job_api_v1_jobs_execute__job_id__post: {
         parameters: {
             query?: never;
@@ -4878,6 +5340,443 @@ export interface operations {
                 };
             };
             /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_channels_api_v1_notification_channels_get: {
+        parameters: {
+            query?: {
+                /** @description rows to return */
+                limit?: number;
+                /** @description rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ChannelRead_"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    create_channel_api_v1_notification_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the admin role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ChannelNameTaken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RequestValidationError`, a missing or malformed secret for the kind (`details.problems`), or `DestinationRefused`: the channel's host is in a refused network */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    read_channel_api_v1_notification_channels__channel_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    update_channel_api_v1_notification_channels__channel_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRead"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the admin role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ChannelNameTaken`, or `CredentialDecryptionError`: the stored secret cannot be read */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RequestValidationError`, a missing or malformed secret for the kind (`details.problems`), or `DestinationRefused`: the channel's host is in a refused network */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    delete_channel_api_v1_notification_channels__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the admin role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_v1_notification_channels__channel_id__deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description rows to return */
+                limit?: number;
+                /** @description rows to skip */
+                offset?: number;
+                status?: components["schemas"]["DeliveryStatus"] | null;
+            };
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    send_test_api_v1_notification_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the admin role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6243,15 +7142,22 @@ export const auditActionValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const authSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthSource"]> = ["password", "oidc"];
 export const catalogTableDetailKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogTableDetail"]["kind"]> = ["table", "view", "materialized_view", "foreign_table"];
 export const catalogTableReadKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogTableRead"]["kind"]> = ["table", "view", "materialized_view", "foreign_table"];
+export const channelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChannelKind"]> = ["webhook", "slack", "email"];
 export const columnTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnType"]> = ["TEXT", "INTEGER", "BIGINT", "NUMERIC", "FLOAT", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMPTZ"];
 export const connectionUsageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionUsage"]> = ["source", "destination", "both"];
 export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialKind"]> = ["postgres", "redshift", "duckdb", "mysql", "sqlserver", "oracle"];
 export const csvOptionsUpdateDecimalAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CsvOptionsUpdate"]["decimal"]> = [".", ","];
+export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
+export const emailConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["kind"]> = ["email"];
+export const emailConfigSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["security"]> = ["starttls", "tls", "none"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["progress", "log", "status"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["run_succeeded", "run_failed", "run_completed_with_rejects", "schedule_disabled", "schema_drift", "cdc_lag"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"];
 export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT"];
 export const resultColumnReadValue_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultColumnRead"]["value_type"]> = ["integer", "float", "decimal", "boolean", "date", "timestamp", "timestamptz", "text", "bytes", "json"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
 export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];
+export const slackConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SlackConfig"]["kind"]> = ["slack"];
 export const transformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransformIn"]["type"]> = ["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"];
+export const webhookConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookConfig"]["kind"]> = ["webhook"];
