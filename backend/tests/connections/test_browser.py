@@ -361,6 +361,8 @@ async def test_a_query_stops_at_the_row_cap_and_its_timeout(
 
         last = (await query(http, pg, sql, offset=3, limit=10)).json()
         past = await query(http, pg, sql, offset=5, limit=1)
+        my_page = (await query(http, my, "SELECT id FROM orders ORDER BY id DESC", offset=1, limit=1)).json()
+        my_last = (await query(http, my, "SELECT id FROM orders ORDER BY id DESC", offset=2, limit=10)).json()
         slow_pg = await query(http, pg, "SELECT 1 AS n FROM pg_sleep(5)")
         slow_my = await query(http, my, "SELECT SLEEP(5) AS n")
 
@@ -371,6 +373,8 @@ async def test_a_query_stops_at_the_row_cap_and_its_timeout(
         True,
     )
     assert past.status_code == 422 and past.json()["error"] == "QueryRowCap"
+    assert (my_page["rows"], my_page["has_more"]) == ([[2]], True)  # MariaDB: its ORDER BY kept
+    assert (my_last["rows"], my_last["has_more"], my_last["capped"]) == ([[1]], False, False)
     for slow in (slow_pg, slow_my):
         assert slow.status_code == 422, slow.text
         assert slow.json()["error"] == "QueryRefused" and "time" in slow.json()["message"]
