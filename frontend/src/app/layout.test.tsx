@@ -24,6 +24,7 @@ describe("AppLayout", () => {
       ["Runs", "/runs"],
       ["Schedules", "/schedules"],
       ["Credentials", "/credentials"],
+      ["Notifications", "/notifications"],
       ["API tokens", "/tokens"],
       ["Users", "/users"],
       ["Audit log", "/audit"],
@@ -35,11 +36,11 @@ describe("AppLayout", () => {
 
   it("shows each role only the sections it can use", () => {
     const { unmount } = renderWithApp(<AppLayout />, { currentUser: viewer() });
-    expect(navLinks()).toEqual(["/", "/jobs", "/runs", "/schedules", "/credentials", "/tokens"]);
+    expect(navLinks()).toEqual(["/", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/tokens"]);
     unmount();
 
     renderWithApp(<AppLayout />, { currentUser: operator() });
-    expect(navLinks()).toEqual(["/", "/upload", "/jobs", "/runs", "/schedules", "/credentials", "/tokens"]);
+    expect(navLinks()).toEqual(["/", "/upload", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/tokens"]);
   });
 
   it("opens and closes the menu on a narrow screen", async () => {

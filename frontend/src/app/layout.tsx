@@ -1,4 +1,5 @@
 import {
+  BellIcon,
   CalendarClockIcon,
   DatabaseIcon,
   HistoryIcon,
@@ -35,6 +36,7 @@ const NAV_ITEMS: readonly NavItem[] = [
   { to: "/runs", label: "Runs", icon: HistoryIcon, end: false, role: "viewer" },
   { to: "/schedules", label: "Schedules", icon: CalendarClockIcon, end: false, role: "viewer" },
   { to: "/credentials", label: "Credentials", icon: KeyRoundIcon, end: false, role: "viewer" },
+  { to: "/notifications", label: "Notifications", icon: BellIcon, end: false, role: "viewer" },
   { to: "/tokens", label: "API tokens", icon: KeySquareIcon, end: false, role: "viewer" },
   { to: "/users", label: "Users", icon: UsersIcon, end: false, role: "admin" },
   { to: "/audit", label: "Audit log", icon: ScrollTextIcon, end: false, role: "admin" },

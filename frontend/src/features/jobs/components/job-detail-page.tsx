@@ -55,7 +55,7 @@ function thresholdText(job: JobRead): string {
   return parts.length ? `Fails above ${parts.join(" or ")} rejected` : "None allowed: any rejected row fails the run";
 }
 
-function JobDetail({ job }: { job: JobRead }) {
+function JobDetail({ job, panels }: { job: JobRead; panels?: (jobId: number) => React.ReactNode }) {
   const navigate = useNavigate();
   const remove = useDeleteJob();
   const clone = useCloneJob();
@@ -176,14 +176,16 @@ function JobDetail({ job }: { job: JobRead }) {
         <div className="flex min-w-0 flex-col gap-6">
           <JobRunsCard jobId={job.id} />
           <JobSchedulesCard jobId={job.id} />
+          {panels?.(job.id)}
         </div>
       </div>
     </>
   );
 }
 
-/** /jobs/:jobId — what the job does, its recent runs and schedules, and the Execute button. */
-export function JobDetailPage() {
+/** /jobs/:jobId — what the job does, its recent runs and schedules, and the Execute button;
+ * `panels` adds other features' cards to the side column (the app layer composes them). */
+export function JobDetailPage({ panels }: { panels?: (jobId: number) => React.ReactNode } = {}) {
   const jobId = Number(useParams().jobId);
   const job = useJob(jobId);
   if (job.isPending) {
@@ -198,5 +200,5 @@ export function JobDetailPage() {
   if (job.isError) {
     return <ErrorMessage title="Could not load the job" error={job.error} onRetry={() => void job.refetch()} />;
   }
-  return <JobDetail job={job.data} />;
+  return <JobDetail job={job.data} panels={panels} />;
 }
