@@ -62,9 +62,7 @@ export const routes: RouteObject[] = [
           },
           {
             path: "jobs/:jobId",
-            lazy: async () => ({
-              Component: (await import("@/features/jobs/components/job-detail-page")).JobDetailPage,
-            }),
+            lazy: async () => ({ Component: (await import("@/app/routes/job-detail")).JobDetailRoute }),
           },
           {
             path: "runs",
@@ -86,6 +84,12 @@ export const routes: RouteObject[] = [
             path: "schedules",
             lazy: async () => ({
               Component: (await import("@/features/schedules/components/schedules-page")).SchedulesPage,
+            }),
+          },
+          {
+            path: "notifications",
+            lazy: async () => ({
+              Component: (await import("@/features/notifications/components/channels-page")).ChannelsPage,
             }),
           },
           {
