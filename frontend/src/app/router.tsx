@@ -81,6 +81,12 @@ export const routes: RouteObject[] = [
             }),
           },
           {
+            path: "connections/:credentialId/browse",
+            lazy: async () => ({
+              Component: (await import("@/features/database-browser/components/database-browser-page")).DatabaseBrowserPage,
+            }),
+          },
+          {
             path: "schedules",
             lazy: async () => ({
               Component: (await import("@/features/schedules/components/schedules-page")).SchedulesPage,

@@ -50,6 +50,18 @@ export const queryKeys = {
       ["destinations", credentialId, "table", schema, table] as const,
   },
 
+  browser: {
+    all: (credentialId: number) => ["browser", credentialId] as const,
+    schemas: (credentialId: number) => ["browser", credentialId, "schemas"] as const,
+    tables: (credentialId: number, schema: string) => ["browser", credentialId, "tables", schema] as const,
+    table: (credentialId: number, schema: string, table: string) =>
+      ["browser", credentialId, "table", schema, table] as const,
+    rows: (credentialId: number, schema: string, table: string, offset: number, limit: number) =>
+      ["browser", credentialId, "rows", schema, table, offset, limit] as const,
+    query: (credentialId: number, sql: string, offset: number, limit: number) =>
+      ["browser", credentialId, "query", sql, offset, limit] as const,
+  },
+
   jobs: {
     all: () => ["jobs"] as const,
     list: (params: PageParams = {}) => ["jobs", "list", params] as const,

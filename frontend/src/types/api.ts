@@ -58,6 +58,15 @@ export type CredentialOptions = CredentialRead["options"];
 export type CredentialCreate = Schemas["CredentialCreate"];
 /** PUT body: an omitted password keeps the stored one. */
 export type CredentialUpdate = Schemas["CredentialUpdate"];
+
+// ---- Database browser ----------------------------------------------------
+
+/** Row estimate and size are the database's statistics, not counts. */
+export type CatalogTable = Schemas["CatalogTableRead"];
+export type CatalogTableDetail = Schemas["CatalogTableDetail"];
+/** A page of a table preview or a query: decimals, big integers and bytes arrive as strings. */
+export type QueryResult = Schemas["QueryResult"];
+export type QueryRequest = Schemas["QueryRequest"];
 /** An unsaved connection to test. */
 export type CredentialTest = Schemas["CredentialTest"];
 export type ConnectionTestResult = Schemas["ConnectionTestResult"];
