@@ -39,6 +39,16 @@ describe("CredentialsPage", () => {
     expect(within(builtin).queryByRole("button", { name: /Edit|Delete/ })).not.toBeInTheDocument();
   });
 
+  it("links each browsable connection, the built-in warehouse included, to its database browser", async () => {
+    const redshift = credential({ id: 4, name: "Redshift", kind: "redshift", browsable: false, is_builtin: false });
+    serveList([warehouse, analytics, redshift]);
+    renderWithApp(<CredentialsPage />, { path: "/credentials", currentUser: viewer() });
+
+    expect(await screen.findByRole("link", { name: "Browse Local warehouse" })).toHaveAttribute("href", "/connections/1/browse");
+    expect(screen.getByRole("link", { name: "Browse Analytics" })).toHaveAttribute("href", "/connections/2/browse");
+    expect(screen.queryByRole("link", { name: "Browse Redshift" })).not.toBeInTheDocument();
+  });
+
   it("creates a PostgreSQL connection after testing it", async () => {
     serveList([]);
     const tested: unknown[] = [];

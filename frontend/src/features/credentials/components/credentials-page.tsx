@@ -1,5 +1,6 @@
-import { KeyRoundIcon, PencilIcon, PlugZapIcon, PlusIcon, Trash2Icon } from "lucide-react";
+import { DatabaseIcon, KeyRoundIcon, PencilIcon, PlugZapIcon, PlusIcon, Trash2Icon } from "lucide-react";
 import * as React from "react";
+import { Link } from "react-router";
 import { toast } from "sonner";
 
 import { PagedList } from "@/components/paged-list";
@@ -29,6 +30,14 @@ function CredentialActions({ credential, onEdit }: { credential: CredentialRead;
   const remove = useDeleteCredential();
   return (
     <div className="flex justify-end gap-1">
+      {credential.browsable && (
+        <Button variant="ghost" size="sm" asChild>
+          <Link to={`/connections/${credential.id}/browse`} aria-label={`Browse ${credential.name}`}>
+            <DatabaseIcon />
+            <span className="hidden md:inline">Browse</span>
+          </Link>
+        </Button>
+      )}
       <RoleGate role="operator">
         <Button
           variant="ghost"

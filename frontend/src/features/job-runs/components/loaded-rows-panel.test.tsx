@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
-import { jobRun } from "@/testing/fixtures";
+import { job, jobRun } from "@/testing/fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
 import type { JobRunStatus, LoadedRows } from "@/types/api";
@@ -25,6 +25,7 @@ function serveRun(status: JobRunStatus) {
     ),
     http.get(apiPath("/job-runs/42"), () => HttpResponse.json(jobRun({ status, progress_percent: 100 }))),
     http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+    http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
   );
 }
 

@@ -4,7 +4,7 @@ import { http, HttpResponse, sse } from "msw";
 
 import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
 import { setSessionExpiredHandler } from "@/lib/api-client";
-import { jobRun, user as userFixture, viewer } from "@/testing/fixtures";
+import { job, jobRun, user as userFixture, viewer } from "@/testing/fixtures";
 import { logEvent } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -25,6 +25,7 @@ describe("RunDetailPage", () => {
       http.get(apiPath("/config"), () =>
         HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
       ),
+      http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
     );
   });
 
@@ -135,6 +136,21 @@ describe("RunDetailPage", () => {
     expect(await screen.findByText("The run failed")).toBeInTheDocument();
     expect(screen.getByText("column amount: 'abc' is not a number (line 3)")).toBeInTheDocument();
     expect(await screen.findByText("No log entries yet.")).toBeInTheDocument();
+  });
+
+  it("links to the destination's browser at the table the job loads", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(jobRun({ status: "COMPLETED" }))),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      http.get(apiPath("/jobs/7"), () =>
+        HttpResponse.json(job({ credential_id: 3, target_schema: "sales data", target_table: "orders" })),
+      ),
+    );
+
+    renderRun();
+
+    const link = await screen.findByRole("link", { name: "Browse the destination" });
+    expect(link).toHaveAttribute("href", "/connections/3/browse?schema=sales+data&table=orders");
   });
 
   it("pages through the rejected rows and offers them as a CSV download", async () => {
@@ -286,6 +302,7 @@ describe("RunDetailPage and the session", () => {
         HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
       ),
       http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
     );
   });
   afterEach(() => setSessionExpiredHandler(null));

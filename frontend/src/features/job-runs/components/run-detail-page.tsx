@@ -1,4 +1,4 @@
-import { ArrowLeftIcon, RotateCwIcon } from "lucide-react";
+import { ArrowLeftIcon, DatabaseIcon, RotateCwIcon } from "lucide-react";
 import * as React from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
@@ -23,6 +23,7 @@ import { isActive } from "@/features/job-runs/utils/run-figures";
 import { toApiError } from "@/lib/api-client";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useExecuteJob } from "@/lib/requests/execute-job";
+import { useJob } from "@/lib/requests/get-job";
 import type { JobRunRead } from "@/types/api";
 
 function announceEnd(run: JobRunRead) {
@@ -68,6 +69,22 @@ function RerunButton({ run }: { run: JobRunRead }) {
   );
 }
 
+/** The job's destination in the database browser, at the table the run loads. */
+function BrowseDestinationLink({ jobId }: { jobId: number }) {
+  const job = useJob(jobId);
+  if (!job.data) return null;
+  const { credential_id: credentialId, target_schema: schema, target_table: table } = job.data;
+  const search = new URLSearchParams({ schema, table });
+  return (
+    <Button variant="outline" asChild>
+      <Link to={`/connections/${credentialId}/browse?${search.toString()}`}>
+        <DatabaseIcon />
+        Browse the destination
+      </Link>
+    </Button>
+  );
+}
+
 function RunDetail({ run }: { run: JobRunRead }) {
   const active = isActive(run.status);
   const loaded = run.status === "COMPLETED" || run.status === "COMPLETED_WITH_REJECTS";
@@ -92,6 +109,7 @@ function RunDetail({ run }: { run: JobRunRead }) {
         actions={
           <>
             <RoleGate role="operator">{active ? <CancelRunButton run={run} /> : <RerunButton run={run} />}</RoleGate>
+            <BrowseDestinationLink jobId={run.job_id} />
             <Button variant="ghost" asChild>
               <Link to={`/runs?job_id=${run.job_id}`}>
                 <ArrowLeftIcon />
