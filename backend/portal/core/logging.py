@@ -15,6 +15,21 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# Paths whose query string is never logged: the SSO callback carries the provider's one-time code.
+_UNLOGGED_QUERIES = ("/api/v1/auth/oidc/callback",)
+
+
+class _DropSecretQueries(logging.Filter):
+    """Cuts the query string off the paths above in uvicorn's access lines
+    (args: client, method, path with query, HTTP version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, _, query = args[2].partition("?")
+            if query and path in _UNLOGGED_QUERIES:
+                record.args = (*args[:2], f"{path}?[redacted]", *args[3:])
+        return True
 
 
 def configure_logging(log_format: Literal["console", "json"] | None = "console", level: str = "INFO") -> None:
@@ -54,6 +69,9 @@ def configure_logging(log_format: Literal["console", "json"] | None = "console",
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _DropSecretQueries) for f in access.filters):
+        access.addFilter(_DropSecretQueries())
 
 
 class RequestIdMiddleware:

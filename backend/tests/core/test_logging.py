@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from portal.auth.route_roles import ROUTE_ROLES
 from portal.core.config import Settings
+from portal.core.logging import configure_logging
 from portal.main import create_app
 
 
@@ -63,3 +65,18 @@ async def test_an_unexpected_error_logs_its_traceback_without_locals_or_headers(
     assert "Traceback" in err and "RuntimeError: boom (17)" in err and "explode" in err
     assert "local-canary-4711" not in err
     assert "header-canary-0815" not in err
+
+
+def test_the_sso_callbacks_code_never_reaches_the_access_log(capfd: pytest.CaptureFixture[str]) -> None:
+    """uvicorn writes each request line with its query; the callback's carries the one-time code."""
+    configure_logging("json")
+    access = logging.getLogger("uvicorn.access")
+    line = '%s - "%s %s HTTP/%s" %d'
+    callback = "/api/v1/auth/oidc/callback?code=SECRETCODE&state=S"
+    access.info(line, "10.0.0.1:5000", "GET", callback, "1.1", 302)
+    access.info(line, "10.0.0.1:5000", "GET", "/api/v1/job-runs?job_id=7", "1.1", 200)
+    _, err = capfd.readouterr()
+
+    assert "SECRETCODE" not in err
+    assert "/api/v1/auth/oidc/callback?[redacted]" in err
+    assert "/api/v1/job-runs?job_id=7" in err  # other queries stay, they help reading the log
