@@ -620,13 +620,24 @@ def _duckdb(config: Config) -> Iterator[Any]:
     except (DestinationUnreachable, duckdb.Error) as error:  # held by a load too long, unreadable
         raise SourceUnreachable(str(error)) from error
     try:
-        conn.execute("SET enable_external_access = false")
-        conn.execute("SET lock_configuration = true")
+        _lock_down(conn)
         yield conn
     except duckdb.Error as error:
         raise SourceFailed(f"DuckDB refused reading its catalog: {error}") from error
     finally:
         conn.close()
+
+
+# DuckDB shares one database instance among a process's connections to a file, settings included:
+# a browse opened while another is still open finds the instance already locked down.
+_LOCKING_DOWN = threading.Lock()
+
+
+def _lock_down(conn: Any) -> None:
+    with _LOCKING_DOWN:
+        if not conn.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+            conn.execute("SET enable_external_access = false")
+            conn.execute("SET lock_configuration = true")
 
 
 def _duckdb_describe(config: Config, schema: str, table: str) -> TableDetail | None:
