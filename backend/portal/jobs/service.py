@@ -367,7 +367,7 @@ async def read(session: AsyncSession, jobs: Sequence[Job]) -> list[JobRead]:
     for job in jobs:
         fields = JobFields.model_validate(job, from_attributes=True)
         ddl = (
-            new_table_ddl(job, sources[job.file_id], _kind(kinds[job.credential_id]))
+            new_table_ddl(job, sources.get(job.file_id or "", []), _kind(kinds[job.credential_id]))
             if job.create_table and any(m.include for m in job.mappings)
             else None
         )

@@ -1,6 +1,6 @@
 """The run state machine: the one writer of `JobRun.status`.
 
-    PENDING ──► RUNNING ──► COMPLETED | COMPLETED_WITH_REJECTS | FAILED | CANCELLED
+    PENDING ──► RUNNING ──► COMPLETED | COMPLETED_WITH_REJECTS | NOTHING_TO_LOAD | FAILED | CANCELLED
        │  ▲        │ ▲
        │  └────────┘ └─ RUNNING again: a new attempt after one that died without reporting
        │   (retry)
@@ -47,6 +47,7 @@ SOURCES: Mapping[JobRunStatus, frozenset[JobRunStatus]] = {
     S.RUNNING: frozenset({S.PENDING, S.RUNNING}),  # an attempt starts (again, after a lost one)
     S.COMPLETED: frozenset({S.RUNNING}),
     S.COMPLETED_WITH_REJECTS: frozenset({S.RUNNING}),
+    S.NOTHING_TO_LOAD: frozenset({S.RUNNING}),  # the source had nothing new: nothing committed
     S.FAILED: ACTIVE,
     S.CANCELLED: ACTIVE,
 }

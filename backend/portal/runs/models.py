@@ -21,6 +21,7 @@ class JobRunStatus(StrEnum):
     COMPLETED_WITH_REJECTS = "COMPLETED_WITH_REJECTS"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+    NOTHING_TO_LOAD = "NOTHING_TO_LOAD"  # the source had nothing new (arriving files); nothing committed
 
     @property
     def is_terminal(self) -> bool:
@@ -66,9 +67,53 @@ class JobRun(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # How the source's columns differed from the job's mapping when the run started (None: alike).
+    schema_drift: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the load wrote where a destination has files (S3 object keys); None elsewhere.
+    outputs: Mapped[list[str] | None] = mapped_column(JSON)
 
     # Joined: every view of a run shows its job's name.
     job: Mapped[Job] = relationship(lazy="joined", innerjoin=True)
+    tables: Mapped[list[JobRunTable]] = relationship(
+        back_populates="run",
+        order_by="JobRunTable.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
+
+
+class JobRunTable(Base):
+    """One table of a many-table job's run: its own status, counts, attempt and error. The run is
+    COMPLETED only when every table run is; a failed table is retried alone."""
+
+    __tablename__ = "job_run_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
+    job_table_id: Mapped[int | None] = mapped_column(ForeignKey("job_tables.id", ondelete="SET NULL"))
+    position: Mapped[int]
+    source_name: Mapped[str] = mapped_column(String(512))
+    target_name: Mapped[str] = mapped_column(String(512))
+    status: Mapped[JobRunStatus] = mapped_column(str_enum(JobRunStatus, 32), default=JobRunStatus.PENDING)
+    attempt: Mapped[int] = mapped_column(default=0)
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_staged: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_loaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_filtered: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_per_second: Mapped[float] = mapped_column(default=0.0)
+    eta_seconds: Mapped[float | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    outputs: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    run: Mapped[JobRun] = relationship(back_populates="tables")
 
 
 class EventKind(StrEnum):
@@ -85,6 +130,10 @@ class JobRunEvent(Base):
     # SQLite only auto-increments an INTEGER PRIMARY KEY.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
+    # A many-table run's event about one of its tables; None: about the run.
+    job_run_table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_run_tables.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 16))
     level: Mapped[str] = mapped_column(String(16), default="info")
@@ -99,6 +148,9 @@ class RejectedRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     job_run_id: Mapped[int] = mapped_column(ForeignKey("job_runs.id", ondelete="CASCADE"), index=True)
+    job_run_table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_run_tables.id", ondelete="CASCADE"), index=True
+    )
     line_number: Mapped[int] = mapped_column(BigInteger)
     raw: Mapped[str] = mapped_column(Text)
     column: Mapped[str | None] = mapped_column(String(255))
