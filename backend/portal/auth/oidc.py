@@ -430,6 +430,11 @@ async def resolve_user(
             after={"oidc_linked": True},
         )
         log.info("oidc_user_linked", user_id=user.id)
+    if user.role == Role.ADMIN and role != Role.ADMIN and not await _another_active_admin(db, user.id):
+        # The provider would leave the portal with no admin (locked out of users and connections):
+        # the role stays until another admin exists; the CLI (`portal.users create-admin`) recovers too.
+        log.warning("oidc_role_change_kept_last_admin", user_id=user.id, claimed=role.value)
+        role = Role.ADMIN
     if user.role != role:
         record(
             db,
@@ -446,6 +451,13 @@ async def resolve_user(
         user.role = role
     await db.flush()
     return user
+
+
+async def _another_active_admin(db: AsyncSession, user_id: int) -> bool:
+    found = await db.scalar(
+        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user_id).limit(1)
+    )
+    return found is not None
 
 
 def _principal(user: User) -> Principal:

@@ -192,6 +192,28 @@ async def test_role_changed_at_the_provider_changes_at_next_login_and_is_audited
     assert len(await events(session, AuditAction.LOGIN)) == 2
 
 
+async def test_the_provider_cannot_demote_the_last_active_admin(
+    client: httpx.AsyncClient, idp: TestIdp, session: AsyncSession
+) -> None:
+    await idp.set_user("erin-sub", {"email": "erin@example.com", "portal_role": "admin"})
+    assert login_error_or_none(await sso(client, idp, "erin-sub")) is None
+    first = await session.scalar(select(User).where(User.email == FIRST_ADMIN))
+    assert first is not None
+    first.active = False  # erin is now the only active admin
+    await session.commit()
+
+    await idp.set_user("erin-sub", {"email": "erin@example.com", "portal_role": "viewer"})
+    assert login_error_or_none(await sso(client, idp, "erin-sub")) is None
+
+    assert (await client.get("/api/v1/auth/me")).json()["role"] == "admin"
+    assert await events(session, AuditAction.ROLE_CHANGE) == []
+
+    first.active = True  # with another admin again, the provider's word holds
+    await session.commit()
+    assert login_error_or_none(await sso(client, idp, "erin-sub")) is None
+    assert (await client.get("/api/v1/auth/me")).json()["role"] == "viewer"
+
+
 def login_error_or_none(response: httpx.Response) -> str | None:
     assert response.status_code == 302, response.text
     location = response.headers["location"]
