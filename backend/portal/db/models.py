@@ -13,6 +13,7 @@ from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, Rej
 from portal.schedules.models import Schedule
 from portal.uploads.models import UploadedFile
 from portal.users.models import AuthSource, User
+from portal.variables.models import Variable, VariableKind
 
 __all__ = [
     "ApiToken",
@@ -39,4 +40,6 @@ __all__ = [
     "Schedule",
     "UploadedFile",
     "User",
+    "Variable",
+    "VariableKind",
 ]

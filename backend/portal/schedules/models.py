@@ -19,6 +19,9 @@ class Schedule(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     enabled: Mapped[bool] = mapped_column(default=True)
     enabled_at: Mapped[datetime | None]  # the start date of its DAG
+    # Disabled once this many of its runs in a row failed (None: never); see schedules/failures.py.
+    disable_after_failures: Mapped[int | None] = mapped_column(default=3, server_default="3")
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))  # set when the portal disabled it
     # etl_job_<job_id>_schedule_<id>; set once the id is known (after the first flush).
     dag_id: Mapped[str | None] = mapped_column(String(250), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
