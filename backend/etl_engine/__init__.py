@@ -1,4 +1,4 @@
-"""The pure ETL engine: CSV in, typed batches through transforms, atomic loads out.
+"""The pure ETL engine: files or database tables in, typed batches through transforms, atomic loads out.
 
     profile = profile_csv("people.csv")
     result = run_job(JobSpec(...), reporter)
@@ -32,21 +32,30 @@ from .preview import InvalidCell, Preview, PreviewColumn, preview_csv
 from .profiling import profile_csv
 from .progress import Progress, RejectedRow, Reporter, RunResult, SilentReporter
 from .spec import (
+    ArrivingFiles,
     ColumnSpec,
     ColumnType,
     Compression,
     CsvOptions,
+    DatabaseKind,
     DatePart,
     DestinationConfig,
     DestinationKind,
     FileFormat,
     FileLayout,
     FileProfile,
+    FileSource,
+    Incremental,
     JobSpec,
     LoadSpec,
     LoadStrategy,
     Partition,
+    QuerySource,
+    RowTransform,
     SourceColumn,
+    SourceConfig,
+    SourceSpec,
+    TableSource,
     Transform,
 )
 from .transforms.expressions import ExpressionCheck, validate_expression
@@ -54,11 +63,13 @@ from .writers.base import ConnectionCheck, Destination, TableColumn, TableRef, T
 from .writers.sql import target_mismatches
 
 __all__ = [
+    "ArrivingFiles",
     "ColumnSpec",
     "ColumnType",
     "Compression",
     "ConnectionCheck",
     "CsvOptions",
+    "DatabaseKind",
     "DatePart",
     "Destination",
     "DestinationConfig",
@@ -70,7 +81,9 @@ __all__ = [
     "FileFormat",
     "FileLayout",
     "FileProfile",
+    "FileSource",
     "FileTooLarge",
+    "Incremental",
     "InvalidCell",
     "InvalidJobSpec",
     "JobSpec",
@@ -81,21 +94,26 @@ __all__ = [
     "Preview",
     "PreviewColumn",
     "Progress",
+    "QuerySource",
     "ReconciliationFailed",
     "RejectThresholdExceeded",
     "RejectedRow",
     "Reporter",
     "RowError",
+    "RowTransform",
     "RunCancelled",
     "RunResult",
     "SchemaMismatch",
     "SilentReporter",
     "SourceColumn",
+    "SourceConfig",
     "SourceFailed",
+    "SourceSpec",
     "SourceUnreachable",
     "TableColumn",
     "TableRef",
     "TableSample",
+    "TableSource",
     "TerminalError",
     "Transform",
     "TransientError",

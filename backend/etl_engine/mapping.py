@@ -20,7 +20,7 @@ from .ddl import declared_numeric
 from .errors import InvalidJobSpec
 from .progress import RejectedRow
 from .sources.base import SourceBatch
-from .spec import ColumnSpec, ColumnType, DestinationKind, JobSpec, SourceColumn
+from .spec import ColumnSpec, ColumnType, DestinationKind, JobSpec, SourceColumn, csv_options
 from .transforms.columns import apply_transform
 from .transforms.expressions import evaluate, referenced_names
 from .validation import check_source_columns
@@ -92,7 +92,7 @@ class BatchMapper:
             else:
                 raise InvalidJobSpec(f"column {column.target!r} has neither a source nor an expression")
         try:
-            check_source_columns(spec.source_columns, spec.csv)
+            check_source_columns(spec.source_columns, csv_options(spec.source))
         except ValueError as error:
             raise InvalidJobSpec(str(error)) from error
         missing = needed - set(self.sources)
@@ -135,7 +135,7 @@ class BatchMapper:
         """A source column's values as its type: text parsed the way the file writes it, values of
         another Arrow type (a table's) converted."""
         if pa.types.is_string(values.type):
-            return parse_source(values, source, self.spec.csv)
+            return parse_source(values, source, csv_options(self.spec.source))
         return coerce(values, source.type, ".", None)
 
     def _widenings(self, raw: SourceBatch, rejected: list[RejectedRow]) -> list[Widening]:
@@ -271,7 +271,8 @@ def _any_invalid(masks: list[pa.Array], rows: int) -> pa.Array | None:
 
 def csv_line(cells: list[object], spec: JobSpec) -> str:
     """The row as CSV text again (empty cells empty, other values as text), quoted where needed."""
-    delimiter, quote = spec.csv.delimiter, spec.csv.quotechar or '"'
+    options = csv_options(spec.source)
+    delimiter, quote = options.delimiter, options.quotechar or '"'
     out = []
     for cell in cells:
         text = "" if cell is None else str(cell)

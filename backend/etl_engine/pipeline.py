@@ -30,27 +30,31 @@ def run_job(spec: JobSpec, reporter: Reporter, source: Source | None = None) -> 
     """Load the spec's source into the destination. Raises an EngineError subclass on failure,
     after which the target is exactly as it was; calling again with the same run_id is safe.
 
-    `source`: the rows, when the caller opened them (its columns are `spec.source_columns`); by
-    default `open_source(spec)` (the CSV file at `spec.source_path`). It is closed either way."""
+    `source`: the rows, when the caller opened them; by default `open_source(spec)`. It is closed
+    either way. Without `spec.source_columns` (a database) the columns are the source's own."""
     _check_spec(spec)
-    # NUMERIC columns mapped as the file has them are declared with its precision and scale.
-    spec = replace(spec, columns=with_source_precision(spec.columns, spec.source_columns))
-    destination = open_destination(spec.destination)
-    try:
-        return _run(spec, reporter, destination, source)
-    except EngineError:
-        raise
-    except destination.transient_errors as error:
-        raise DestinationUnreachable(f"lost the connection to the destination: {_words(error)}") from error
-    except Exception as error:  # the destination refused a statement: fail with its own words
-        raise LoadFailed(f"{type(error).__name__}: {_words(error)}") from error
+    with source or open_source(spec) as opened:
+        if not spec.source_columns:
+            spec = replace(spec, source_columns=opened.columns)
+        # NUMERIC columns mapped as the source has them are declared with its precision and scale.
+        spec = replace(spec, columns=with_source_precision(spec.columns, spec.source_columns))
+        destination = open_destination(spec.destination)
+        try:
+            return _run(spec, reporter, destination, opened)
+        except EngineError:
+            raise
+        except destination.transient_errors as error:
+            words = _words(error)
+            raise DestinationUnreachable(f"lost the connection to the destination: {words}") from error
+        except Exception as error:  # the destination refused a statement: fail with its own words
+            raise LoadFailed(f"{type(error).__name__}: {_words(error)}") from error
 
 
 def _words(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def _run(spec: JobSpec, reporter: Reporter, destination: Destination, given: Source | None) -> RunResult:
+def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: Source) -> RunResult:
     started = time.monotonic()
     reporter.log("run_started", run_id=spec.run_id, target=f"{spec.load.schema}.{spec.load.table}")
     with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
@@ -94,10 +98,7 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, given: Sou
         counts = _Counts()
         # Writes run in threads while the next batch is read: the CSV parser, Arrow kernels and
         # the drivers release the GIL. At most `parallel_writes` batches are in flight.
-        with (
-            given or open_source(spec) as source,
-            ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool,
-        ):
+        with ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool:
             throttle = Throttle(spec.load.max_rows_per_second, reporter.cancelled)
             for raw in source.batches():
                 if reporter.cancelled():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
-RunStatus = Literal["COMPLETED", "COMPLETED_WITH_REJECTS"]
+# NOTHING_TO_LOAD: the source had nothing new (no new file, say); nothing was committed.
+RunStatus = Literal["COMPLETED", "COMPLETED_WITH_REJECTS", "NOTHING_TO_LOAD"]
 
 
 @dataclass
@@ -32,12 +33,17 @@ class RejectedRow:
 
 @dataclass
 class RunResult:
+    """`outputs`: what the load published (an object store's keys; [] for tables); `state`: the
+    stream's state committed with the rows (an incremental cursor, the files loaded), if any."""
+
     status: RunStatus
     rows_read: int
     rows_loaded: int
     rows_rejected: int
     rows_filtered: int
     seconds: float
+    outputs: list[str] = field(default_factory=list)
+    state: dict[str, Any] | None = None
 
 
 class Reporter(Protocol):

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 LoadStrategy = Literal["INSERT", "UPSERT", "TRUNCATE_INSERT"]
+DatabaseKind = Literal["postgres", "mysql", "sqlserver", "oracle"]
 DestinationKind = Literal["postgres", "redshift", "duckdb", "s3", "snowflake"]
 FileFormat = Literal["parquet", "csv", "jsonl"]
 Compression = Literal["none", "gzip", "snappy", "zstd"]
@@ -182,14 +183,110 @@ class LoadSpec:
     widen_types: bool = True
     # None: as fast as it goes; else the load waits between batches to stay at or under this rate.
     max_rows_per_second: int | None = None
+    # The ledger key of a stream's state across runs (e.g. "job12/table3": an incremental cursor,
+    # the files already loaded); None: no state is kept.
+    stream: str | None = None
+    # An existing target missing mapped columns gets them (ALTER TABLE ADD COLUMN, in the final
+    # transaction) instead of failing; columns are never dropped nor retyped.
+    evolve: bool = False
+
+
+@dataclass
+class SourceConfig:
+    """How to reach a source database (`mysql` covers MariaDB). `options` per kind, e.g.
+    {"sslmode": "require"} (PostgreSQL), {"ssl_ca": path} (MySQL), {"service_name": ...} (Oracle).
+    PostgreSQL sources take a `DestinationConfig` of kind postgres too."""
+
+    kind: DatabaseKind
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FileSource:
+    """An uploaded CSV file."""
+
+    path: str
+    csv: CsvOptions = field(default_factory=CsvOptions)
+
+
+@dataclass
+class ArrivingFiles:
+    """Files that arrive in a drop directory. `pattern` is a rendered glob relative to `directory`
+    (e.g. "exports/sales_2026-11-30*.csv"); nothing outside `directory` is ever read. `mode` "new":
+    every matching file not loaded yet, "latest": only the newest; `on_empty`: what a run that
+    finds nothing new ends as (NOTHING_TO_LOAD, or failed)."""
+
+    directory: str
+    pattern: str
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    mode: Literal["new", "latest"] = "new"
+    on_empty: Literal["complete", "fail"] = "complete"
+
+
+@dataclass
+class Incremental:
+    """Read only rows whose `column` (a timestamp or integer) is at or past the last committed
+    cursor minus `lookback` (seconds for timestamps, units for integers)."""
+
+    column: str
+    lookback: float = 0
+
+
+@dataclass
+class TableSource:
+    """A database table. `schema` None: the connection's (MySQL: the database). `ranges` > 1: read
+    that many key ranges in parallel (an integer single-column primary key). `zero_dates` (MySQL):
+    a 0000-00-00 date rejects its row, or reads as NULL."""
+
+    connection: SourceConfig
+    schema: str | None
+    table: str
+    incremental: Incremental | None = None
+    ranges: int = 1
+    zero_dates: Literal["reject", "null"] = "reject"
+
+
+@dataclass
+class QuerySource:
+    """One read-only SELECT; `params` are bound by the driver, written %(name)s (see
+    templating.render_query)."""
+
+    connection: SourceConfig
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+    zero_dates: Literal["reject", "null"] = "reject"
+
+
+SourceSpec = FileSource | ArrivingFiles | TableSource | QuerySource
+
+
+@dataclass
+class RowTransform:
+    """A step over whole rows after the columns are mapped (etl_engine/transforms/rows.py)."""
+
+    type: Literal["filter", "dedupe", "concat", "split", "date_part", "conditional"]
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class JobSpec:
+    """`source_columns`: a file's columns as profiled; [] for databases = as the source finds them."""
+
     run_id: str
-    source_path: str
-    csv: CsvOptions
-    source_columns: list[SourceColumn]
+    source: SourceSpec
     columns: list[ColumnSpec]
     destination: DestinationConfig
     load: LoadSpec
+    source_columns: list[SourceColumn] = field(default_factory=list)
+    row_transforms: list[RowTransform] = field(default_factory=list)
+
+
+def csv_options(source: SourceSpec) -> CsvOptions:
+    """How a file source's text is parsed; a database's values are typed, so only a rejected row's
+    CSV line uses these (the defaults)."""
+    return source.csv if isinstance(source, FileSource | ArrivingFiles) else CsvOptions()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..spec import JobSpec
+from ..spec import ArrivingFiles, FileSource, JobSpec, QuerySource, TableSource
 from .base import (
     NativeColumn,
     QueryRefused,
@@ -33,5 +33,22 @@ __all__ = [
 
 
 def open_source(spec: JobSpec) -> Source:
-    """The source `spec` reads from, opened: today the CSV file at `spec.source_path`."""
-    return CsvSource(spec.source_path, spec.csv, spec.source_columns, spec.load.batch_size)
+    """The source `spec.source` describes, opened. A database's driver is imported only when a
+    spec reads from it (each source module imports its own)."""
+    source, batch_size = spec.source, spec.load.batch_size
+    if isinstance(source, FileSource):
+        return CsvSource(source.path, source.csv, spec.source_columns, batch_size)
+    if isinstance(source, ArrivingFiles):
+        from .files import ArrivingFilesSource
+
+        arriving: Source = ArrivingFilesSource(source, spec.source_columns, batch_size)
+        return arriving
+    if isinstance(source, TableSource):
+        from .database import open_table
+
+        return open_table(source, batch_size)
+    if isinstance(source, QuerySource):
+        from .database import open_query
+
+        return open_query(source, batch_size)
+    raise TypeError(f"unknown source {type(source).__name__}")

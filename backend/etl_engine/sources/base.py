@@ -30,25 +30,11 @@ import pyarrow as pa
 
 from ..errors import SourceFailed
 from ..progress import RejectedRow
+from ..spec import DatabaseKind as DatabaseKind  # re-exported: the sources import them from here
 from ..spec import SourceColumn
+from ..spec import SourceConfig as SourceConfig
 
 ProgressUnit = Literal["bytes", "rows"]
-DatabaseKind = Literal["postgres", "mysql", "sqlserver", "oracle"]
-
-
-@dataclass
-class SourceConfig:
-    """How to reach a source database (`mysql` covers MariaDB). `options` per kind, e.g.
-    {"sslmode": "require"} (PostgreSQL), {"ssl_ca": path} (MySQL), {"service_name": ...} (Oracle).
-    PostgreSQL sources take a `DestinationConfig` of kind postgres too."""
-
-    kind: DatabaseKind
-    host: str | None = None
-    port: int | None = None
-    database: str | None = None
-    user: str | None = None
-    password: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 class QueryRefused(SourceFailed):
@@ -172,6 +158,22 @@ class Source(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def resume(self, state: dict[str, Any] | None) -> None:
+        """Called once before `batches()` with the stream's last committed state (None: none yet),
+        for sources that read on from where the last load stopped."""
+        return None
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        """Read once the batches are exhausted: the state to commit with the rows (incremental:
+        {"cursor": value}; arriving files: {"files": [...]}); None keeps none."""
+        return None
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when the source had nothing new to read (no new file): the run loads nothing."""
+        return False
 
     def __enter__(self) -> Self:
         return self

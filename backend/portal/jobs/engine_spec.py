@@ -16,6 +16,7 @@ from etl_engine import (
     ColumnType,
     DestinationConfig,
     DestinationKind,
+    FileSource,
     JobSpec,
     LoadSpec,
     LoadStrategy,
@@ -82,8 +83,7 @@ def job_spec(
     sources = source_columns(file)
     return JobSpec(
         run_id=run_id,
-        source_path=str(source_path),
-        csv=csv_options(file),
+        source=FileSource(str(source_path), csv_options(file)),
         source_columns=sources,
         columns=column_specs(job.mappings),
         destination=destination,

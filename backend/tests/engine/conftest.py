@@ -178,8 +178,7 @@ def make_spec() -> Callable[..., e.JobSpec]:
             columns = [e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in profile.columns]
         return e.JobSpec(
             run_id=run_id or uuid.uuid4().hex[:12],
-            source_path=str(path),
-            csv=profile.options,
+            source=e.FileSource(str(path), profile.options),
             source_columns=profile.columns,
             columns=columns,
             destination=destination,

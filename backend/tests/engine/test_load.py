@@ -274,7 +274,8 @@ def test_bytes_invalid_in_the_detected_encoding_late_in_a_file_fail_the_run_clea
     path = tmp_path / "late.csv"
     path.write_bytes(b"id,name\n" + b"1,plain ascii text\n" * 70000 + "2,Caf\xe9\n".encode("latin-1"))
     spec = make_spec(path, duckdb_config)
-    assert spec.csv.encoding == "utf-8"  # the first MiB is plain ASCII
+    assert isinstance(spec.source, e.FileSource)
+    assert spec.source.csv.encoding == "utf-8"  # the first MiB is plain ASCII
     with pytest.raises(e.UnreadableFile) as error:
         e.run_job(spec, RecordingReporter())
     assert error.value.reason == "encoding"

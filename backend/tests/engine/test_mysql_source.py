@@ -85,13 +85,12 @@ def test_a_zero_date_row_is_reported_by_run_job_and_the_rest_loads(
     mysql_run(mysql_config, f"UPDATE {table} SET flag = 2 WHERE id = 4")  # tinyint(1) holds more than 0/1
     source = MySqlTableSource(mysql_config, database, table)
     spec = e.JobSpec(
-        "my-run",
-        "(mysql table)",
-        e.CsvOptions(),
-        source.columns,
-        [e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns],
-        duckdb_config,
-        e.LoadSpec("main", "tricky", reject_threshold_count=5, widen_types=False),
+        run_id="my-run",
+        source=e.FileSource("(unused: the source is given)"),
+        columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns],
+        destination=duckdb_config,
+        load=e.LoadSpec("main", "tricky", reject_threshold_count=5, widen_types=False),
+        source_columns=source.columns,
     )
     reporter = RecordingReporter()
     result = e.run_job(spec, reporter, source)

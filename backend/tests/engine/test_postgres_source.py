@@ -94,13 +94,12 @@ def test_a_table_loads_with_every_digit_and_instant_kept(
     source = PostgresTableSource(pg_config, schema, "money")
     columns = [e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns]
     spec = e.JobSpec(
-        "money-run",
-        "(postgres table)",
-        e.CsvOptions(),
-        source.columns,
-        columns,
-        duckdb_config,
-        e.LoadSpec("main", "money"),
+        run_id="money-run",
+        source=e.FileSource("(unused: the source is given)"),
+        columns=columns,
+        destination=duckdb_config,
+        load=e.LoadSpec("main", "money"),
+        source_columns=source.columns,
     )
     result = e.run_job(spec, RecordingReporter(), source)
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)

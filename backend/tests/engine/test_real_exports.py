@@ -37,8 +37,7 @@ def load(
 ) -> e.RunResult:
     spec = e.JobSpec(
         run_id="r-" + path.stem,
-        source_path=str(path),
-        csv=profile.options,
+        source=e.FileSource(str(path), profile.options),
         source_columns=profile.columns,
         columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in profile.columns],
         destination=destination,
@@ -173,8 +172,7 @@ def test_a_huge_cell_after_many_batches_loads_every_row_once(
     profile = e.profile_csv(path)
     spec = e.JobSpec(
         run_id="r-huge",
-        source_path=str(path),
-        csv=profile.options,
+        source=e.FileSource(str(path), profile.options),
         source_columns=profile.columns,
         columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in profile.columns],
         destination=pg_config,

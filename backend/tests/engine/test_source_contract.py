@@ -274,13 +274,12 @@ def test_the_default_source_of_a_spec_is_its_csv_file(tmp_path: Path) -> None:
     path.write_text("x\n1\n2\n")
     profile = e.profile_csv(path)
     spec = e.JobSpec(
-        "r1",
-        str(path),
-        profile.options,
-        profile.columns,
-        [e.ColumnSpec("x", "x", e.ColumnType.INTEGER)],
-        e.DestinationConfig(kind="duckdb", path=str(tmp_path / "w.duckdb")),
-        e.LoadSpec("main", "t", batch_size=1),
+        run_id="r1",
+        source=e.FileSource(str(path), profile.options),
+        columns=[e.ColumnSpec("x", "x", e.ColumnType.INTEGER)],
+        destination=e.DestinationConfig(kind="duckdb", path=str(tmp_path / "w.duckdb")),
+        load=e.LoadSpec("main", "t", batch_size=1),
+        source_columns=profile.columns,
     )
     with open_source(spec) as source:
         assert isinstance(source, CsvSource)
@@ -303,13 +302,12 @@ def test_run_job_loads_from_a_source_that_is_not_a_file(
         e.ColumnSpec("amount", "amount", e.ColumnType.INTEGER),
     ]
     spec = e.JobSpec(
-        "arrow-run",
-        "(in memory)",
-        e.CsvOptions(),
-        PEOPLE_COLUMNS,
-        columns,
-        destination,
-        e.LoadSpec(schema_of(destination), "loaded", batch_size=BATCH, reject_threshold_count=10),
+        run_id="arrow-run",
+        source=e.FileSource("(unused: the source is given)"),
+        columns=columns,
+        destination=destination,
+        load=e.LoadSpec(schema_of(destination), "loaded", batch_size=BATCH, reject_threshold_count=10),
+        source_columns=PEOPLE_COLUMNS,
     )
     handles = open_handles()
     source: Source
@@ -387,13 +385,12 @@ def test_every_source_round_trips_through_every_writer(
 ) -> None:
     source = open_tricky(kind, request)
     spec = e.JobSpec(
-        f"tricky-{kind}",
-        "(tricky)",
-        e.CsvOptions(),
-        source.columns,
-        [e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns],
-        destination,
-        e.LoadSpec(schema_of(destination), "tricky_loaded", batch_size=3, reject_threshold_count=1),
+        run_id=f"tricky-{kind}",
+        source=e.FileSource("(unused: the source is given)"),
+        columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in source.columns],
+        destination=destination,
+        load=e.LoadSpec(schema_of(destination), "tricky_loaded", batch_size=3, reject_threshold_count=1),
+        source_columns=source.columns,
     )
     reporter = RecordingReporter()
     result = e.run_job(spec, reporter, source)

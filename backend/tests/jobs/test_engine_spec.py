@@ -12,6 +12,7 @@ from etl_engine import (
     ColumnType,
     CsvOptions,
     DestinationConfig,
+    FileSource,
     LoadSpec,
     SourceColumn,
     Transform,
@@ -175,7 +176,8 @@ def test_the_api_and_the_runner_build_the_same_column_specs(tmp_path: Path) -> N
 
     assert column_specs(api_job().mappings) == runner.columns == EXPECTED
     assert runner.run_id == "r12_20260102030405"
-    assert runner.source_path == str(tmp_path / "ab" / "cd.csv")
+    assert isinstance(runner.source, FileSource)
+    assert runner.source.path == str(tmp_path / "ab" / "cd.csv")
 
 
 def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -> None:
@@ -183,7 +185,8 @@ def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -
 
     spec = job_spec(stored_job(), uploaded_file(), destination, run_id="r1", upload_dir=Path("/uploads"))
 
-    assert spec.csv == CsvOptions(
+    assert isinstance(spec.source, FileSource)
+    assert spec.source.csv == CsvOptions(
         encoding="latin-1",
         delimiter=";",
         quotechar="'",
@@ -213,11 +216,12 @@ def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -
         reject_threshold_percent=2.5,
         max_rows_per_second=2000,
     )
-    assert (spec.run_id, spec.source_path, spec.destination) == ("r1", "/uploads/ab/cd.csv", destination)
+    assert (spec.run_id, spec.source.path, spec.destination) == ("r1", "/uploads/ab/cd.csv", destination)
     absolute = job_spec(
         stored_job(), uploaded_file("/srv/f.csv"), destination, run_id="r1", upload_dir=Path("/u")
     )
-    assert absolute.source_path == "/srv/f.csv"
+    assert isinstance(absolute.source, FileSource)
+    assert absolute.source.path == "/srv/f.csv"
 
 
 def test_a_job_without_a_cap_or_thresholds_loads_without_them() -> None:
