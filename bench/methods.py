@@ -128,8 +128,7 @@ def job_spec(task: Task) -> JobSpec:
     strategy: LoadStrategy = "UPSERT" if task.method == "engine_upsert" else "INSERT"
     return e.JobSpec(
         run_id=f"bench-{uuid.uuid4().hex[:12]}",
-        source_path=task.path,
-        csv=options,
+        source=e.FileSource(task.path, options),
         source_columns=sources,
         columns=columns,
         destination=e.DestinationConfig(
