@@ -226,6 +226,9 @@ class ArrivingFiles:
     csv: CsvOptions = field(default_factory=CsvOptions)
     mode: Literal["new", "latest"] = "new"
     on_empty: Literal["complete", "fail"] = "complete"
+    # sql_names a file may lack (read as NULL there): the columns schema drift adds under "evolve",
+    # which the older files of the same run do not have. Any other expected column is required.
+    optional_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
