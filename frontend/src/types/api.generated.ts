@@ -1921,7 +1921,7 @@ export interface components {
          * JobRunStatus
          * @enum {string}
          */
-        JobRunStatus: "PENDING" | "RUNNING" | "COMPLETED" | "COMPLETED_WITH_REJECTS" | "FAILED" | "CANCELLED";
+        JobRunStatus: "PENDING" | "RUNNING" | "COMPLETED" | "COMPLETED_WITH_REJECTS" | "FAILED" | "CANCELLED" | "NOTHING_TO_LOAD";
         /**
          * JobUpdate
          * @description Fields left out keep their value; `mappings` given replaces every mapping.
@@ -2011,7 +2011,7 @@ export interface components {
          * LoadStrategy
          * @enum {string}
          */
-        LoadStrategy: "INSERT" | "UPSERT" | "TRUNCATE_INSERT";
+        LoadStrategy: "INSERT" | "UPSERT" | "TRUNCATE_INSERT" | "INCREMENTAL";
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -7153,8 +7153,8 @@ export const emailConfigSecurityValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["progress", "log", "status"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["run_succeeded", "run_failed", "run_completed_with_rejects", "schedule_disabled", "schema_drift", "cdc_lag"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
-export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"];
-export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT"];
+export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED", "NOTHING_TO_LOAD"];
+export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT", "INCREMENTAL"];
 export const resultColumnReadValue_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultColumnRead"]["value_type"]> = ["integer", "float", "decimal", "boolean", "date", "timestamp", "timestamptz", "text", "bytes", "json"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
 export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];

@@ -1,4 +1,4 @@
-import { BanIcon, CheckCircle2Icon, ClockIcon, Loader2Icon, TriangleAlertIcon, XCircleIcon } from "lucide-react";
+import { BanIcon, CheckCircle2Icon, CircleDashedIcon, ClockIcon, Loader2Icon, TriangleAlertIcon, XCircleIcon } from "lucide-react";
 import type { ReactNode } from "react";
 
 import { Badge, type BadgeProps } from "@/components/ui/badge";
@@ -11,6 +11,8 @@ const LOOK: Record<JobRunStatus, { label: string; variant: BadgeProps["variant"]
   COMPLETED_WITH_REJECTS: { label: "Completed with rejects", variant: "warning", icon: <TriangleAlertIcon aria-hidden /> },
   FAILED: { label: "Failed", variant: "destructive", icon: <XCircleIcon aria-hidden /> },
   CANCELLED: { label: "Cancelled", variant: "outline", icon: <BanIcon aria-hidden /> },
+  // The source had nothing new (no new file, no row past the cursor); nothing was committed.
+  NOTHING_TO_LOAD: { label: "Nothing to load", variant: "outline", icon: <CircleDashedIcon aria-hidden /> },
 };
 
 export function runStatusLabel(status: JobRunStatus): string {

@@ -16,6 +16,10 @@ import { AirflowLogLink } from "@/features/job-runs/components/airflow-log-link"
 import { CancelRunButton } from "@/features/job-runs/components/cancel-run-button";
 import { LoadedRowsPanel } from "@/features/job-runs/components/loaded-rows-panel";
 import { RejectedRowsPanel } from "@/features/job-runs/components/rejected-rows-panel";
+import { RetryFailedTablesButton } from "@/features/job-runs/components/retry-failed-tables-button";
+import { RunOutputsCard } from "@/features/job-runs/components/run-outputs-card";
+import { RunTablesCard } from "@/features/job-runs/components/run-tables-card";
+import { SchemaDriftCard } from "@/features/job-runs/components/schema-drift-card";
 import { RunLogs } from "@/features/job-runs/components/run-logs";
 import { RunProgressCard } from "@/features/job-runs/components/run-progress-card";
 import { useJobRunStream } from "@/features/job-runs/hooks/use-job-run-stream";
@@ -24,7 +28,7 @@ import { toApiError } from "@/lib/api-client";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useExecuteJob } from "@/lib/requests/execute-job";
 import { useJob } from "@/lib/requests/get-job";
-import type { JobRunRead } from "@/types/api";
+import type { JobRunRead, RunWithTables } from "@/types/api";
 
 function announceEnd(run: JobRunRead) {
   const title = `Run #${run.id} of ${run.job_name}`;
@@ -39,6 +43,9 @@ function announceEnd(run: JobRunRead) {
       break;
     case "CANCELLED":
       toast.info(`${title} was cancelled`);
+      break;
+    case "NOTHING_TO_LOAD":
+      toast.info(`${title}: nothing to load`, { description: "The source had nothing new; nothing was committed." });
       break;
     default:
       toast.error(`${title} failed`, { description: run.error_message ?? undefined });
@@ -85,7 +92,7 @@ function BrowseDestinationLink({ jobId }: { jobId: number }) {
   );
 }
 
-function RunDetail({ run }: { run: JobRunRead }) {
+function RunDetail({ run }: { run: RunWithTables }) {
   const active = isActive(run.status);
   const loaded = run.status === "COMPLETED" || run.status === "COMPLETED_WITH_REJECTS";
   // Followed from when the page opens it active until the stream's own `end`: the terminal status
@@ -108,7 +115,16 @@ function RunDetail({ run }: { run: JobRunRead }) {
         }
         actions={
           <>
-            <RoleGate role="operator">{active ? <CancelRunButton run={run} /> : <RerunButton run={run} />}</RoleGate>
+            <RoleGate role="operator">
+              {active ? (
+                <CancelRunButton run={run} />
+              ) : (
+                <>
+                  <RetryFailedTablesButton run={run} />
+                  <RerunButton run={run} />
+                </>
+              )}
+            </RoleGate>
             <BrowseDestinationLink jobId={run.job_id} />
             <Button variant="ghost" asChild>
               <Link to={`/runs?job_id=${run.job_id}`}>
@@ -126,7 +142,19 @@ function RunDetail({ run }: { run: JobRunRead }) {
             <AlertDescription>{run.error_message ?? "No reason was recorded."}</AlertDescription>
           </Alert>
         )}
+        {run.status === "NOTHING_TO_LOAD" && (
+          <Alert data-testid="nothing-to-load">
+            <AlertTitle>Nothing to load</AlertTitle>
+            <AlertDescription>
+              The source had nothing new since the last successful run (no new file, no row past the cursor): nothing was
+              committed.
+            </AlertDescription>
+          </Alert>
+        )}
+        {run.schema_drift && <SchemaDriftCard drift={run.schema_drift} />}
         <RunProgressCard run={run} streamState={streamState} />
+        {run.tables && run.tables.length > 0 && <RunTablesCard tables={run.tables} />}
+        {run.outputs && run.outputs.length > 0 && <RunOutputsCard outputs={run.outputs} />}
         <Tabs defaultValue="logs">
           <TabsList>
             <TabsTrigger value="logs">Logs</TabsTrigger>

@@ -6,7 +6,7 @@ import { getJobRunLogsQueryOptions } from "@/features/job-runs/api/get-job-run-l
 import { apiUrl } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import { getCurrentUser } from "@/lib/requests/get-current-user";
-import type { JobRunEvent, JobRunRead } from "@/types/api";
+import type { JobRunEvent, JobRunRead, JobRunTableRead, RunWithTables } from "@/types/api";
 
 /** `live`: events flowing; `reconnecting`: the browser is retrying (it resumes with Last-Event-ID). */
 export type StreamState = "connecting" | "live" | "reconnecting" | "ended" | "failed";
@@ -60,6 +60,23 @@ export function useJobRunStream(
       queryClient.setQueryData(runKey, run);
       return run;
     };
+    // A table run's own counters or status (a many-table run): merged into the run's `tables`.
+    const writeTable = (event: Event) => {
+      const update = JSON.parse((event as MessageEvent<string>).data) as Partial<JobRunTableRead> & {
+        job_run_table_id?: number;
+      };
+      const id = update.job_run_table_id ?? update.id;
+      queryClient.setQueryData(runKey, (run: RunWithTables | undefined) =>
+        run?.tables === undefined
+          ? run
+          : { ...run, tables: run.tables.map((table) => (table.id === id ? { ...table, ...update, id: table.id } : table)) },
+      );
+    };
+    const writeProgress = (event: Event) => {
+      const data = JSON.parse((event as MessageEvent<string>).data) as { job_run_table_id?: unknown };
+      if (data.job_run_table_id != null) writeTable(event);
+      else writeRun(event);
+    };
     const appendLog = (event: Event) => {
       const log = JSON.parse((event as MessageEvent<string>).data) as JobRunEvent;
       // Logs not loaded yet: their first fetch returns this event too.
@@ -87,7 +104,8 @@ export function useJobRunStream(
       writeRun(event);
       setState("live");
     });
-    source.addEventListener("progress", writeRun);
+    source.addEventListener("progress", writeProgress);
+    source.addEventListener("table", writeTable);
     source.addEventListener("log", appendLog);
     source.addEventListener("end", end);
     source.addEventListener("error", () => {

@@ -11,7 +11,7 @@ import { toJobCreate, type WizardValues } from "@/features/job-wizard/utils/wiza
 import { formatNumber } from "@/lib/format";
 import type { UploadedFileRead } from "@/types/api";
 
-const STRATEGY_NAMES = { INSERT: "Insert", UPSERT: "Upsert", TRUNCATE_INSERT: "Replace (truncate + insert)" };
+const STRATEGY_NAMES = { INSERT: "Insert", UPSERT: "Upsert", TRUNCATE_INSERT: "Replace (truncate + insert)", INCREMENTAL: "Incremental" };
 
 /** Step 4: what will happen, in words and as DDL, before anything is created. */
 export function ReviewStep({ file }: { file: UploadedFileRead }) {

@@ -137,7 +137,8 @@ export function valuesFromJob(job: JobRead, file: UploadedFileRead): WizardValue
     table_mode: job.create_table ? "new" : "existing",
     target_table: job.target_table,
     mappings: mappingRowsFromJob(job.mappings, file.columns),
-    strategy: job.strategy,
+    // A file job has no cursor column: incremental belongs to table sources.
+    strategy: job.strategy === "INCREMENTAL" ? "UPSERT" : job.strategy,
     upsert_keys: job.upsert_keys ?? [],
     reject_mode: rejectMode,
     reject_threshold_count: job.reject_threshold_count ?? null,

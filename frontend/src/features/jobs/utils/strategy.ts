@@ -4,6 +4,7 @@ export const STRATEGY_LABEL: Record<LoadStrategy, string> = {
   INSERT: "Append",
   UPSERT: "Upsert",
   TRUNCATE_INSERT: "Replace",
+  INCREMENTAL: "Incremental",
 };
 
 /** What a run of this job does to the target table, in plain words. */
@@ -18,5 +19,7 @@ export function strategyInWords(job: Pick<JobRead, "strategy" | "upsert_keys" | 
       } and adds the others.${create}`;
     case "TRUNCATE_INSERT":
       return `Replaces everything in the table with the file's rows, in one transaction.${create}`;
+    case "INCREMENTAL":
+      return `Reads only the rows past the last loaded cursor value and merges them on ${(job.upsert_keys ?? []).join(", ") || "the key"}.${create}`;
   }
 }
