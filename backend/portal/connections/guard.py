@@ -1,7 +1,8 @@
 """What a credential may point at, checked before anything connects to it or stores it.
 
-Hosts must pass the network policy (core/network_policy.py); a user's duckdb file must stay under
-DUCKDB_DIR. Imports no web code: the runner checks a load's destination with the same function.
+Hosts must pass the network policy (core/network_policy.py) — an S3 connection's endpoint host is
+its `host` — a user's duckdb file must stay under DUCKDB_DIR and a Snowflake key file under
+KEY_DIR. Imports no web code: the runner checks a load's destination with the same function.
 """
 
 from __future__ import annotations
@@ -40,12 +41,35 @@ def duckdb_file(path: str, settings: Settings) -> Path:
     return candidate
 
 
+def key_file(path: str, settings: Settings) -> Path:
+    """The private key file a snowflake connection names, resolved under KEY_DIR; it must exist."""
+    root = settings.key_dir.resolve()
+    candidate = (root / path).resolve()
+    if candidate == root or not candidate.is_relative_to(root):
+        raise ValidationFailedError(
+            f"A private key file must be inside the portal's key directory (KEY_DIR); {path!r} is not",
+            error="KeyPathRefused",
+            path=path,
+        )
+    if not candidate.is_file():
+        raise ValidationFailedError(
+            f"There is no private key file {path!r} in the portal's key directory (KEY_DIR)",
+            error="KeyPathRefused",
+            path=path,
+        )
+    return candidate
+
+
 def shown_options(
     kind: str, options: Mapping[str, Any], is_builtin: bool, settings: Settings
 ) -> dict[str, Any]:
-    """Options as API responses show them: a duckdb file by its name under DUCKDB_DIR, never the
-    server's directories (the built-in warehouse by its file name)."""
+    """Options as API responses show them: a duckdb file by its name under DUCKDB_DIR, a key file by
+    its name under KEY_DIR, never the server's directories (the built-in warehouse by its file name)."""
     shown = dict(options)
+    key = shown.get("private_key_path")
+    if kind == CredentialKind.SNOWFLAKE.value and key:
+        file, root = Path(str(key)), settings.key_dir.resolve()
+        shown["private_key_path"] = str(file.relative_to(root)) if file.is_relative_to(root) else file.name
     path = shown.get("path")
     if kind == CredentialKind.DUCKDB.value and path:
         file = Path(str(path))

@@ -2,8 +2,10 @@
 
 Sources exist for PostgreSQL and MySQL/MariaDB (verified against live servers) and for SQL Server
 and Oracle (SQL only: no such server runs here, so they are allowed but labelled untested live).
-Destinations exist for PostgreSQL, Redshift and DuckDB. The database browser and read-only queries
-work on PostgreSQL, MySQL/MariaDB and DuckDB (the built-in warehouse included).
+Destinations exist for PostgreSQL, Redshift, DuckDB, S3 (and S3-compatible stores) and Snowflake;
+S3 is verified against moto's S3 server and Snowflake against fakesnow's emulator only. The
+database browser and read-only queries work on PostgreSQL, MySQL/MariaDB and DuckDB (the built-in
+warehouse included). Secrets beyond the password are named per kind (`secrets`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class KindCapabilities:
     browsable: bool  # schemas, tables, columns, table preview, read-only queries
     live_tested: bool  # False: its engine code has never met a real server
     note: str | None = None
+    secrets: tuple[str, ...] = ()  # write-only secrets it takes besides the password
 
 
 CAPABILITIES: dict[CredentialKind, KindCapabilities] = {
@@ -38,8 +41,24 @@ CAPABILITIES: dict[CredentialKind, KindCapabilities] = {
         live_tested=False,
         note="Oracle sources are untested against a live server (their SQL is tested)",
     ),
-    CredentialKind.REDSHIFT: KindCapabilities((DESTINATION,), browsable=False, live_tested=False),
+    CredentialKind.REDSHIFT: KindCapabilities(
+        (DESTINATION,), browsable=False, live_tested=False, secrets=("s3_stage_secret_access_key",)
+    ),
     CredentialKind.DUCKDB: KindCapabilities((DESTINATION,), browsable=True, live_tested=True),
+    CredentialKind.S3: KindCapabilities(
+        (DESTINATION,),
+        browsable=False,
+        live_tested=False,
+        note="S3 is verified against moto's S3 server, not AWS",
+        secrets=("session_token",),
+    ),
+    CredentialKind.SNOWFLAKE: KindCapabilities(
+        (DESTINATION,),
+        browsable=False,
+        live_tested=False,
+        note="Snowflake is verified against the fakesnow emulator, not a Snowflake account",
+        secrets=("private_key", "private_key_passphrase"),
+    ),
 }
 
 

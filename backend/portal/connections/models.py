@@ -17,6 +17,8 @@ class CredentialKind(StrEnum):
     MYSQL = "mysql"  # MariaDB too
     SQLSERVER = "sqlserver"
     ORACLE = "oracle"
+    S3 = "s3"  # and S3-compatible stores
+    SNOWFLAKE = "snowflake"
 
 
 class ConnectionUsage(StrEnum):
@@ -28,8 +30,9 @@ class ConnectionUsage(StrEnum):
 
 
 class Credential(Base):
-    """A database connection, read from (source), loaded into (destination) or both; the password is
-    stored AES-256-GCM encrypted (core/crypto.py)."""
+    """A connection, read from (source), loaded into (destination) or both; the password and the
+    kind's other secrets (S3 session token, Snowflake private key and passphrase, a Redshift stage's
+    secret key) are stored AES-256-GCM encrypted (core/crypto.py)."""
 
     __tablename__ = "credentials"
 
@@ -44,8 +47,12 @@ class Credential(Base):
     database: Mapped[str | None] = mapped_column(String(255))
     username: Mapped[str | None] = mapped_column(String(255))
     password_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # duckdb: {"path": ...}; postgres/redshift: {"sslmode": ...}
+    # duckdb: {"path": ...}; postgres/redshift: {"sslmode": ...}; s3: {"bucket", "region", ...}
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The other secrets, one encrypted JSON object {name: value}; their names in the clear so that
+    # reads can say which are set without decrypting.
+    secrets_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    secret_names: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     is_builtin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -76,6 +76,7 @@ async def list_connection_kinds() -> list[ConnectionKindRead]:
             browsable=c.browsable,
             live_tested=c.live_tested,
             note=c.note,
+            secrets=list(c.secrets),
         )
         for kind, c in CAPABILITIES.items()
     ]

@@ -1,14 +1,15 @@
-"""Credentials: CRUD with encrypted passwords, the built-in warehouse, resolution for loads."""
+"""Credentials: CRUD with encrypted passwords and secrets, the built-in warehouse, resolution for loads."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,15 +27,18 @@ from portal.connections.engine_inputs import (
     destination_from_fields,
     is_destination_kind,
     source_from_fields,
+    stored_secrets,
 )
-from portal.connections.guard import check_destination, duckdb_file
-from portal.connections.kinds import default_usage
+from portal.connections.guard import check_destination, duckdb_file, key_file
+from portal.connections.kinds import capabilities, default_usage
 from portal.connections.models import ConnectionUsage, Credential, CredentialKind
 from portal.connections.schemas import (
     ConnectionFields,
     ConnectionTestResult,
     CredentialCreate,
     CredentialUpdate,
+    SecretName,
+    endpoint_host,
 )
 from portal.core.config import Settings
 from portal.core.crypto import CredentialCipher, CredentialDecryptionError
@@ -52,9 +56,10 @@ log = structlog.get_logger(__name__)
 
 
 def audit_view(credential: Credential) -> dict[str, Any]:
-    """The credential as the audit log records it: never the password (nor its ciphertext); secret
-    names inside `options` are redacted by the audit service at any depth."""
+    """The credential as the audit log records it: never the password nor a secret (nor their
+    ciphertext); secret names inside `options` are redacted by the audit service at any depth."""
     return {
+        "secrets": {name: "set" for name in credential.secret_names},
         "name": credential.name,
         "kind": credential.kind,
         "usage": str(credential.usage),
@@ -93,9 +98,16 @@ async def get_credential(session: AsyncSession, credential_id: int) -> Credentia
 async def checked_options(
     kind: str, host: str | None, options: dict[str, Any], settings: Settings
 ) -> dict[str, Any]:
-    """Refuse a host in a refused network or a duckdb file outside DUCKDB_DIR (422, before any
-    connection); returns the options with a duckdb path made absolute under DUCKDB_DIR."""
+    """Refuse a host in a refused network (a Redshift S3 stage's endpoint too), a duckdb file
+    outside DUCKDB_DIR or a key file outside KEY_DIR (422, before any connection); returns the
+    options with a duckdb path or a key file made absolute under its directory."""
     await run_in_threadpool(check_destination, kind, host, settings)  # resolving the name blocks
+    stage = options.get("s3_stage")
+    if kind == CredentialKind.REDSHIFT.value and isinstance(stage, dict) and stage.get("endpoint_url"):
+        stage_host, _ = endpoint_host(stage["endpoint_url"], "options.s3_stage.endpoint_url")
+        await run_in_threadpool(check_destination, kind, stage_host, settings)
+    if kind == CredentialKind.SNOWFLAKE.value and options.get("private_key_path"):
+        return {**options, "private_key_path": str(key_file(str(options["private_key_path"]), settings))}
     if kind != CredentialKind.DUCKDB.value:
         return options
     file = duckdb_file(str(options.get("path") or ""), settings)
@@ -122,6 +134,7 @@ async def create_credential(
         password_encrypted=cipher.encrypt(body.password.get_secret_value()) if body.password else None,
         options=options,
     )
+    _store_secrets(credential, cipher, {k: v.get_secret_value() for k, v in body.secrets.items()})
     session.add(credential)
     await _flush_unique_name(session, body.name)
     audit.record(session, AuditAction.CREATE, AUDIT_RESOURCE, credential.id, after=audit_view(credential))
@@ -145,7 +158,9 @@ async def update_credential(
             error="BuiltinCredential",
             credential_id=credential_id,
         )
-    changes = body.model_dump(exclude_unset=True, exclude={"password"})
+    changes = body.model_dump(exclude_unset=True, exclude={"password", "secrets"})
+    kind = changes.get("kind") or credential.kind
+    secrets = _updated_secrets(credential, cipher, body.secrets, kind)
     merged: dict[str, Any] = {
         "kind": credential.kind,
         # a new kind without a usage takes that kind's default
@@ -156,6 +171,9 @@ async def update_credential(
         "username": credential.username,
         "options": credential.options,
         **{k: v for k, v in changes.items() if k != "name"},
+        # Stand-ins: only whether they are set counts for the check; the values stay as they are.
+        "password": "set" if body.password is not None or credential.password_encrypted else None,
+        "secrets": dict.fromkeys(credential.secret_names if secrets is None else secrets, "set"),
     }
     try:  # the result must still be a complete credential of its kind
         checked = ConnectionFields.model_validate(merged)
@@ -174,9 +192,14 @@ async def update_credential(
     credential.options = options
     if body.password is not None:
         credential.password_encrypted = cipher.encrypt(body.password.get_secret_value())
+    if secrets is not None:
+        _store_secrets(credential, cipher, secrets)
     after = audit_view(credential)
     if body.password is not None:  # a new password differs from the old one, whatever both were
         after["password"] = "replaced"
+    for name, value in (body.secrets or {}).items():
+        if value is not None and name in after["secrets"]:
+            after["secrets"][name] = "replaced"
     await _flush_unique_name(session, credential.name)
     audit.record(session, AuditAction.UPDATE, AUDIT_RESOURCE, credential.id, before=before, after=after)
     await session.commit()
@@ -212,7 +235,7 @@ async def test_saved_credential(
     await run_in_threadpool(check_destination, credential.kind, credential.host, settings)
     try:
         config = catalog_config(credential, cipher)
-    except CredentialDecryptionError as exc:
+    except CredentialDecryptionError as exc:  # a key file that cannot be read too
         return ConnectionTestResult(ok=False, message=exc.message)
     return await test_config(config)
 
@@ -249,6 +272,7 @@ async def unsaved_destination_config(fields: ConnectionFields, settings: Setting
     """The engine's view of a credential that is only being tried out, checked like a saved one."""
     options = await checked_options(fields.kind.value, fields.host, fields.options, settings)
     password = fields.password.get_secret_value() if fields.password else None
+    secrets: dict[str, str] = {name: value.get_secret_value() for name, value in fields.secrets.items()}
     return destination_from_fields(
         fields.kind.value,
         fields.host,
@@ -257,6 +281,7 @@ async def unsaved_destination_config(fields: ConnectionFields, settings: Setting
         fields.username,
         password,
         options,
+        secrets,
     )
 
 
@@ -289,25 +314,24 @@ async def ensure_builtin_warehouse(session: AsyncSession, settings: Settings) ->
 
 
 async def reencrypt_with_current_key(session: AsyncSession, cipher: CredentialCipher) -> int:
-    """Finish a key rotation: passwords still under a retired key get the current one."""
-    stale = [
-        credential
-        for credential in await session.scalars(
-            select(Credential).where(Credential.password_encrypted.is_not(None))
-        )
-        if credential.password_encrypted is not None and not cipher.is_current(credential.password_encrypted)
-    ]
+    """Finish a key rotation: passwords and secrets still under a retired key get the current one.
+    Returns how many credentials were re-encrypted."""
     rotated = 0
-    for credential in stale:
-        assert credential.password_encrypted is not None
+    for credential in await session.scalars(select(Credential)):
+        stale = [
+            column
+            for column in ("password_encrypted", "secrets_encrypted")
+            if (token := getattr(credential, column)) is not None and not cipher.is_current(token)
+        ]
         try:
-            password = cipher.decrypt(credential.password_encrypted)
+            fresh = {column: cipher.encrypt(cipher.decrypt(getattr(credential, column))) for column in stale}
         except CredentialDecryptionError:
-            # Its key is gone: using it fails with the readable reason; re-entering the password fixes it.
+            # Its key is gone: using it fails with the readable reason; re-entering the secret fixes it.
             log.warning("credential_key_missing", credential_id=credential.id)
             continue
-        credential.password_encrypted = cipher.encrypt(password)
-        rotated += 1
+        for column, token in fresh.items():
+            setattr(credential, column, token)
+        rotated += bool(fresh)
     await session.commit()
     if rotated:
         log.info("credentials_reencrypted", count=rotated)
@@ -323,3 +347,29 @@ async def _flush_unique_name(session: AsyncSession, name: str) -> None:
         raise ConflictError(
             f"A credential named {name!r} already exists", error="CredentialNameTaken", name=name
         ) from exc
+
+
+def _store_secrets(credential: Credential, cipher: CredentialCipher, secrets: dict[str, str]) -> None:
+    """Encrypt the secrets as one JSON object (none: nothing stored); their names stay readable."""
+    credential.secrets_encrypted = cipher.encrypt(json.dumps(secrets)) if secrets else None
+    credential.secret_names = sorted(secrets)
+
+
+def _updated_secrets(
+    credential: Credential,
+    cipher: CredentialCipher,
+    changes: Mapping[SecretName, SecretStr | None] | None,
+    kind: str,
+) -> dict[str, str] | None:
+    """The secrets after an update (None: unchanged). A value sets or replaces, a null removes;
+    a new kind keeps only the secrets it takes."""
+    taken = set(capabilities(kind).secrets)
+    if not changes and taken.issuperset(credential.secret_names):
+        return None
+    secrets = {k: v for k, v in stored_secrets(credential, cipher).items() if k in taken}
+    for name, value in (changes or {}).items():
+        if value is None:
+            secrets.pop(name, None)
+        else:
+            secrets[name] = value.get_secret_value()
+    return secrets

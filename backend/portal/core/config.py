@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     network_allowlist: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     # Where user-defined duckdb credentials keep their files (the built-in warehouse is WAREHOUSE_PATH).
     duckdb_dir: Path = REPO_ROOT / ".local" / "duckdb"
+    # Private key files a Snowflake connection names (options.private_key_path) must be in here.
+    key_dir: Path = REPO_ROOT / ".local" / "keys"
     # The database browser's read-only queries and table previews: rows past QUERY_MAX_ROWS are
     # never served, a statement running longer than QUERY_TIMEOUT_SECONDS is stopped.
     query_max_rows: int = Field(default=10_000, gt=0, le=1_000_000)
