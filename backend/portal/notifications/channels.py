@@ -92,7 +92,9 @@ def describe(message: Message) -> tuple[str, str]:
     if job:
         subject += f": {job.get('name')}"
     lines = [subject.removeprefix("[ETL Portal] ")]
-    if run:
+    if summary := message.payload.get("reason") or message.payload.get("summary"):
+        lines.append(str(summary))
+    if run.get("status"):
         lines.append(
             f"Run #{run.get('id')} of job #{job.get('id')} ({run.get('trigger')}): {run.get('status')}; "
             f"rows read {run.get('rows_read')}, loaded {run.get('rows_loaded')}, "
@@ -102,6 +104,8 @@ def describe(message: Message) -> tuple[str, str]:
             lines.append(f"Error: {run['error_message']}")
         if run.get("finished_at"):
             lines.append(f"Finished at {run['finished_at']}")
+    elif run:
+        lines.append(f"Run #{run.get('id')} of job #{job.get('id')}")
     if message.event == "test":
         lines.append("The channel works: this is what the portal sends when an event happens.")
     return subject, "\n".join(lines)

@@ -19,9 +19,10 @@ class ChannelKind(StrEnum):
 
 
 class EventType(StrEnum):
-    """What a channel can be told about. Emitted today: the three run outcomes. Defined for later
-    issues, never emitted yet: schedule_disabled (the portal has no rule that disables a schedule
-    after failures), schema_drift and cdc_lag (no drift check or change stream exists yet)."""
+    """What a channel can be told about: the three run outcomes; schedule_disabled (a schedule that
+    disabled itself after failed runs, portal/schedules/failures.py); schema_drift (the drift check
+    before a run, through outbox.enqueue_event_sync). cdc_lag is defined for the change streams of a
+    later issue and never emitted yet."""
 
     RUN_SUCCEEDED = "run_succeeded"
     RUN_FAILED = "run_failed"

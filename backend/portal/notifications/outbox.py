@@ -2,8 +2,11 @@
 back) with the change that caused them — the outbox the delivery loop sends from.
 
 `portal.runs.lifecycle` calls `enqueue_run_outcome` / `enqueue_run_outcome_sync` when a run reaches
-COMPLETED, COMPLETED_WITH_REJECTS or FAILED (a cancel notifies nobody). Only rows are written here:
-no channel is contacted inside the run's transaction, so a failing channel cannot fail a load.
+COMPLETED, COMPLETED_WITH_REJECTS or FAILED (a cancel notifies nobody). A scheduled run that FAILED
+also checks its schedule's failure streak there (`portal.schedules.failures`): a schedule that
+reaches its limit is disabled in the same transaction and `schedule_disabled` is emitted. Other
+events (schema drift...) come through `enqueue_event_sync` / `enqueue_event`. Only rows are written
+here: no channel is contacted inside the run's transaction, so a failing channel cannot fail a load.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from portal.notifications.models import (
     NotificationSubscription,
 )
 from portal.runs.models import JobRun, JobRunStatus
+from portal.schedules.failures import DisabledSchedule, disable_if_failing, disable_if_failing_sync
 
 RUN_EVENTS: Mapping[JobRunStatus, EventType] = {
     JobRunStatus.COMPLETED: EventType.RUN_SUCCEEDED,
@@ -141,6 +145,13 @@ def enqueue_run_outcome_sync(session: Session, run_id: int, status: JobRunStatus
         return 0
     channels = session.execute(_channels_query(run.job_id)).all()
     deliveries = deliveries_for(channels, event, run_payload(run), job_id=run.job_id, job_run_id=run.id)
+    if status == JobRunStatus.FAILED and run.schedule_id is not None:
+        disabled = disable_if_failing_sync(session, run.schedule_id, run.id)
+        if disabled is not None:
+            payload = schedule_disabled_payload(disabled, run)
+            deliveries += deliveries_for(
+                channels, EventType.SCHEDULE_DISABLED, payload, job_id=run.job_id, job_run_id=run.id
+            )
     session.add_all(deliveries)
     return len(deliveries)
 
@@ -155,16 +166,63 @@ async def enqueue_run_outcome(session: AsyncSession, run_id: int, status: JobRun
         return 0
     channels = (await session.execute(_channels_query(run.job_id))).all()
     deliveries = deliveries_for(channels, event, run_payload(run), job_id=run.job_id, job_run_id=run.id)
+    if status == JobRunStatus.FAILED and run.schedule_id is not None:
+        disabled = await disable_if_failing(session, run.schedule_id, run.id)
+        if disabled is not None:
+            payload = schedule_disabled_payload(disabled, run)
+            deliveries += deliveries_for(
+                channels, EventType.SCHEDULE_DISABLED, payload, job_id=run.job_id, job_run_id=run.id
+            )
+    session.add_all(deliveries)
+    return len(deliveries)
+
+
+def schedule_disabled_payload(disabled: DisabledSchedule, run: Row[*tuple[Any, ...]]) -> dict[str, Any]:
+    """The failed run that ended the streak, and the schedule with why it was disabled."""
+    return {
+        **run_payload(run),
+        "schedule": {
+            "id": disabled.id,
+            "cron_expression": disabled.cron_expression,
+            "timezone": disabled.timezone,
+            "disable_after_failures": disabled.failures,
+        },
+        "reason": disabled.reason,
+    }
+
+
+def _job_query(job_id: int) -> Select[str]:
+    return select(Job.name).where(Job.id == job_id)
+
+
+def event_payload(
+    job_id: int, job_name: str | None, run_id: int | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {"job": {"id": job_id, "name": job_name}, **({"run": {"id": run_id}} if run_id else {}), **data}
+
+
+def enqueue_event_sync(
+    session: Session, *, event: EventType, job_id: int, run_id: int | None, data: Mapping[str, Any]
+) -> int:
+    """Add the deliveries of `event` about job `job_id` (and run `run_id`) to the caller's
+    transaction: the channels subscribed to it for that job or for every job. The payload is
+    `{"event", "job": {"id", "name"}, "run": {"id"}, **data}`; `data` must be JSON and hold no
+    secret. For a run's outcome use the lifecycle (it calls `enqueue_run_outcome_sync`)."""
+    name = session.scalar(_job_query(job_id))
+    channels = session.execute(_channels_query(job_id)).all()
+    payload = event_payload(job_id, name, run_id, data)
+    deliveries = deliveries_for(channels, event, payload, job_id=job_id, job_run_id=run_id)
     session.add_all(deliveries)
     return len(deliveries)
 
 
 async def enqueue_event(
-    session: AsyncSession, event: EventType, payload: Mapping[str, Any], *, job_id: int | None
+    session: AsyncSession, *, event: EventType, job_id: int, run_id: int | None, data: Mapping[str, Any]
 ) -> int:
-    """Any other event (schedule disabled, schema drift, CDC lag, once something emits them): the
-    deliveries of the channels subscribed to it for `job_id`, or for every job."""
+    """`enqueue_event_sync` for an async session."""
+    name = await session.scalar(_job_query(job_id))
     channels = (await session.execute(_channels_query(job_id))).all()
-    deliveries = deliveries_for(channels, event, payload, job_id=job_id)
+    payload = event_payload(job_id, name, run_id, data)
+    deliveries = deliveries_for(channels, event, payload, job_id=job_id, job_run_id=run_id)
     session.add_all(deliveries)
     return len(deliveries)

@@ -29,6 +29,7 @@ def audit_view(schedule: Schedule) -> dict[str, Any]:
         "cron_expression": schedule.cron_expression,
         "timezone": schedule.timezone,
         "enabled": schedule.enabled,
+        "disable_after_failures": schedule.disable_after_failures,
     }
 
 
@@ -63,6 +64,7 @@ async def create_schedule(
         timezone=body.timezone,
         enabled=body.enabled,
         enabled_at=datetime.now(UTC) if body.enabled else None,
+        disable_after_failures=body.disable_after_failures,
     )
     session.add(schedule)
     await session.flush()
@@ -83,6 +85,8 @@ async def update_schedule(
     if body.timezone is not None:
         cron.check_timezone(body.timezone)
         schedule.timezone = body.timezone
+    if "disable_after_failures" in body.model_fields_set:
+        schedule.disable_after_failures = body.disable_after_failures
     if body.enabled is not None:
         _set_enabled(schedule, body.enabled)
     audit.record(
@@ -111,7 +115,9 @@ async def set_enabled(
 def _set_enabled(schedule: Schedule, enabled: bool) -> None:
     if enabled and not schedule.enabled:
         # The DAG's start date: a fresh one means no missed tick fires the moment it is enabled.
+        # It also starts a new failure streak (schedules/failures.py counts runs since then).
         schedule.enabled_at = datetime.now(UTC)
+        schedule.disabled_reason = None
     schedule.enabled = enabled
 
 
@@ -146,6 +152,8 @@ async def read(session: AsyncSession, schedules: Sequence[Schedule]) -> list[Sch
             timezone=s.timezone,
             enabled=s.enabled,
             enabled_at=s.enabled_at,
+            disable_after_failures=s.disable_after_failures,
+            disabled_reason=s.disabled_reason,
             description=cron.describe(s.cron_expression),
             next_runs=cron.next_fire_times(s.cron_expression, s.timezone, after=now),
             last_run=last_runs.get(s.id),
