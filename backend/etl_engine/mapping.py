@@ -3,13 +3,16 @@
 Per batch: parse the source columns the mapping uses into their types (text as the source column
 says, e.g. a file's decimal mark and date format; typed values converted), run each destination
 column's transforms (or its expression), convert to the destination type within the
-destination's limits, then drop the rows where anything failed and describe them.
+destination's limits, then drop the rows where anything failed and describe them. Last, the job's
+row transforms (transforms/rows.py) run over the mapped rows: they may drop rows (counted in
+`filtered`), add columns after the mapped ones, and hold rows back until `finish()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +22,11 @@ from .conversion import NumericLimit, Parsed, coerce, parse_source
 from .ddl import declared_numeric
 from .errors import InvalidJobSpec
 from .progress import RejectedRow
-from .sources.base import SourceBatch
+from .sources.base import OrdinalBatch, SourceBatch
 from .spec import ColumnSpec, ColumnType, DestinationKind, JobSpec, SourceColumn, csv_options
 from .transforms.columns import apply_transform
 from .transforms.expressions import evaluate, referenced_names
+from .transforms.rows import Rows, RowTransformer, columns_with_row_transforms, referenced_columns
 from .validation import check_source_columns
 
 
@@ -63,7 +67,12 @@ class BatchMapper:
     """`widen`, given for a new table, is called with each Widening before the batch that needs
     it is mapped: a column mapped as the file has it (no transform, no expression) then takes a
     late value that breaks its type by growing wider (INTEGER -> BIGINT -> NUMERIC -> TEXT, DATE ->
-    TIMESTAMP -> TEXT) instead of rejecting the row."""
+    TIMESTAMP -> TEXT) instead of rejecting the row. Columns the row transforms use never widen,
+    and nothing widens when a keep-last dedupe holds rows back (they were mapped with the old type).
+
+    With row transforms the batches have `output_columns` (the writer's columns): call `map` per
+    source batch, then `finish()` once for the rows held back; `filtered` counts the rows dropped.
+    `column_limits` are per output column (or per mapped column)."""
 
     def __init__(
         self,
@@ -77,10 +86,25 @@ class BatchMapper:
     ):
         self.spec = spec
         self.columns = list(spec.columns)
+        self.output_columns = columns_with_row_transforms(self.columns, spec.row_transforms)
         self.numeric_limit = numeric_limit
-        self.limits = column_limits or [numeric_limit for _ in spec.columns]
+        limits = column_limits or [numeric_limit for _ in self.output_columns]
+        self.limits = limits[: len(self.columns)]
         self.text_max_bytes = text_max_bytes
         self.kind = kind
+        self.rows: RowTransformer | None = None
+        self.row_columns: set[str] = set()  # mapped columns the row transforms read or write
+        if spec.row_transforms:
+            self.rows = RowTransformer(
+                spec.row_transforms,
+                self.columns,
+                limits=dict(zip((c.target for c in self.output_columns), limits, strict=False)),
+                text_max_bytes=text_max_bytes,
+                render=lambda cells: csv_line(cells, spec),
+            )
+            self.row_columns = referenced_columns(spec.row_transforms)
+            if self.rows.holds_back:
+                widen = None
         self.widen = widen
         self.sources: dict[str, SourceColumn] = {c.sql_name: c for c in spec.source_columns}
         needed: set[str] = set()
@@ -101,18 +125,38 @@ class BatchMapper:
         self.needed = [c.sql_name for c in spec.source_columns if c.sql_name in needed]
         self.keys = set(spec.load.upsert_keys) if spec.load.strategy == "UPSERT" else set()
 
+    @property
+    def filtered(self) -> int:
+        """Rows the row transforms dropped so far (a filter, a dedupe)."""
+        return self.rows.filtered if self.rows is not None else 0
+
     def map(self, raw: SourceBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
-        """The destination batch (rejected rows removed) and the rejected rows."""
+        """The destination batch (rejected and filtered rows removed; an empty one may lack the
+        columns row transforms add: it is not to be written) and the rejected rows."""
         while True:
-            result, rejected = self._map(raw)
+            result, rejected, kept = self._map(raw)
             widenings = self._widenings(raw, rejected) if rejected and self.widen else []
             if not widenings:
-                return result, rejected
+                break
             assert self.widen is not None
             for widening in widenings:
                 self.widen(widening)
+        if self.rows is None:
+            return result, rejected
+        positions = np.flatnonzero(kept) if kept is not None else np.arange(result.num_rows)
+        batch, failed = self.rows.apply(Rows(result, positions, _identities(raw)))
+        if failed:
+            rejected = sorted(rejected + failed, key=lambda row: row.line_number)
+        return batch, rejected
 
-    def _map(self, raw: SourceBatch) -> tuple[pa.RecordBatch, list[RejectedRow]]:
+    def finish(self) -> Iterator[tuple[pa.RecordBatch, list[RejectedRow]]]:
+        """After the last `map`: the rows the row transforms held back (keep-last dedupe), in
+        batches, with any rows rejected after them. Nothing without such a transform."""
+        if self.rows is not None:
+            yield from self.rows.finish()
+
+    def _map(self, raw: SourceBatch) -> tuple[pa.RecordBatch, list[RejectedRow], np.ndarray[Any, Any] | None]:
+        """The mapped rows, the rejected ones and which rows were kept (None: all)."""
         batch = raw.batch
         checks: list[Check] = []
         typed: dict[str, pa.Array] = {}
@@ -128,8 +172,9 @@ class BatchMapper:
         result = pa.RecordBatch.from_arrays(arrays, names=[c.target for c in self.columns])
         rejected = _any_invalid([check.parsed.invalid for check in checks], batch.num_rows)
         if rejected is None:
-            return result, []
-        return result.filter(pc.invert(rejected)), self._describe(raw, checks, rejected)
+            return result, [], None
+        kept = pc.invert(rejected)
+        return result.filter(kept), self._describe(raw, checks, rejected), kept.to_numpy(zero_copy_only=False)
 
     def _typed(self, values: pa.Array, source: SourceColumn) -> Parsed:
         """A source column's values as its type: text parsed the way the file writes it, values of
@@ -178,6 +223,7 @@ class BatchMapper:
         ]
         return (
             uses == [column]
+            and column.target not in self.row_columns
             and not column.expression
             and not column.transforms
             and column.type is source.type
@@ -260,6 +306,14 @@ class BatchMapper:
             line = csv_line(list(cells[position].values()), self.spec)
             rows.append(RejectedRow(raw.row_id(index), line, failed.column, reason))
         return rows
+
+
+def _identities(raw: SourceBatch) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
+    """Row positions of `raw` to their identities: computed for a table's batch, asked row by row
+    of another (a file's record numbers step over the records it skipped)."""
+    if isinstance(raw, OrdinalBatch):
+        return lambda positions: positions.astype(np.int64) + raw.first
+    return lambda positions: np.fromiter((raw.row_id(int(p)) for p in positions), np.int64, len(positions))
 
 
 def _any_invalid(masks: list[pa.Array], rows: int) -> pa.Array | None:

@@ -51,17 +51,30 @@ _TEMPORAL = (ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.TIMESTAMPTZ)
 _DEFAULT_TYPE = {"concat": ColumnType.TEXT, "split": ColumnType.TEXT, "date_part": ColumnType.INTEGER}
 # Two independent 64-bit hashes of the same key: a 128-bit identity, so a collision between two
 # distinct keys (which would drop a row) is out of reach (~n^2 / 2^129).
-_Mask = np.ndarray[Any, np.dtype[np.bool_]]
 _Values = Callable[[pa.RecordBatch], tuple[pa.Array, Parsed]]
 _HASH_KEYS = ("etl-dedupe-a", "etl-dedupe-b")
 
 
+_Ids = np.ndarray[Any, np.dtype[np.int64]]
+_Mask = np.ndarray[Any, np.dtype[np.bool_]]
+
+
 @dataclass
 class Rows:
-    """A batch on its way through the steps, with the source identity of each of its rows."""
+    """A batch on its way through the steps and its rows' source identities: `ids` themselves, or
+    with `identify` positions that it turns into identities (asked only for the rows that need
+    them: rejected or held back)."""
 
     batch: pa.RecordBatch
-    ids: np.ndarray[Any, np.dtype[np.int64]]
+    ids: _Ids
+    identify: Callable[[_Ids], _Ids] | None = None
+
+    def take(self, keep: _Mask) -> Rows:
+        return Rows(self.batch.filter(pa.array(keep)), self.ids[keep], self.identify)
+
+    def identities(self, indices: _Ids | None = None) -> _Ids:
+        ids = self.ids if indices is None else self.ids[indices]
+        return ids if self.identify is None else self.identify(ids)
 
 
 def columns_with_row_transforms(
@@ -178,7 +191,7 @@ class RowTransformer:
             kept = int(np.count_nonzero(keep))
             if kept < len(keep):
                 self.filtered += len(keep) - kept
-                rows = Rows(rows.batch.filter(pa.array(keep)), rows.ids[keep])
+                rows = rows.take(keep)
         return rows.batch, rejected
 
     def _derive(self, rows: Rows, step: _Derive) -> tuple[Rows, list[RejectedRow]]:
@@ -186,17 +199,16 @@ class RowTransformer:
         batch = _set_column(rows.batch, step.into, parsed.array)
         invalid = pc.fill_null(parsed.invalid, False).to_numpy(zero_copy_only=False)
         if not invalid.any():
-            return Rows(batch, rows.ids), []
+            return Rows(batch, rows.ids, rows.identify), []
         indices = np.flatnonzero(invalid)
         cells = rows.batch.take(pa.array(indices)).to_pylist()
         values = shown.take(pa.array(indices)).to_pylist()
+        ids = rows.identities(indices)
         failed = []
-        for position, index in enumerate(indices):
-            value = values[position]
+        for identity, value, row in zip(ids.tolist(), values, cells, strict=True):
             reason = parsed.reason if value is None else f"{str(value)!r} is {parsed.reason}"
-            line = self.render(list(cells[position].values()))
-            failed.append(RejectedRow(int(rows.ids[index]), line, step.into, reason))
-        return Rows(batch.filter(pa.array(~invalid)), rows.ids[~invalid]), failed
+            failed.append(RejectedRow(identity, self.render(list(row.values())), step.into, reason))
+        return Rows(batch, rows.ids, rows.identify).take(~invalid), failed
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -253,7 +265,7 @@ class _KeepLast:
         insert = np.searchsorted(self.seen, unique[new])
         self.seen = np.insert(self.seen, insert, unique[new])
         self.last = np.insert(self.last, insert, positions[new])
-        held = rows.batch.append_column(_ROW_ID, pa.array(rows.ids, pa.int64()))
+        held = rows.batch.append_column(_ROW_ID, pa.array(rows.identities(), pa.int64()))
         if self.writer is None:
             # Unlinked at once: nothing is left on disk, even if the process dies.
             self.file = tempfile.TemporaryFile(prefix="etl-dedupe-")  # noqa: SIM115 (closed in close())
