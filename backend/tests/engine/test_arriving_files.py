@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import psycopg
 import pyarrow as pa
 import pytest
 
@@ -348,3 +351,81 @@ def test_an_optional_column_is_null_in_the_files_that_lack_it(
         source.resume(None)
         rows, _, _ = read_all(source)
     assert [(r["bestellnr"], r["region"]) for r in rows] == [("1", None), ("2", "Nord")]
+
+
+# --- through run_job: the state is committed with the rows in the destination's ledger ----------
+
+
+def schema_of(config: e.DestinationConfig) -> str:
+    return str(config.options["schema"])
+
+
+def query(config: e.DestinationConfig, sql: str) -> list[tuple[Any, ...]]:
+    if config.kind == "duckdb":
+        with duckdb.connect(str(config.path)) as conn:
+            return conn.execute(sql).fetchall()
+    with psycopg.connect(
+        host=config.host, port=config.port, dbname=config.database, user=config.user
+    ) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def files_job(
+    root: Path, expected: list[e.SourceColumn], destination: e.DestinationConfig, run_id: str, **fields: Any
+) -> e.JobSpec:
+    return e.JobSpec(
+        run_id=run_id,
+        source=spec(root, **fields),
+        columns=[e.ColumnSpec(c.sql_name, c.sql_name, c.type) for c in expected],
+        destination=destination,
+        load=e.LoadSpec(schema=schema_of(destination), table="sales", stream="job1/files"),
+        source_columns=expected,
+    )
+
+
+def test_runs_load_each_arriving_file_once(
+    root: Path, expected: list[e.SourceColumn], destination: e.DestinationConfig, reporter: e.Reporter
+) -> None:
+    table = f"{schema_of(destination)}.sales"
+    drop(root, "exports/a.csv", excel_export(["1;A;1,50;01.11.2026", "2;B;2,50;02.11.2026"]), at=1_000)
+    first = e.run_job(files_job(root, expected, destination, "run1"), reporter)
+    assert (first.status, first.rows_loaded) == ("COMPLETED", 2)
+    assert first.state is not None and names(first.state) == ["exports/a.csv"]
+
+    # A retry of the committed run loads nothing twice, and neither does the next run.
+    again = e.run_job(files_job(root, expected, destination, "run1"), reporter)
+    assert again.rows_loaded == 2
+    nothing = e.run_job(files_job(root, expected, destination, "run2"), reporter)
+    assert nothing.status == "NOTHING_TO_LOAD"
+    assert query(destination, f"SELECT count(*) FROM {table}") == [(2,)]
+
+    # A new file arrives (with a `sep=` line this time): the next run loads only it.
+    drop(root, "exports/b.csv", excel_export(["3;C;3,50;03.11.2026"], sep_line=True), at=2_000)
+    second = e.run_job(files_job(root, expected, destination, "run3"), reporter)
+    assert (second.status, second.rows_read, second.rows_loaded) == ("COMPLETED", 1, 1)
+    assert query(destination, f"SELECT bestellnr, betrag FROM {table} ORDER BY bestellnr") == [
+        (1, Decimal("1.50")),
+        (2, Decimal("2.50")),
+        (3, Decimal("3.50")),
+    ]
+
+
+def test_a_failed_run_commits_neither_rows_nor_files(
+    root: Path, expected: list[e.SourceColumn], pg_config: e.DestinationConfig, reporter: e.Reporter
+) -> None:
+    drop(root, "exports/a.csv", excel_export(["1;A;1,50;01.11.2026"]), at=1_000)
+    drop(root, "exports/b.csv", excel_export(["2;B;01.11.2026"], "Bestellnr.;Kunde;Datum"), at=2_000)
+    with pytest.raises(HeaderMismatch):
+        e.run_job(files_job(root, expected, pg_config, "run1"), reporter)
+    assert e.open_destination(pg_config).table_columns(schema_of(pg_config), "sales") == []
+
+    drop(root, "exports/b.csv", excel_export(["2;B;2,50;01.11.2026"]), at=3_000)  # sent again, whole
+    result = e.run_job(files_job(root, expected, pg_config, "run2"), reporter)
+    assert (result.rows_loaded, names(result.state or {})) == (2, ["exports/a.csv", "exports/b.csv"])
+
+
+def test_nothing_new_under_on_empty_fail_fails_the_run(
+    root: Path, expected: list[e.SourceColumn], pg_config: e.DestinationConfig, reporter: e.Reporter
+) -> None:
+    with pytest.raises(e.SourceFailed, match="nothing to load"):
+        e.run_job(files_job(root, expected, pg_config, "run1", on_empty="fail"), reporter)

@@ -13,8 +13,6 @@ import etl_engine as e
 from etl_engine.drift import Drift, SchemaDriftFound, diff, match_columns, source_columns_now
 from etl_engine.sources.files import list_files
 
-from .conftest import dsn, schema_of
-
 T = e.ColumnType
 
 
@@ -196,12 +194,18 @@ def test_no_new_file_means_no_drift(tmp_path: Path, sample_columns: list[e.Sourc
     assert source_columns_now(arriving(root, sample_columns)) == sample_columns
 
 
+def pg_run(config: e.DestinationConfig, sql: str) -> None:
+    with psycopg.connect(
+        host=config.host, port=config.port, dbname=config.database, user=config.user
+    ) as conn:
+        conn.execute(sql)
+
+
 def test_a_table_has_the_columns_the_database_describes(pg_config: e.DestinationConfig) -> None:
-    schema = schema_of(pg_config)
-    with psycopg.connect(dsn(pg_config), autocommit=True) as conn:
-        conn.execute(
-            f'CREATE TABLE "{schema}".orders (id integer primary key, total numeric(12,2), note text)'
-        )
+    schema = str(pg_config.options["schema"])
+    pg_run(
+        pg_config, f'CREATE TABLE "{schema}".orders (id integer primary key, total numeric(12,2), note text)'
+    )
     connection = e.SourceConfig("postgres", pg_config.host, pg_config.port, pg_config.database, "postgres")
     spec = e.JobSpec(
         run_id="r1",
@@ -212,8 +216,7 @@ def test_a_table_has_the_columns_the_database_describes(pg_config: e.Destination
     )
     before = source_columns_now(spec)
     assert [(c.name, c.type) for c in before] == [("id", T.INTEGER), ("total", T.NUMERIC), ("note", T.TEXT)]
-    with psycopg.connect(dsn(pg_config), autocommit=True) as conn:
-        conn.execute(f'ALTER TABLE "{schema}".orders ADD COLUMN shipped date, DROP COLUMN note')
+    pg_run(pg_config, f'ALTER TABLE "{schema}".orders ADD COLUMN shipped date, DROP COLUMN note')
     assert diff(before, source_columns_now(spec)).as_dict() == {
         "added": [{"name": "shipped", "type": "DATE"}],
         "removed": ["note"],
