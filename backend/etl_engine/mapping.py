@@ -70,9 +70,9 @@ class BatchMapper:
     TIMESTAMP -> TEXT) instead of rejecting the row. Columns the row transforms use never widen,
     and nothing widens when a keep-last dedupe holds rows back (they were mapped with the old type).
 
-    With row transforms the batches have `output_columns` (the writer's columns): call `map` per
-    source batch, then `finish()` once for the rows held back; `filtered` counts the rows dropped.
-    `column_limits` are per output column (or per mapped column)."""
+    With row transforms the batches have the columns of `columns_with_row_transforms` (the writer's):
+    call `map` per source batch, then `finish()` once for the rows held back; `filtered` counts the
+    rows dropped. `column_limits` are per such column (or per mapped column)."""
 
     def __init__(
         self,
@@ -86,9 +86,9 @@ class BatchMapper:
     ):
         self.spec = spec
         self.columns = list(spec.columns)
-        self.output_columns = columns_with_row_transforms(self.columns, spec.row_transforms)
+        output = columns_with_row_transforms(self.columns, spec.row_transforms)
         self.numeric_limit = numeric_limit
-        limits = column_limits or [numeric_limit for _ in self.output_columns]
+        limits = column_limits or [numeric_limit for _ in output]
         self.limits = limits[: len(self.columns)]
         self.text_max_bytes = text_max_bytes
         self.kind = kind
@@ -98,7 +98,7 @@ class BatchMapper:
             self.rows = RowTransformer(
                 spec.row_transforms,
                 self.columns,
-                limits=dict(zip((c.target for c in self.output_columns), limits, strict=False)),
+                limits=dict(zip((c.target for c in output), limits, strict=False)),
                 text_max_bytes=text_max_bytes,
                 render=lambda cells: csv_line(cells, spec),
             )
