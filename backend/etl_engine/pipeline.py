@@ -7,6 +7,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
+import pyarrow as pa
+
 from .ddl import column_sql_type, with_source_precision
 from .destinations import open_destination
 from .errors import (
@@ -23,6 +25,7 @@ from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
 from .sources import Source, open_source
 from .spec import JobSpec
 from .throttle import Throttle
+from .transforms.rows import columns_with_row_transforms
 from .writers.base import Destination
 
 
@@ -57,7 +60,8 @@ def _words(error: BaseException) -> str:
 def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: Source) -> RunResult:
     started = time.monotonic()
     reporter.log("run_started", run_id=spec.run_id, target=f"{spec.load.schema}.{spec.load.table}")
-    with destination.writer(spec.load, spec.columns, spec.run_id) as writer:
+    columns = columns_with_row_transforms(spec.columns, spec.row_transforms)  # what the rows end as
+    with destination.writer(spec.load, columns, spec.run_id) as writer:
         previous = writer.committed()
         if previous is not None:
             reporter.log("run_already_committed", run_id=spec.run_id, rows_loaded=previous.rows_loaded)
@@ -100,12 +104,9 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: So
         # the drivers release the GIL. At most `parallel_writes` batches are in flight.
         with ThreadPoolExecutor(writer.parallel_writes, thread_name_prefix="etl-write") as pool:
             throttle = Throttle(spec.load.max_rows_per_second, reporter.cancelled)
-            for raw in source.batches():
-                if reporter.cancelled():
-                    raise RunCancelled("the run was cancelled; nothing was loaded")
-                batch, rejected = mapper.map(raw)
-                rejected = sorted(raw.rejected + rejected, key=lambda row: row.line_number)
-                counts.read += raw.records
+
+            def stage(batch: pa.RecordBatch, rejected: list[RejectedRow]) -> None:
+                counts.filtered = mapper.filtered
                 if rejected:
                     counts.rejected += len(rejected)
                     reporter.rejected(rejected)
@@ -114,8 +115,17 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: So
                     writing.popleft().result()
                 if batch.num_rows:
                     writing.append(pool.submit(writer.write, batch))
+
+            for raw in source.batches():
+                if reporter.cancelled():
+                    raise RunCancelled("the run was cancelled; nothing was loaded")
+                batch, rejected = mapper.map(raw)
+                counts.read += raw.records
+                stage(batch, sorted(raw.rejected + rejected, key=lambda row: row.line_number))
                 throttle.wait(counts.read)  # before the report, so its rows/s and ETA reflect the cap
                 reporter.progress(counts.progress(writer.rows_staged, source, started))
+            for batch, rejected in mapper.finish():  # rows a keep-last dedupe held back until the end
+                stage(batch, rejected)
             while writing:
                 writing.popleft().result()
             position = source.position
@@ -174,7 +184,7 @@ class _Counts:
 def _check_spec(spec: JobSpec) -> None:
     if not spec.columns:
         raise InvalidJobSpec("the job maps no columns")
-    targets = [c.target for c in spec.columns]
+    targets = [c.target for c in columns_with_row_transforms(spec.columns, spec.row_transforms)]
     duplicates = sorted({t for t in targets if targets.count(t) > 1})
     if duplicates:
         raise InvalidJobSpec(f"destination columns appear more than once: {duplicates}")
