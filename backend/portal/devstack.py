@@ -800,6 +800,7 @@ def portal_env(settings: Settings) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "CREDENTIALS_KEY": settings.credentials_key.get_secret_value(),
         "UPLOAD_DIR": str(settings.upload_dir),
+        "DROP_DIR": str(settings.drop_dir),
         "MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
         "WAREHOUSE_PATH": str(settings.warehouse_path),
         "AIRFLOW_API_URL": settings.airflow_api_url,

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        settings.drop_dir.mkdir(parents=True, exist_ok=True)
         await _prepare_credentials(app)
         await _ensure_first_admin(app)
         await _remove_upload_orphans(app)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # Retired keys, still accepted for decryption so stored passwords survive a key rotation.
     credentials_old_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     upload_dir: Path = REPO_ROOT / "uploads"
+    # Where files that `files` jobs read arrive (their patterns are relative to it); shared with workers.
+    drop_dir: Path = REPO_ROOT / "drop"
     max_upload_bytes: int = Field(default=5 * 1024**3, gt=0)
     # What a .csv.gz may inflate to: profiling inflates it whole once, so a gzip bomb stops here.
     max_inflated_bytes: int = Field(default=10 * 1024**3, gt=0)
