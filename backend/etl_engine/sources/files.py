@@ -320,9 +320,10 @@ def arriving_columns(
     spec: ArrivingFiles, expected: list[SourceColumn], state: dict[str, Any] | None
 ) -> list[SourceColumn]:
     """The columns of the files the next run reads: those every new file has (in the first file's
-    order), then those some files add. Types: the expected type while the sampled values read as
-    it, else the inferred one. Each distinct header is profiled once (its first file). No new
-    file: `expected` (no drift to find)."""
+    order; an expected column some file lacks is left out, unless it is one of
+    `spec.optional_columns`, which one file having it is enough for), then those some files add.
+    Types: the expected type while the sampled values read as it, else the inferred one. Each
+    distinct header is profiled once (its first file). No new file: `expected` (nothing to find)."""
     files, _ = new_files(spec, state)
     if not files:
         return list(expected)
@@ -335,6 +336,7 @@ def arriving_columns(
         seen_headers.add(header)
         per_file.append(file_columns(file.path, spec.csv, expected))
     expected_names = {c.sql_name for c in expected}
+    optional = set(spec.optional_columns)
     everywhere = set.intersection(*({c.sql_name for c in columns} for columns in per_file))
     result: list[SourceColumn] = []
     for columns in per_file:
@@ -342,7 +344,7 @@ def arriving_columns(
             earlier = next((i for i, c in enumerate(result) if c.sql_name == column.sql_name), None)
             if earlier is None:
                 # An expected column must be in every file (else it is removed); new ones in any.
-                if column.sql_name in everywhere or column.sql_name not in expected_names:
+                if column.sql_name in everywhere or column.sql_name not in expected_names - optional:
                     result.append(column)
             elif result[earlier] in expected and column not in expected:
                 result[earlier] = column  # this file's values no longer read as the expected type
