@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.harness import DATASET_METHODS, RESULTS_DIR, Result, Target, targets
+from bench.harness import DATASET_METHODS, RESULTS_DIR, Result, Target, anchors, targets
 
 
 def verdict(target: Target) -> str:
@@ -26,11 +26,11 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS_DIR / "latest.json"
     results = [Result(**r) for r in json.loads(path.read_text())]
     checks = targets(results)
+    speed = anchors(results)
     for dataset in DATASET_METHODS:
         rows = [r for r in results if r.dataset == dataset]
         if not rows:
             continue
-        copy = next((r.seconds for r in rows if r.method == "psql_copy"), None)
         print(f"\n**{dataset}** ({rows[0].rows:,} rows)\n")
         columns = (
             "method | runs (s) | median s | rows/s | MB/s | x `\\copy` | RSS MB | CPU s | srv CPU s | target"
@@ -39,7 +39,7 @@ def main() -> None:
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in rows:
             name = f"{r.method} ({r.variant})" if r.variant else r.method
-            ratio = f"{copy / r.seconds:.2f}" if copy else "-"
+            ratio = f"{r.rows_per_s / speed[dataset]:.2f}" if dataset in speed else "-"
             runs = " / ".join(f"{s:.2f}" for s in r.attempts)
             server = "-" if r.server_cpu_s is None else f"{r.server_cpu_s:.2f}"
             mine = [
