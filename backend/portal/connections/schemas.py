@@ -105,10 +105,10 @@ class ConnectionFields(BaseModel):
         has_key = "private_key" in self.secrets or bool(key_path)
         if "private_key" in self.secrets and key_path:
             raise ValueError("give the private key pasted (secrets.private_key) or as a file, not both")
-        if not has_key and self.password is None:
-            raise ValueError("a snowflake connection signs in with a password or a private key")
         if "private_key_passphrase" in self.secrets and not has_key:
             raise ValueError("a private key passphrase needs a private key")
+        if not has_key and self.password is None:
+            raise ValueError("a snowflake connection signs in with a password or a private key")
         if self.options.get("protocol", "https") not in ("https", "http"):
             raise ValueError("options.protocol is https or http")
 
