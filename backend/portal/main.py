@@ -47,6 +47,7 @@ from portal.system.metrics import install_metrics
 from portal.uploads.router import router as uploads_router
 from portal.uploads.service import remove_orphans
 from portal.users.router import router as users_router
+from portal.variables.router import router as variables_router
 from portal.users.service import ensure_first_admin
 
 API_PREFIX = "/api/v1"
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         audit_router,
         notifications_router,
+        variables_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

@@ -104,6 +104,16 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("POST", f"{API}/notification-channels/{{channel_id}}/test"): ADMIN,
     ("GET", f"{API}/jobs/{{job_id}}/notifications"): VIEWER,
     ("PUT", f"{API}/jobs/{{job_id}}/notifications"): OPERATOR,
+    # Variables: jobs use them (operator writes); reading a db_query variable's value runs its query.
+    ("GET", f"{API}/variables"): VIEWER,
+    ("GET", f"{API}/variables/context"): VIEWER,
+    ("GET", f"{API}/variables/{{variable_id}}"): VIEWER,
+    ("POST", f"{API}/variables"): OPERATOR,
+    ("PUT", f"{API}/variables/{{variable_id}}"): OPERATOR,
+    ("DELETE", f"{API}/variables/{{variable_id}}"): OPERATOR,
+    ("POST", f"{API}/variables/{{variable_id}}/evaluate"): OPERATOR,
+    ("POST", f"{API}/variables/render"): OPERATOR,
+    ("GET", f"{API}/variables/rendered-source"): OPERATOR,
     # Users and the audit log.
     ("GET", f"{API}/users"): ADMIN,
     ("POST", f"{API}/users"): ADMIN,

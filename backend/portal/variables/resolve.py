@@ -13,18 +13,19 @@ return exactly one row of one column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from etl_engine import SourceFailed, SourceUnreachable
 from etl_engine.errors import TerminalError, TransientError
-from etl_engine.sources import QueryRefused, catalog
-from etl_engine.templating import run_context, template_names
+from etl_engine.identifiers import quote_identifier
+from etl_engine.sources import QueryRefused, catalog, mysql, oracle, sqlserver
+from etl_engine.templating import ParamStyle, RenderedQuery, render_query, run_context, template_names
 from portal.connections.engine_inputs import source_from_fields
 from portal.connections.guard import check_destination
 from portal.connections.kinds import serves_as
@@ -82,7 +83,7 @@ def run_variables(
 ) -> dict[str, Any]:
     """Static values, the db_query values `names` use (None: those the job's templates use), and
     the run's context. `logical_date` overrides the run's own (a preview for another day)."""
-    wanted = set(job_template_names(job)) if names is None else set(names)
+    wanted = job_template_names(job) if names is None else set(names)
     values: dict[str, Any] = {}
     for variable in session.scalars(select(Variable).order_by(Variable.name)):
         if variable.kind == VariableKind.STATIC:
@@ -94,16 +95,15 @@ def run_variables(
 
 
 def context_values(job: Job, run: JobRun | None, logical_date: datetime | None = None) -> dict[str, Any]:
-    """The context variables of `run` (None: a run that does not exist yet, started now)."""
+    """The context variables of `run` of `job` (None: a run that does not exist yet, started now)."""
     when = logical_date or (run_logical_date(run) if run is not None else datetime.now(UTC))
-    context = run_context(
-        run_date=when,
-        job_id=job.id,
-        job_name=job.name,
-        run_id=str(run.id) if run is not None else "",
-    )
+    return context_of(job_id=job.id, job_name=job.name, run_id=str(run.id) if run else "", when=when)
+
+
+def context_of(*, job_id: int, job_name: str, run_id: str, when: datetime) -> dict[str, Any]:
+    context = run_context(run_date=when, job_id=job_id, job_name=job_name, run_id=run_id)
     context["logical_date"] = context["run_ts"]
-    context["job"] = job.name
+    context["job"] = job_name
     return context
 
 
@@ -120,34 +120,55 @@ def run_logical_date(run: JobRun) -> datetime:
     return run.created_at
 
 
-def job_templates(job: Job) -> list[str]:
-    """Every text of the job that is rendered as a template."""
-    texts: Iterable[str | None] = [
-        job.source_query,
-        job.source_pattern,
-        job.target_schema,
-        job.target_table,
-        str((job.destination_options or {}).get("prefix") or ""),
-        *(
-            text
-            for table in job.tables
-            for text in (table.source_schema, table.source_table, table.target_schema, table.target_table)
-        ),
+TemplateKind = Literal["query", "path", "name"]
+
+
+def job_template_fields(job: Job) -> list[tuple[str, TemplateKind, str]]:
+    """Every text of the job rendered as a template: (field, how it renders, text)."""
+    fields: list[tuple[str, TemplateKind, str | None]] = [
+        ("source_query", "query", job.source_query),
+        ("source_pattern", "path", job.source_pattern),
+        ("target_schema", "name", job.target_schema),
+        ("target_table", "name", job.target_table),
+        ("destination_options.prefix", "path", str((job.destination_options or {}).get("prefix") or "")),
     ]
-    return [text for text in texts if text]
+    for index, table in enumerate(job.tables):
+        for name in ("source_schema", "source_table", "target_schema", "target_table"):
+            fields.append((f"tables[{index}].{name}", "name", getattr(table, name)))
+    return [(field, kind, text) for field, kind, text in fields if text]
 
 
 def job_template_names(job: Job) -> set[str]:
-    return {name for text in job_templates(job) if "{" in text for name in template_names(text)}
+    """The variable names the job's templates use."""
+    return {name for _, _, text in job_template_fields(job) if "{" in text for name in template_names(text)}
+
+
+def render_for_source(template: str, variables: Mapping[str, Any], kind: str | None) -> RenderedQuery:
+    """A source query as the `kind` connection's driver takes it: its identifier quoting, and its
+    placeholders (python-oracledb's :name, the others' %(name)s)."""
+    quote, style = _DIALECTS.get(kind or "", (quote_identifier, ParamStyle.PYFORMAT))
+    return render_query(template, variables, paramstyle=style, quote=quote)
+
+
+_DIALECTS: Mapping[str, tuple[Callable[[str], str], ParamStyle]] = {
+    "postgres": (quote_identifier, ParamStyle.PYFORMAT),
+    "mysql": (mysql.quote, ParamStyle.PYFORMAT),
+    "sqlserver": (sqlserver.quote, ParamStyle.PYFORMAT),
+    "oracle": (oracle.quote, ParamStyle.NAMED),
+}
 
 
 def evaluate_db_query(session: Session, settings: Settings, variable: Variable) -> Any:
     """The one value `variable`'s query returns, typed as its column (a decimal stays exact)."""
-    name = variable.name
     credential = session.get(Credential, variable.credential_id) if variable.credential_id else None
-    if credential is None or not variable.query:
+    return read_db_query(settings, variable.name, variable.query, credential)
+
+
+def read_db_query(settings: Settings, name: str, query: str | None, credential: Credential | None) -> Any:
+    """`evaluate_db_query` once the connection is loaded: blocking (a driver), no app session."""
+    if credential is None or not query:
         raise VariableFailed(name, "it has no connection or no query (was its connection deleted?)")
-    if credential.kind not in QUERY_KINDS or not serves_as(credential.usage, ConnectionUsage.SOURCE):
+    if not is_query_connection(credential):
         raise VariableFailed(name, f"connection {credential.name!r} cannot be read as a source")
     try:
         check_destination(credential.kind, credential.host, settings)
@@ -160,7 +181,7 @@ def evaluate_db_query(session: Session, settings: Settings, variable: Variable) 
             credential.kind, credential.host, credential.port, credential.database, credential.username,
             password, credential.options or {},
         )  # fmt: skip
-        page = catalog.run_query(config, variable.query, 0, 2, settings.query_timeout_seconds)
+        page = catalog.run_query(config, query, 0, 2, settings.query_timeout_seconds)
     except SourceUnreachable as exc:
         raise VariableUnreachable(name, str(exc)) from exc
     except (QueryRefused, SourceFailed, PortalError) as exc:
@@ -170,6 +191,11 @@ def evaluate_db_query(session: Session, settings: Settings, variable: Variable) 
         shape = f"{rows} of {len(page.columns)} columns"
         raise VariableFailed(name, f"its query must return one row of one column; it returned {shape}")
     return typed_value(page.rows[0][0], page.columns[0].value_type)
+
+
+def is_query_connection(credential: Credential) -> bool:
+    """Whether a db_query variable can read from `credential` (a source the query path reads)."""
+    return credential.kind in QUERY_KINDS and serves_as(credential.usage, ConnectionUsage.SOURCE)
 
 
 def typed_value(value: Any, value_type: str) -> Any:
