@@ -23,7 +23,7 @@ from .errors import (
 from .mapping import BatchMapper, Widening
 from .progress import Progress, RejectedRow, Reporter, RunResult, RunStatus
 from .sources import Source, open_source
-from .spec import JobSpec
+from .spec import JobSpec, TableSource
 from .throttle import Throttle
 from .transforms.rows import columns_with_row_transforms
 from .writers.base import Destination
@@ -72,7 +72,14 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: So
                 previous.rows_rejected,
                 previous.rows_filtered,
                 time.monotonic() - started,
+                previous.outputs,
+                previous.state,
             )
+        if spec.load.stream is not None:
+            source.resume(writer.last_state())
+        if source.nothing_new:
+            reporter.log("nothing_to_load", stream=spec.load.stream)
+            return RunResult("NOTHING_TO_LOAD", 0, 0, 0, 0, time.monotonic() - started)
         writer.prepare()
         writing: deque[Future[None]] = deque()
 
@@ -136,7 +143,9 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: So
                 f" + filtered {counts.filtered}"
             )
         reporter.log("rows_staged", rows=writer.rows_staged, seconds=round(time.monotonic() - started, 3))
-        loaded = writer.commit(counts.read, counts.rejected, counts.filtered)
+        state = source.state
+        loaded = writer.commit(counts.read, counts.rejected, counts.filtered, state)
+        outputs = writer.outputs()
     seconds = time.monotonic() - started
     reporter.progress(
         Progress(
@@ -152,7 +161,7 @@ def _run(spec: JobSpec, reporter: Reporter, destination: Destination, source: So
     )
     status: RunStatus = "COMPLETED_WITH_REJECTS" if counts.rejected else "COMPLETED"
     reporter.log("run_finished", status=status, rows_loaded=loaded, rows_rejected=counts.rejected)
-    return RunResult(status, counts.read, loaded, counts.rejected, counts.filtered, seconds)
+    return RunResult(status, counts.read, loaded, counts.rejected, counts.filtered, seconds, outputs, state)
 
 
 class _Counts:
@@ -194,6 +203,16 @@ def _check_spec(spec: JobSpec) -> None:
         unknown = sorted(set(spec.load.upsert_keys) - set(targets))
         if unknown:
             raise InvalidJobSpec(f"upsert keys are not destination columns: {unknown}")
+    source = spec.source
+    if isinstance(source, TableSource) and source.incremental is not None:
+        # Rows re-read at the cursor (ties, the lookback) and rows updated in place merge on the key.
+        if spec.load.strategy != "UPSERT":
+            raise InvalidJobSpec(
+                f"an incremental read of {source.table} loads with UPSERT on its keys, "
+                f"not {spec.load.strategy}"
+            )
+        if spec.load.stream is None:
+            raise InvalidJobSpec("an incremental read needs a stream to keep its cursor in (load.stream)")
     cap = spec.load.max_rows_per_second
     if cap is not None and cap <= 0:
         raise InvalidJobSpec(f"max_rows_per_second must be positive (or None for no cap), not {cap}")

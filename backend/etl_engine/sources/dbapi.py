@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 from ..errors import SourceFailed, SourceUnreachable
 from ..spec import ColumnType, SourceColumn
 from .base import OrdinalBatch, ProgressUnit, Source
+from .incremental import Cursor
 
 
 def as_text(value: Any, kind: ColumnType) -> str | None:
@@ -67,7 +68,7 @@ class DbApiSource(Source):
         self,
         connection: Any,
         statement: str,
-        params: Sequence[Any] | None,
+        params: Sequence[Any] | Mapping[str, Any] | None,
         columns: list[SourceColumn],
         batch_size: int,
         estimate: int | None,
@@ -82,6 +83,17 @@ class DbApiSource(Source):
         self.failure = failure
         self.driver_errors = driver_errors
         self._handed_on = 0
+        self.increment: Cursor | None = None
+        self.increment_position = 0
+
+    def track(self, found: tuple[Cursor, int] | None) -> None:
+        """Take note of the cursor column's values as the rows are read (an incremental read)."""
+        if found is not None:
+            self.increment, self.increment_position = found
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        return None if self.increment is None else self.increment.state
 
     @property
     def total(self) -> int | None:
@@ -95,14 +107,19 @@ class DbApiSource(Source):
         cursor = self.connection.cursor()
         try:
             cursor.arraysize = self.batch_size
-            if self.params:
+            if isinstance(self.params, Mapping):  # named values: passed even when empty (see render_query)
+                cursor.execute(self.statement, dict(self.params))
+            elif self.params:
                 cursor.execute(self.statement, tuple(self.params))
             else:
                 cursor.execute(self.statement)
             while rows := cursor.fetchmany(self.batch_size):
                 first = self._handed_on + 1
                 self._handed_on += len(rows)
-                yield OrdinalBatch(text_batch(rows, self.columns), first)
+                batch = text_batch(rows, self.columns)
+                if self.increment is not None:
+                    self.increment.see(batch.column(self.increment_position))
+                yield OrdinalBatch(batch, first)
         except self.driver_errors as error:
             raise self.failure(error) from error
         finally:

@@ -30,7 +30,7 @@ statements per call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,11 +41,12 @@ import pymysql.converters
 import pymysql.cursors
 from pymysql.constants import FIELD_TYPE, FLAG
 
-from ..errors import SourceFailed, SourceUnreachable
+from ..errors import InvalidJobSpec, SourceFailed, SourceUnreachable
 from ..identifiers import unique_sql_identifiers
 from ..progress import RejectedRow
-from ..spec import ColumnType, SourceColumn
+from ..spec import ColumnType, Incremental, SourceColumn
 from .base import IdBatch, NativeColumn, ProgressUnit, QueryRefused, Source, SourceConfig, check_carried
+from .incremental import Cursor, naive_utc
 from .ranges import KeyRange, KeyValue, split_range
 from .sql import single_select
 
@@ -210,7 +211,9 @@ class _MySqlSource(Source):
             self._connection.close()
             raise self._failure(error) from error
 
-    def _describe(self, statement: str, params: list[Any] | None = None) -> list[FieldInfo]:
+    def _describe(
+        self, statement: str, params: list[Any] | Mapping[str, Any] | None = None
+    ) -> list[FieldInfo]:
         """The result's columns without reading its rows (`sql_select_limit = 0`)."""
         try:
             with self._connection.cursor(pymysql.cursors.Cursor) as cursor:
@@ -223,6 +226,9 @@ class _MySqlSource(Source):
         except pymysql.err.MySQLError as error:
             self.close()
             raise self._failure(error) from error
+        except (KeyError, TypeError, ValueError) as error:  # PyMySQL's formatting: a missing value
+            self.close()
+            raise QueryRefused(f"cannot bind the query's parameters: {_words(error)}") from error
         return [
             FieldInfo(
                 (f.name or b"").decode() if isinstance(f.name, bytes) else str(f.name),
@@ -248,7 +254,9 @@ class _MySqlSource(Source):
             raise
         return [reading for _, reading in found]
 
-    def _start(self, statement: str, params: list[Any] | None, readings: list[Reading]) -> None:
+    def _start(
+        self, statement: str, params: list[Any] | Mapping[str, Any] | None, readings: list[Reading]
+    ) -> None:
         self.statement, self.params, self.readings = statement, params, readings
 
     @property
@@ -358,12 +366,14 @@ class MySqlTableSource(_MySqlSource):
         key_range: KeyRange | None = None,
         zero_dates: ZeroDates = "reject",
         timeout_seconds: float | None = None,
+        incremental: Incremental | None = None,
     ) -> None:
         database = database or config.database
         if not database:
             raise SourceFailed(f"name the database of table {table}")
         super().__init__(config, f"{database}.{table}", batch_size, zero_dates, timeout_seconds)
         keys, self.estimate = self._table_facts(database, table)
+        self.primary_key = list(keys)
         fields = self._describe(f"SELECT * FROM {quote(database)}.{quote(table)}")
         selected = [
             f"ST_AsText({quote(f.name)})" if f.type_code == FIELD_TYPE.GEOMETRY else quote(f.name)
@@ -373,21 +383,58 @@ class MySqlTableSource(_MySqlSource):
             if f.type_code == FIELD_TYPE.GEOMETRY:  # read as WKT: a text any destination holds
                 f.type_code, f.charsetnr = FIELD_TYPE.LONG_BLOB, 45
         readings = self._carry(fields)
-        where, params = "", list[KeyValue]()
+        conditions, params = list[str](), list[KeyValue]()
         order = [quote(k) for k in keys]
+        self.increment: Cursor | None = None
+        if incremental is not None:
+            names = [f.name for f in fields]
+            if incremental.column not in names:
+                self.close()
+                raise SourceFailed(f"table {self.name} has no cursor column {incremental.column!r}")
+            self.increment_position = names.index(incremental.column)
+            try:
+                self.increment = Cursor(self.columns[self.increment_position], incremental)
+            except InvalidJobSpec:
+                self.close()
+                raise
+            if key_range is None:  # a key range keeps its key order: the identities are the keys
+                order = [quote(incremental.column), *[o for o in order if o != quote(incremental.column)]]
         if key_range is not None:
             condition, params = key_range.condition(quote, "%s")
-            where = f" WHERE {condition}"
+            conditions.append(condition)
             order = [quote(key_range.column), *[o for o in order if o != quote(key_range.column)]]
             position = [f.name for f in fields].index(key_range.column)
             if self.columns[position].type in (ColumnType.INTEGER, ColumnType.BIGINT) and keys == [
                 key_range.column
             ]:
                 self._identity = lambda batch, first: [int(v) for v in batch.column(position).to_pylist()]
-        statement = f"SELECT {', '.join(selected)} FROM {quote(database)}.{quote(table)}{where}"
-        if order:
-            statement += f" ORDER BY {', '.join(order)}"
-        self._start(statement, params or None, readings)
+        self._select = f"SELECT {', '.join(selected)} FROM {quote(database)}.{quote(table)}"
+        self._conditions, self._params, self._order = conditions, params, order
+        self._start(*self._statement(None), readings)
+
+    def _statement(self, lower: KeyValue | None) -> tuple[str, list[KeyValue] | None]:
+        conditions, params = list(self._conditions), list(self._params)
+        if lower is not None and self.increment is not None:
+            conditions.append(f"{quote(self.increment.column.name)} >= %s")
+            params.append(naive_utc(lower))  # the session compares in UTC
+        statement = self._select + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+        if self._order:
+            statement += f" ORDER BY {', '.join(self._order)}"
+        return statement, params or None
+
+    def resume(self, state: dict[str, Any] | None) -> None:
+        if self.increment is not None:
+            self.statement, self.params = self._statement(self.increment.lower(state))
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        return None if self.increment is None else self.increment.state
+
+    def batches(self) -> Iterator[IdBatch]:
+        for batch in super().batches():
+            if self.increment is not None:
+                self.increment.see(batch.batch.column(self.increment_position))
+            yield batch
 
     def _table_facts(self, database: str, table: str) -> tuple[list[str], int | None]:
         try:
@@ -416,7 +463,8 @@ class MySqlTableSource(_MySqlSource):
 
 class MySqlQuerySource(_MySqlSource):
     """One SELECT, read in a read-only transaction stopped after `timeout_seconds`; identities are
-    ordinals in the query's own order (give it an ORDER BY for stable identities)."""
+    ordinals in the query's own order (give it an ORDER BY for stable identities). `params`: the
+    values of its `%(name)s` placeholders, escaped by PyMySQL."""
 
     def __init__(
         self,
@@ -426,12 +474,14 @@ class MySqlQuerySource(_MySqlSource):
         *,
         zero_dates: ZeroDates = "reject",
         timeout_seconds: float = 3600,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         statement = single_select(query, "mysql")
         super().__init__(config, "the query", batch_size, zero_dates, timeout_seconds)
-        readings = self._carry(self._describe(statement))
-        # PyMySQL formats the statement with parameters only when given some: % stays as written.
-        self._start(statement, None, readings)
+        # PyMySQL formats the statement only when given parameters (even none): then %(name)s is
+        # a bound value and a literal % is written %% (templating.render_query); else % is as written.
+        readings = self._carry(self._describe(statement, params))
+        self._start(statement, params, readings)
 
 
 def mysql_key_ranges(

@@ -26,15 +26,17 @@ its columns. Oracle itself refuses DML inside a query (ORA-14551).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from ..errors import SourceFailed, SourceUnreachable
+from ..errors import EngineError, SourceFailed, SourceUnreachable
 from ..identifiers import unique_sql_identifiers
-from ..spec import ColumnType, SourceColumn
+from ..spec import ColumnType, Incremental, SourceColumn
 from .base import NativeColumn, QueryRefused, SourceConfig, check_carried
 from .dbapi import DbApiSource
-from .ranges import KeyRange
+from .incremental import find_cursor, since
+from .ranges import KeyRange, KeyValue
 from .sql import single_select
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -158,17 +160,32 @@ def described(description: Sequence[Any]) -> list[tuple[str, str, int | None, in
 
 
 def table_select(
-    owner: str, table: str, columns: list[str], keys: list[str], key_range: KeyRange | None = None
+    owner: str,
+    table: str,
+    columns: list[str],
+    keys: list[str],
+    key_range: KeyRange | None = None,
+    since: tuple[str, KeyValue | None] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The table read: its columns in key order (a key range's column first); `:1`, `:2` binds."""
+    """The table read: its columns in key order (a key range's column first); `:1`, `:2` binds.
+    `since` (an incremental read's cursor column and lower bound, None: all rows): rows at or past
+    it, in cursor order."""
     where, params = "", list[Any]()
+    conditions: list[str] = []
     order = [quote(k) for k in keys]
+    if since is not None and key_range is None:
+        order = [quote(since[0]), *[o for o in order if o != quote(since[0])]]
     if key_range is not None:
         condition, params = key_range.condition(quote, ":{}")
         for position in range(1, len(params) + 1):
             condition = condition.replace(":{}", f":{position}", 1)
-        where = f" WHERE {condition}"
+        conditions.append(condition)
         order = [quote(key_range.column), *[o for o in order if o != quote(key_range.column)]]
+    if since is not None and since[1] is not None:
+        params.append(since[1])
+        conditions.append(f"{quote(since[0])} >= :{len(params)}")
+    if conditions:
+        where = " WHERE " + " AND ".join(conditions)
     select = ", ".join(quote(c) for c in columns)
     statement = f"SELECT {select} FROM {quote(owner)}.{quote(table)}{where}"
     if order:
@@ -255,6 +272,7 @@ class OracleTableSource(DbApiSource):
         *,
         key_range: KeyRange | None = None,
         timeout_seconds: float | None = None,
+        incremental: Incremental | None = None,
     ) -> None:
         import oracledb
 
@@ -277,19 +295,38 @@ class OracleTableSource(DbApiSource):
             connection.close()
             raise
         keys = [str(row[0]) for row in sorted(rows, key=lambda r: int(r[5])) if int(row[5])]
-        statement, params = table_select(owner, table, [str(r[0]) for r in rows], keys, key_range)
+        names = [str(r[0]) for r in rows]
+        try:
+            increment = find_cursor(incremental, names, columns, name)
+        except EngineError:
+            connection.close()
+            raise
+        self._select = partial(table_select, owner, table, names, keys, key_range)
+        statement, params = self._select(since(increment, None))
         total = None if not estimate or estimate[0] is None else int(estimate[0])
         super().__init__(
             connection, statement, params, columns, batch_size, total, _failure(name), (oracledb.Error,)
         )
+        self.track(increment)
+
+    def resume(self, state: dict[str, Any] | None) -> None:
+        if self.increment is not None:
+            self.statement, self.params = self._select(since(self.increment, self.increment.lower(state)))
 
 
 class OracleQuerySource(DbApiSource):
     """One SELECT, parsed without running to learn its columns, read in a read-only transaction."""
 
     def __init__(
-        self, config: SourceConfig, query: str, batch_size: int = 100_000, *, timeout_seconds: float = 3600
+        self,
+        config: SourceConfig,
+        query: str,
+        batch_size: int = 100_000,
+        *,
+        timeout_seconds: float = 3600,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
+        """`params`: the values of the query's `:name` binds (ParamStyle.NAMED), bound by oracledb."""
         import oracledb
 
         statement = single_select(query, "oracle")
@@ -308,7 +345,7 @@ class OracleQuerySource(DbApiSource):
             connection.close()
             raise
         super().__init__(
-            connection, statement, None, columns, batch_size, None, _failure("the query"), (oracledb.Error,)
+            connection, statement, params, columns, batch_size, None, _failure("the query"), (oracledb.Error,)
         )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import adbc_driver_manager
@@ -39,7 +39,7 @@ from psycopg.conninfo import make_conninfo
 
 from ..errors import SourceFailed, SourceUnreachable
 from ..identifiers import qualified_name, quote_identifier, unique_sql_identifiers
-from ..spec import ColumnType, DestinationConfig, SourceColumn
+from ..spec import ColumnType, DestinationConfig, Incremental, SourceColumn
 from .base import (
     IdBatch,
     NativeColumn,
@@ -50,7 +50,8 @@ from .base import (
     SourceConfig,
     check_carried,
 )
-from .ranges import KeyRange, split_range
+from .incremental import Cursor
+from .ranges import KeyRange, KeyValue, split_range
 from .sql import single_select
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -179,7 +180,8 @@ class _CopySource(Source):
 
 class PostgresTableSource(_CopySource):
     """`with PostgresTableSource(config, schema, table, batch_size) as source: ...`; `total` is the
-    planner's row estimate (pg_class.reltuples; None before the table was ever analyzed)."""
+    planner's row estimate (pg_class.reltuples; None before the table was ever analyzed).
+    `incremental`: rows at or past the resumed cursor only, in cursor order (see incremental.py)."""
 
     def __init__(
         self,
@@ -189,6 +191,7 @@ class PostgresTableSource(_CopySource):
         batch_size: int = 100_000,
         *,
         key_range: KeyRange | None = None,
+        incremental: Incremental | None = None,
     ) -> None:
         self.name = f"{schema}.{table}"
         info = conninfo(config)
@@ -212,7 +215,16 @@ class PostgresTableSource(_CopySource):
         estimate = float(found[0][3])
         self.estimate = int(estimate) if estimate >= 0 else None
         keys = [name for _, name in sorted((int(row[4]), str(row[0])) for row in found if row[4])]
-        where = ""
+        self.primary_key = list(keys)
+        bounds: list[str] = []
+        self.increment: Cursor | None = None  # the incremental read's cursor
+        if incremental is not None:
+            if incremental.column not in names:
+                raise SourceFailed(f"table {self.name} has no cursor column {incremental.column!r}")
+            self.increment_position = names.index(incremental.column)
+            self.increment = Cursor(self.columns[self.increment_position], incremental)
+            if key_range is None:  # a key range keeps its key order: the identities are the keys
+                keys = [incremental.column, *[k for k in keys if k != incremental.column]]
         if key_range is not None:
             if key_range.column not in names:
                 raise SourceFailed(f"table {self.name} has no column {key_range.column!r}")
@@ -223,7 +235,6 @@ class PostgresTableSource(_CopySource):
                     for operator, value in ((">=", key_range.lower), ("<", key_range.upper))
                     if value is not None
                 ]
-            where = " WHERE " + (" AND ".join(bounds) or "true")
             keys = [key_range.column, *[k for k in keys if k != key_range.column]]
             if keys == [key_range.column] and self.columns[names.index(key_range.column)].type in (
                 ColumnType.INTEGER,
@@ -235,14 +246,47 @@ class PostgresTableSource(_CopySource):
             f"{read.format(quote_identifier(name))} AS {quote_identifier(column.sql_name)}"
             for name, column, (_, read) in zip(names, self.columns, native, strict=True)
         )
-        self.sql = f"SELECT {select} FROM {qualified_name(schema, table)}{where} ORDER BY {order}"
+        self._select, self._bounds, self._order = (
+            f"SELECT {select} FROM {qualified_name(schema, table)}",
+            bounds,
+            order,
+        )
+        self.sql = self._statement(None)
         super().__init__(info, batch_size)
+
+    def _statement(self, lower: KeyValue | None) -> str:
+        bounds = list(self._bounds)
+        if lower is not None and self.increment is not None:
+            # A literal, as the key range's: COPY takes no parameters. Numbers, dates and
+            # timestamps only, which need no connection to be quoted.
+            column = quote_identifier(self.increment.column.name)
+            bounds.append(f"{column} >= {sql.Literal(lower).as_string()}")
+        where = " WHERE " + " AND ".join(bounds) if bounds else ""
+        return f"{self._select}{where} ORDER BY {self._order}"
+
+    def resume(self, state: dict[str, Any] | None) -> None:
+        if self.increment is not None:
+            self.sql = self._statement(self.increment.lower(state))
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        return None if self.increment is None else self.increment.state
+
+    def batches(self) -> Iterator[OrdinalBatch | IdBatch]:
+        for batch in super().batches():
+            if self.increment is not None:
+                self.increment.see(batch.batch.column(self.increment_position))
+            yield batch
 
 
 class PostgresQuerySource(_CopySource):
     """`with PostgresQuerySource(config, query, batch_size, timeout_seconds) as source: ...` — one
     SELECT, read in a read-only transaction that stops after `timeout_seconds` (QueryRefused says
-    so). `total` is the planner's row estimate for the query."""
+    so). `total` is the planner's row estimate for the query.
+
+    `params`: values for the query's `%(name)s` placeholders (a literal % then written %%, as
+    templating.render_query writes it). COPY takes no parameters, so psycopg quotes them into the
+    statement on the client, as the server's settings require, before the statement is checked."""
 
     def __init__(
         self,
@@ -250,17 +294,23 @@ class PostgresQuerySource(_CopySource):
         query: str,
         batch_size: int = 100_000,
         timeout_seconds: float = 3600,
+        *,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = "the query"
-        statement = single_select(query, "postgres")
         info = conninfo(config, timeout_seconds)
         try:
             with psycopg.connect(info) as conn:
+                if params is not None:
+                    query = psycopg.ClientCursor(conn).mogrify(query, params)
+                statement = single_select(query, "postgres")
                 fields = _describe(conn, statement)
                 types = _types(conn, [oid for _, oid, _ in fields])
                 self.estimate = _estimate(conn, statement)
         except psycopg.OperationalError as error:
             raise SourceUnreachable(f"cannot run the query on PostgreSQL: {_words(error)}") from error
+        except psycopg.ProgrammingError as error:  # a placeholder without a value, a stray %
+            raise QueryRefused(f"cannot bind the query's parameters: {_words(error)}") from error
         if not fields:
             raise QueryRefused("the query returns no columns")
         names = [name for name, _, _ in fields]

@@ -24,15 +24,17 @@ pymssql's `timeout` is the statement time limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from ..errors import SourceFailed, SourceUnreachable
+from ..errors import EngineError, SourceFailed, SourceUnreachable
 from ..identifiers import unique_sql_identifiers
-from ..spec import ColumnType, SourceColumn
+from ..spec import ColumnType, Incremental, SourceColumn
 from .base import NativeColumn, QueryRefused, SourceConfig, check_carried
 from .dbapi import DbApiSource
-from .ranges import KeyRange
+from .incremental import find_cursor, since
+from .ranges import KeyRange, KeyValue
 from .sql import single_select
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -117,15 +119,30 @@ def carried(name: str, sql_name: str, type_name: str, precision: int, scale: int
 
 
 def table_select(
-    schema: str, table: str, columns: list[str], keys: list[str], key_range: KeyRange | None = None
+    schema: str,
+    table: str,
+    columns: list[str],
+    keys: list[str],
+    key_range: KeyRange | None = None,
+    since: tuple[str, KeyValue | None] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The table read: its columns in key order (a key range's column first), `%s` parameters."""
+    """The table read: its columns in key order (a key range's column first), `%s` parameters.
+    `since` (an incremental read's cursor column and lower bound, None: all rows): rows at or past
+    it, in cursor order."""
     where, params = "", list[Any]()
+    conditions: list[str] = []
     order = [quote(k) for k in keys]
+    if since is not None and key_range is None:
+        order = [quote(since[0]), *[o for o in order if o != quote(since[0])]]
     if key_range is not None:
         condition, params = key_range.condition(quote, "%s")
-        where = f" WHERE {condition}"
+        conditions.append(condition)
         order = [quote(key_range.column), *[o for o in order if o != quote(key_range.column)]]
+    if since is not None and since[1] is not None:
+        conditions.append(f"{quote(since[0])} >= %s")
+        params.append(since[1])
+    if conditions:
+        where = " WHERE " + " AND ".join(conditions)
     select = ", ".join(quote(c) for c in columns)
     statement = f"SELECT {select} FROM {quote(schema)}.{quote(table)}{where}"
     if order:
@@ -192,6 +209,7 @@ class SqlServerTableSource(DbApiSource):
         *,
         key_range: KeyRange | None = None,
         timeout_seconds: float | None = None,
+        incremental: Incremental | None = None,
     ) -> None:
         import pymssql
 
@@ -216,7 +234,14 @@ class SqlServerTableSource(DbApiSource):
             connection.close()
             raise
         keys = [str(row[0]) for row in sorted(rows, key=lambda r: int(r[6])) if int(row[6])]
-        statement, params = table_select(schema, table, [str(r[0]) for r in rows], keys, key_range)
+        names = [str(r[0]) for r in rows]
+        try:
+            increment = find_cursor(incremental, names, columns, name)
+        except EngineError:
+            connection.close()
+            raise
+        self._select = partial(table_select, schema, table, names, keys, key_range)
+        statement, params = self._select(since(increment, None))
         super().__init__(
             connection,
             statement,
@@ -227,15 +252,32 @@ class SqlServerTableSource(DbApiSource):
             _failure(name),
             (pymssql.Error,),
         )
+        self.track(increment)
+
+    def resume(self, state: dict[str, Any] | None) -> None:
+        if self.increment is not None:
+            self.statement, self.params = self._select(since(self.increment, self.increment.lower(state)))
 
 
 class SqlServerQuerySource(DbApiSource):
     """One SELECT, described without running, read in a transaction rolled back at close."""
 
     def __init__(
-        self, config: SourceConfig, query: str, batch_size: int = 100_000, *, timeout_seconds: float = 3600
+        self,
+        config: SourceConfig,
+        query: str,
+        batch_size: int = 100_000,
+        *,
+        timeout_seconds: float = 3600,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
+        """`params`: the values of the query's `%(name)s` placeholders, quoted into the statement
+        by pymssql (as its execute does) so that the statement described is the one read."""
         import pymssql
+        import pymssql._mssql
+
+        if params is not None:
+            query = pymssql._mssql.substitute_params(query, dict(params)).decode()
 
         statement = single_select(query, "sqlserver")
         connection = _connect(config, timeout_seconds)

@@ -4,7 +4,11 @@
         if writer.committed() is None:      # None: no earlier attempt of this run committed
             writer.prepare()
             writer.write(batch)             # any number, from up to `parallel_writes` threads
-            writer.commit(rows_read, rows_rejected, rows_filtered)
+            writer.commit(rows_read, rows_rejected, rows_filtered, state)
+
+A load of a stream (`load.stream`, e.g. an incremental table) reads where the last one stopped:
+`writer.last_state()` is the state the newest committed load of the stream stored, and `commit`
+stores the new one in the same transaction as the rows, so a failed run moves nothing.
 
 Every destination keeps the same promises: nothing the run writes is visible before `commit`
 returns; leaving the block by an exception calls `abort` and leaves the target as it was; a run
@@ -19,7 +23,7 @@ temporary prefix, published, a `_SUCCESS` manifest last, a ledger object).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -71,6 +75,8 @@ class LedgerEntry:
     rows_loaded: int
     rows_rejected: int
     rows_filtered: int
+    state: dict[str, Any] | None = None
+    outputs: list[str] = field(default_factory=list)
 
 
 class Destination(ABC):
@@ -172,9 +178,21 @@ class Writer(ABC):
         kept (no write is in flight when this is called)."""
 
     @abstractmethod
-    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
-        """Make the staged rows visible and record the run, atomically for readers; ReconciliationFailed
-        when the rows loaded are not rows_read - rows_rejected - rows_filtered. Returns rows loaded."""
+    def last_state(self) -> dict[str, Any] | None:
+        """The state stored by the newest committed load of `load.stream` (None: no stream, or none
+        committed yet)."""
+
+    @abstractmethod
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
+        """Make the staged rows visible and record the run with the stream's new `state`, atomically
+        for readers; ReconciliationFailed when the rows loaded are not rows_read - rows_rejected -
+        rows_filtered. Returns rows loaded."""
+
+    def outputs(self) -> list[str]:
+        """What the committed load published that a reader fetches (an object store's keys)."""
+        return []
 
     @abstractmethod
     def abort(self) -> None:

@@ -108,10 +108,12 @@ class PostgresWriter(SqlWriter):
         with self._lock:
             self.rows_staged += rows
 
-    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
         for bulk in self._bulks:  # staged rows become visible to the final transaction
             bulk.finish()
-        return super().commit(rows_read, rows_rejected, rows_filtered)
+        return super().commit(rows_read, rows_rejected, rows_filtered, state)
 
     def widen(self, index: int, column: ColumnSpec) -> None:
         for bulk in self._bulks:  # their open COPY transactions would block the rewrite of staging

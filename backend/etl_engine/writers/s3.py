@@ -481,6 +481,10 @@ class S3Writer(Writer):
         self.run_key = run_key(run_id)
         self.temporary = destination.state + f"tmp/{self.run_key}/"
         self.ledger_key = destination.state + f"loads/{self.run_key}.json"
+        # The newest committed state of the load's stream (`load.stream`), rewritten by each commit.
+        self.stream_key = (
+            None if load.stream is None else destination.state + f"streams/{quote(load.stream, safe='')}.json"
+        )
         self.catalog_key = destination.state + (
             f"tables/{safe_segment(load.schema, 'schema')}/{safe_segment(load.table, 'table')}.json"
         )
@@ -495,6 +499,7 @@ class S3Writer(Writer):
         self._sequence: dict[str, int] = {}
         self._written: list[_Written] = []
         self._published: list[str] = []
+        self._outputs: list[str] = []
         self._writes = 0
         self._limits: list[NumericLimit | None] | None = None
         self._previous: dict[str, Any] | None = None
@@ -524,7 +529,15 @@ class S3Writer(Writer):
             entry["rows_loaded"],
             entry["rows_rejected"],
             entry["rows_filtered"],
+            state=entry.get("state"),
+            outputs=list(entry["files"]),
         )
+
+    def last_state(self) -> dict[str, Any] | None:
+        if self.stream_key is None:
+            return None
+        entry = self._read_json(self.stream_key)
+        return None if entry is None else entry["state"]
 
     def prepare(self) -> None:
         self._delete_prefix(self.temporary)  # a killed attempt's files and unfinished uploads
@@ -721,7 +734,9 @@ class S3Writer(Writer):
             sink.close()
 
     # -- publishing ---------------------------------------------------------------------------
-    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
         for file in list(self._open.values()):
             self._finish(file)
         expected = rows_read - rows_rejected - rows_filtered
@@ -756,6 +771,11 @@ class S3Writer(Writer):
                 ]
             )
         self._put_json(self.catalog_key, self._catalog_entry(manifest))
+        # Before the ledger: a run the ledger calls committed has its state stored. A crash
+        # between the manifest and here leaves no ledger entry: the retry publishes the same
+        # keys again and stores the state then.
+        if self.stream_key is not None:
+            self._put_json(self.stream_key, {"run_id": self.run_id, "state": state})
         self._put_json(
             self.ledger_key,
             {
@@ -767,10 +787,16 @@ class S3Writer(Writer):
                 "rows_rejected": rows_rejected,
                 "rows_filtered": rows_filtered,
                 "files": sorted(mine),
+                "stream": self.load.stream,
+                "state": state,
             },
         )
+        self._outputs = sorted(mine)
         self._delete_prefix(self.temporary)
         return loaded
+
+    def outputs(self) -> list[str]:
+        return self._outputs
 
     def _publish_manifest(self) -> dict[str, Any]:
         """Write `_SUCCESS` listing the prefix's files: for INSERT the previous manifest's (this run's

@@ -231,7 +231,9 @@ class SnowflakeWriter(SqlWriter):
         super().widen(index, _folded_column(column))
 
     # -- the final transaction ----------------------------------------------------------------
-    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
         self.load_pending()
         if not self.target_exists:
             # The new table takes every staged row: check that before creating anything.
@@ -251,7 +253,10 @@ class SnowflakeWriter(SqlWriter):
             )
             self._created_target = True
             self.target_exists = self._find_target()
-        loaded = super().commit(rows_read, rows_rejected, rows_filtered)
+        # DDL commits by itself here: columns an evolving load adds come before the transaction
+        # (nullable, so readers meanwhile see NULLs in them, and a failed load leaves them empty).
+        self.add_columns()
+        loaded = super().commit(rows_read, rows_rejected, rows_filtered, state)
         self._created_target = False
         return loaded
 

@@ -3,11 +3,14 @@
 A load goes to a staging table named from the run id. The final transaction creates the target
 when it is new (by renaming the staging table: no second copy of the data), or appends / merges /
 replaces from staging, and records the run in `_etl_loads`. A run found in the ledger is not
-loaded again. Subclasses give the connection, the bulk write and the SQL that differs.
+loaded again. A stream's state (an incremental cursor, the files loaded: JSON text) is a column of
+its ledger entry, so it commits with the rows. Subclasses give the connection, the bulk write and
+the SQL that differs.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from abc import abstractmethod
@@ -23,6 +26,9 @@ from ..spec import ColumnSpec, ColumnType, LoadSpec
 from .base import ConnectionCheck, Destination, LedgerEntry, TableColumn, TableRef, TableSample, Writer
 
 LEDGER_TABLE = "_etl_loads"
+# Columns added to the ledger after its first version: a ledger made by older code gets them.
+# varchar(65535): Redshift's longest (its text is varchar(256)); a state stays well under it.
+LEDGER_ADDED_COLUMNS = {"stream": "varchar(200)", "state": "varchar(65535)"}
 STAGING_PREFIX = "_etl_stage_"
 _WIDENINGS = {
     ColumnType.INTEGER: {ColumnType.BIGINT, ColumnType.NUMERIC, ColumnType.FLOAT},
@@ -223,6 +229,7 @@ class SqlWriter(Writer):
         self.stage = staging_table_name(run_id)
         self._connection: Any = None
         self._cursor: Any = None
+        self.evolving: list[tuple[ColumnSpec, NumericLimit | None]] = []  # prepare() finds them
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
@@ -283,21 +290,44 @@ class SqlWriter(Writer):
         self.create_ledger()
         p = self.sql.placeholder
         row = self.execute(
-            f"SELECT rows_read, rows_loaded, rows_rejected, rows_filtered FROM {self.ledger} "
+            f"SELECT rows_read, rows_loaded, rows_rejected, rows_filtered, state FROM {self.ledger} "
             f"WHERE run_id = {p}",
             (self.run_id,),
         ).fetchone()
         self._commit()
-        return None if row is None else LedgerEntry(self.run_id, *(int(v) for v in row))
+        if row is None:
+            return None
+        read, loaded, rejected, filtered = (int(v) for v in row[:4])
+        return LedgerEntry(self.run_id, read, loaded, rejected, filtered, state=_state(row[4]))
+
+    def last_state(self) -> dict[str, Any] | None:
+        if self.load.stream is None:
+            return None
+        self.create_ledger()
+        p = self.sql.placeholder
+        row = self.execute(
+            f"SELECT state FROM {self.ledger} WHERE stream = {p} ORDER BY loaded_at DESC LIMIT 1",
+            (self.load.stream,),
+        ).fetchone()
+        self._commit()
+        return None if row is None else _state(row[0])
 
     def create_ledger(self) -> None:
-        """Create the schema and the ledger table unless they exist (committed on return)."""
+        """Create the schema and the ledger table unless they exist, and add the columns a ledger
+        made by older code lacks (committed on return)."""
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.load.schema)}")
+        added = ", ".join(f"{name} {sql_type}" for name, sql_type in LEDGER_ADDED_COLUMNS.items())
         self.execute(
             f"CREATE TABLE IF NOT EXISTS {self.ledger} (run_id varchar(200) PRIMARY KEY, "
             "target_table varchar(200), strategy varchar(20), rows_read bigint, rows_loaded bigint, "
-            "rows_rejected bigint, rows_filtered bigint, loaded_at timestamp)"
+            f"rows_rejected bigint, rows_filtered bigint, loaded_at timestamp, {added})"
         )
+        found = {
+            c.name.lower() for c in self.sql._table_columns(self._cursor, self.load.schema, LEDGER_TABLE)
+        }
+        for name, sql_type in LEDGER_ADDED_COLUMNS.items():
+            if name not in found:  # plain ADD COLUMN: Redshift and Snowflake know no IF NOT EXISTS
+                self.execute(f"ALTER TABLE {self.ledger} ADD COLUMN {name} {sql_type}")
         self._commit()
 
     def prepare(self) -> None:
@@ -348,10 +378,21 @@ class SqlWriter(Writer):
         return f"ALTER TABLE {old} RENAME TO {quote_identifier(new)}"
 
     def _find_target(self) -> bool:
-        """Whether the target exists; an existing one must fit the mapping (else SchemaMismatch)."""
+        """Whether the target exists; an existing one must fit the mapping (else SchemaMismatch).
+        With `load.evolve`, mapped columns it lacks are not a mismatch: `evolving` lists them."""
         existing = self.sql._table_columns(self._cursor, self.load.schema, self.load.table)
+        self.evolving = []
         if existing:
-            problems = target_mismatches(existing, self.columns, f"{self.load.schema}.{self.load.table}")
+            checked = self.columns
+            if self.load.evolve:
+                names = {c.name for c in existing}
+                self.evolving = [
+                    (c, limit)
+                    for c, limit in zip(self.columns, self.column_limits(), strict=True)
+                    if c.target not in names
+                ]
+                checked = [c for c in self.columns if c.target in names]
+            problems = target_mismatches(existing, checked, f"{self.load.schema}.{self.load.table}")
             if problems:
                 raise SchemaMismatch(
                     f"the mapping does not fit {self.load.schema}.{self.load.table}: " + "; ".join(problems)
@@ -365,8 +406,11 @@ class SqlWriter(Writer):
         DuckDB needs none: one process at a time holds its file for a whole load."""
         return None
 
-    def commit(self, rows_read: int, rows_rejected: int, rows_filtered: int) -> int:
-        """Move staged rows into the target and record the run, atomically. Returns rows loaded."""
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
+        """Move staged rows into the target and record the run with the stream's `state`,
+        atomically. Returns rows loaded."""
         if self.load.strategy == "UPSERT" and self.needs_key_check():
             self._check_unique_keys()
         expected = rows_read - rows_rejected - rows_filtered
@@ -377,6 +421,7 @@ class SqlWriter(Writer):
                 # and load into it like into any existing table (instead of DuplicateTable).
                 self.lock_new_target()
                 self.target_exists = self._find_target()
+            self.add_columns()
             loaded = self._apply()
             if loaded != expected:
                 raise ReconciliationFailed(
@@ -386,8 +431,8 @@ class SqlWriter(Writer):
             p = self.sql.placeholder
             self.execute(
                 f"INSERT INTO {self.ledger} (run_id, target_table, strategy, rows_read, rows_loaded, "
-                f"rows_rejected, rows_filtered, loaded_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, "
-                "CURRENT_TIMESTAMP)",
+                f"rows_rejected, rows_filtered, loaded_at, stream, state) VALUES ({p}, {p}, {p}, {p}, "
+                f"{p}, {p}, {p}, CURRENT_TIMESTAMP, {p}, {p})",
                 (
                     self.run_id,
                     self.load.table,
@@ -396,6 +441,8 @@ class SqlWriter(Writer):
                     loaded,
                     rows_rejected,
                     rows_filtered,
+                    self.load.stream,
+                    None if state is None else json.dumps(state),
                 ),
             )
             self._commit()
@@ -408,6 +455,14 @@ class SqlWriter(Writer):
             raise
         self._drop_stage()
         return loaded
+
+    def add_columns(self) -> None:
+        """`load.evolve`: give the existing target the mapped columns it lacks (nullable; existing
+        rows hold NULL), inside the final transaction where the destination allows DDL there."""
+        for column, limit in self.evolving:
+            sql_type = column_sql_type(self.kind, column.type, limit)
+            self.execute(f"ALTER TABLE {self.target} ADD COLUMN {quote_identifier(column.target)} {sql_type}")
+        self.evolving = []
 
     def needs_key_check(self) -> bool:
         """Whether upsert keys must be checked for duplicates before the final transaction."""
@@ -485,3 +540,7 @@ class SqlWriter(Writer):
             # After a failure the connection may be gone; the next attempt drops the table first.
             if not quiet:
                 raise LoadFailed(f"could not drop staging table {self.stage}: {error}") from error
+
+
+def _state(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else dict(json.loads(text))

@@ -74,7 +74,7 @@ def test_the_load_puts_parquet_to_the_run_stage_copies_it_and_commits_once(
         f'CREATE SCHEMA IF NOT EXISTS "{schema}"',
         f'CREATE TABLE IF NOT EXISTS "{schema}"."_etl_loads" (run_id varchar(200) PRIMARY KEY, target_table '
         "varchar(200), strategy varchar(20), rows_read bigint, rows_loaded bigint, rows_rejected bigint, "
-        "rows_filtered bigint, loaded_at timestamp)",
+        "rows_filtered bigint, loaded_at timestamp, stream varchar(200), state varchar(65535))",
         f"DROP TABLE IF EXISTS {stage}",
         f'CREATE TABLE {stage} ( "ID" NUMBER(10,0), "NOTE" VARCHAR )',
         f"CREATE OR REPLACE TEMPORARY STAGE {files}",
@@ -84,7 +84,8 @@ def test_the_load_puts_parquet_to_the_run_stage_copies_it_and_commits_once(
         "BEGIN",
         f'INSERT INTO "{schema}"."TARGET" ("ID", "NOTE") SELECT "ID", "NOTE" FROM {stage}',
         f'INSERT INTO "{schema}"."_etl_loads" (run_id, target_table, strategy, rows_read, rows_loaded, '
-        "rows_rejected, rows_filtered, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)",
+        "rows_rejected, rows_filtered, loaded_at, stream, state) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+        "CURRENT_TIMESTAMP, %s, %s)",
         "COMMIT",
         f"DROP TABLE IF EXISTS {stage}",
     ]
