@@ -125,19 +125,17 @@ def apply_drift_policy(
 
 
 def _job_table(job: Job, spec: JobSpec) -> JobTable | None:
-    """The table of a `tables` job this spec loads (by source and target)."""
+    """The table of a `tables` job this spec loads: by its source, and by its target too when the
+    job reads one source table more than once."""
     if job.source_type != SourceType.TABLES or not isinstance(spec.source, TableSource):
         return None
     source = spec.source
-    for table in job.tables:
-        if (table.source_schema, table.source_table, table.target_schema, table.target_table) == (
-            source.schema,
-            source.table,
-            spec.load.schema,
-            spec.load.table,
-        ):
-            return table
-    return None
+    tables = [t for t in job.tables if (t.source_schema, t.source_table) == (source.schema, source.table)]
+    if len(tables) > 1:
+        tables = [
+            t for t in tables if (t.target_schema, t.target_table) == (spec.load.schema, spec.load.table)
+        ]
+    return tables[0] if tables else None
 
 
 def _expected(
