@@ -263,6 +263,29 @@ def test_key_hashes_tell_apart_null_empty_text_and_swapped_keys() -> None:
     assert again.tolist() == hashes[1:].tolist()
 
 
+def test_key_hashes_of_typed_columns_tell_apart_null_and_zero_and_swapped_values() -> None:
+    schema = pa.schema(
+        [("i", pa.int64()), ("j", pa.int32()), ("f", pa.float64()), ("t", pa.timestamp("us", tz="UTC"))]
+    )
+    instant = datetime(2026, 1, 1, tzinfo=UTC)
+    data = pa.RecordBatch.from_pylist(
+        [
+            {"i": 0, "j": 1, "f": 0.0, "t": instant},
+            {"i": None, "j": 1, "f": -0.0, "t": instant},  # NULL is not 0; -0.0 is 0.0
+            {"i": 1, "j": 0, "f": 0.0, "t": None},
+            {"i": 0, "j": 1, "f": -0.0, "t": instant},  # the same key as the first row
+        ],
+        schema=schema,
+    )
+    ints = key_hashes(data, ["i", "j"]).tolist()
+    assert len(set(ints[:3])) == 3 and ints[3] == ints[0]
+    floats = key_hashes(data, ["f"]).tolist()
+    assert floats[0] == floats[1] == floats[3]
+    stamps = key_hashes(data, ["t"]).tolist()
+    assert stamps[0] == stamps[1] == stamps[3] != stamps[2]
+    assert key_hashes(data, ["i", "f", "t"]).tolist()[3] == key_hashes(data, ["i", "f", "t"]).tolist()[0]
+
+
 def test_columns_with_row_transforms_adds_new_columns_once_with_their_types() -> None:
     transforms = [
         RowTransform("concat", {"columns": ["first", "last"], "into": "name"}),
