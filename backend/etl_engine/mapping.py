@@ -100,6 +100,7 @@ class BatchMapper:
                 self.columns,
                 limits=dict(zip((c.target for c in output), limits, strict=False)),
                 text_max_bytes=text_max_bytes,
+                keys=set(spec.load.upsert_keys) if spec.load.strategy == "UPSERT" else set(),
                 render=lambda cells: csv_line(cells, spec),
             )
             self.row_columns = referenced_columns(spec.row_transforms)

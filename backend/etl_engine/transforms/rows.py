@@ -124,8 +124,9 @@ def referenced_columns(transforms: list[RowTransform]) -> set[str]:
 
 class RowTransformer:
     """Applies a job's row transforms to mapped batches. `limits`: the widest number of each
-    destination column (by name), `text_max_bytes` the destination's text limit; `render` writes a
-    rejected row's values as a CSV line."""
+    destination column (by name), `text_max_bytes` the destination's text limit, `keys` the upsert
+    keys (a NULL written into one rejects its row); `render` writes a rejected row's values as a
+    CSV line."""
 
     def __init__(
         self,
@@ -134,12 +135,14 @@ class RowTransformer:
         *,
         limits: dict[str, NumericLimit | None] | None = None,
         text_max_bytes: int | None = None,
-        render: Callable[[list[object]], str] = lambda cells: ",".join(map(str, cells)),
+        keys: set[str] | None = None,
+        render: Callable[[list[object]], str] = lambda cells: ",".join(map(_cell, cells)),
     ) -> None:
         errors = check_row_transforms(transforms, columns)
         if errors:
             raise InvalidJobSpec("; ".join(errors))
         self.filtered = 0  # rows a filter or a dedupe dropped so far
+        self.keys = keys or set()
         self.render = render
         self.steps: list[_Step] = []
         current = list(columns)
@@ -166,12 +169,6 @@ class RowTransformer:
                 for rows in step.release(self):
                     yield self._run(rows, index + 1)
 
-    def close(self) -> None:
-        """Drop what is held back (the temporary file); finish() does it too."""
-        for step in self.steps:
-            if isinstance(step, _KeepLast):
-                step.close()
-
     def _run(self, rows: Rows, first: int) -> tuple[pa.RecordBatch, list[RejectedRow]]:
         rejected: list[RejectedRow] = []
         for step in self.steps[first:]:
@@ -193,19 +190,31 @@ class RowTransformer:
 
     def _derive(self, rows: Rows, step: _Derive) -> tuple[Rows, list[RejectedRow]]:
         shown, parsed = step.compute(rows.batch)
-        batch = _set_column(rows.batch, step.into, parsed.array)
         invalid = pc.fill_null(parsed.invalid, False).to_numpy(zero_copy_only=False)
+        failed = self._rejected(rows, invalid, shown, parsed.reason, step.into)
+        if step.into in self.keys:  # as the mapper does for mapped key columns
+            empty = parsed.array.is_null().to_numpy(zero_copy_only=False) & ~invalid
+            failed += self._rejected(rows, empty, None, "upsert key is empty", step.into)
+            invalid |= empty
+        rows = Rows(_set_column(rows.batch, step.into, parsed.array), rows.ids, rows.identify)
+        if not failed:
+            return rows, failed
+        return rows.take(~invalid), sorted(failed, key=lambda row: row.line_number)
+
+    def _rejected(
+        self, rows: Rows, invalid: _Mask, shown: pa.Array | None, reason: str, column: str
+    ) -> list[RejectedRow]:
+        """The rows `invalid` marks, as RejectedRows (`rows`: their values before the step)."""
         if not invalid.any():
-            return Rows(batch, rows.ids, rows.identify), []
+            return []
         indices = np.flatnonzero(invalid)
         cells = rows.batch.take(pa.array(indices)).to_pylist()
-        values = shown.take(pa.array(indices)).to_pylist()
-        ids = rows.identities(indices)
+        values = shown.take(pa.array(indices)).to_pylist() if shown is not None else [None] * len(indices)
         failed = []
-        for identity, value, row in zip(ids.tolist(), values, cells, strict=True):
-            reason = parsed.reason if value is None else f"{str(value)!r} is {parsed.reason}"
-            failed.append(RejectedRow(identity, self.render(list(row.values())), step.into, reason))
-        return Rows(batch, rows.ids, rows.identify).take(~invalid), failed
+        for identity, value, row in zip(rows.identities(indices).tolist(), values, cells, strict=True):
+            said = reason if value is None else f"{str(value)!r} is {reason}"
+            failed.append(RejectedRow(identity, self.render(list(row.values())), column, said))
+        return failed
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -682,6 +691,10 @@ def _merged(sorted_: np.ndarray[Any, Any], new: np.ndarray[Any, Any]) -> np.ndar
     if not len(new):
         return sorted_
     return np.insert(sorted_, np.searchsorted(sorted_, new), new)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _set_column(batch: pa.RecordBatch, name: str, values: pa.Array) -> pa.RecordBatch:

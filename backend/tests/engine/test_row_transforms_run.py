@@ -180,3 +180,34 @@ def test_a_postgres_table_is_transformed_like_a_file(
         (3, "example.org", 2026, "example.org"),
         (4, None, 2026, "Ana"),
     ]
+
+
+def test_a_key_a_row_transform_writes_null_into_rejects_the_row_of_an_upsert(
+    destination: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: SpecMaker
+) -> None:
+    text = "first,last\nAda,Lovelace\n,Hopper\nGrace,Hopper\n"
+    columns = [ColumnSpec("first", "first", T.TEXT), ColumnSpec("last", "last", T.TEXT)]
+    spec = make_spec(
+        write_csv(text),
+        destination,
+        columns=columns,
+        strategy="UPSERT",
+        upsert_keys=["name"],
+        reject_threshold_count=1,
+    )
+    spec.row_transforms = [
+        RowTransform(
+            "conditional", {"when": "first != ''", "then": {"column": "first"}, "else": None, "into": "name"}
+        )
+    ]
+    reporter = RecordingReporter()
+    result = e.run_job(spec, reporter)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert [(r.line_number, r.column, r.reason) for r in reporter.rejected_rows] == [
+        (3, "name", "upsert key is empty")
+    ]
+    target = f"{schema_of(destination)}.target"
+    assert query(destination, f"SELECT name, last FROM {target} ORDER BY name") == [
+        ("Ada", "Lovelace"),
+        ("Grace", "Hopper"),
+    ]
