@@ -25,6 +25,7 @@ describe("AppLayout", () => {
       ["Schedules", "/schedules"],
       ["Credentials", "/credentials"],
       ["Notifications", "/notifications"],
+      ["Variables", "/variables"],
       ["API tokens", "/tokens"],
       ["Users", "/users"],
       ["Audit log", "/audit"],
@@ -36,11 +37,11 @@ describe("AppLayout", () => {
 
   it("shows each role only the sections it can use", () => {
     const { unmount } = renderWithApp(<AppLayout />, { currentUser: viewer() });
-    expect(navLinks()).toEqual(["/", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/tokens"]);
+    expect(navLinks()).toEqual(["/", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/variables", "/tokens"]);
     unmount();
 
     renderWithApp(<AppLayout />, { currentUser: operator() });
-    expect(navLinks()).toEqual(["/", "/upload", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/tokens"]);
+    expect(navLinks()).toEqual(["/", "/upload", "/jobs", "/runs", "/schedules", "/credentials", "/notifications", "/variables", "/tokens"]);
   });
 
   it("opens and closes the menu on a narrow screen", async () => {

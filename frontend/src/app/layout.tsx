@@ -1,5 +1,6 @@
 import {
   BellIcon,
+  BracesIcon,
   CalendarClockIcon,
   DatabaseIcon,
   HistoryIcon,
@@ -37,6 +38,7 @@ const NAV_ITEMS: readonly NavItem[] = [
   { to: "/schedules", label: "Schedules", icon: CalendarClockIcon, end: false, role: "viewer" },
   { to: "/credentials", label: "Credentials", icon: KeyRoundIcon, end: false, role: "viewer" },
   { to: "/notifications", label: "Notifications", icon: BellIcon, end: false, role: "viewer" },
+  { to: "/variables", label: "Variables", icon: BracesIcon, end: false, role: "viewer" },
   { to: "/tokens", label: "API tokens", icon: KeySquareIcon, end: false, role: "viewer" },
   { to: "/users", label: "Users", icon: UsersIcon, end: false, role: "admin" },
   { to: "/audit", label: "Audit log", icon: ScrollTextIcon, end: false, role: "admin" },

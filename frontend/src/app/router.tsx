@@ -99,6 +99,12 @@ export const routes: RouteObject[] = [
             }),
           },
           {
+            path: "variables",
+            lazy: async () => ({
+              Component: (await import("@/features/variables/components/variables-page")).VariablesPage,
+            }),
+          },
+          {
             path: "tokens",
             lazy: async () => ({
               Component: (await import("@/features/api-tokens/components/tokens-page")).TokensPage,

@@ -5,6 +5,7 @@ export function logEvent(overrides: Partial<JobRunEvent> = {}): JobRunEvent {
   return {
     id: 1,
     job_run_id: 42,
+    job_run_table_id: null,
     created_at: "2026-11-23T12:00:03Z",
     kind: "log",
     level: "info",
@@ -22,6 +23,8 @@ export function schedule(overrides: Partial<ScheduleRead> = {}): ScheduleRead {
     timezone: "UTC",
     enabled: true,
     enabled_at: "2026-11-23T12:00:00Z",
+    disable_after_failures: 3,
+    disabled_reason: null,
     description: "At 09:00, only on Monday",
     next_runs: ["2026-11-30T09:00:00+00:00", "2026-12-07T09:00:00+00:00"],
     last_run: null,

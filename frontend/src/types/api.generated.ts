@@ -1092,6 +1092,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Variables */
+        get: operations["list_variables_api_v1_variables_get"];
+        put?: never;
+        /** Create Variable */
+        post: operations["create_variable_api_v1_variables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/{variable_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Variable */
+        get: operations["read_variable_api_v1_variables__variable_id__get"];
+        /** Update Variable */
+        put: operations["update_variable_api_v1_variables__variable_id__put"];
+        post?: never;
+        /** Delete Variable */
+        delete: operations["delete_variable_api_v1_variables__variable_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/{variable_id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate Variable
+         * @description The variable's value now (a db_query variable's query is run, audited).
+         */
+        post: operations["evaluate_variable_api_v1_variables__variable_id__evaluate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Context Variables
+         * @description What every template may use without defining it, computed for each run.
+         */
+        get: operations["list_context_variables_api_v1_variables_context_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render Template
+         * @description A template rendered, never run: a query's SQL with placeholders and the parameters bound
+         *     to them. db_query variables it uses are read now (audited).
+         */
+        post: operations["render_template_api_v1_variables_render_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/rendered-source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rendered Source
+         * @description The query, file pattern and templated names of a run's job, rendered with that run's
+         *     logical date and context (db_query values are read now, not as the run read them).
+         */
+        get: operations["rendered_source_api_v1_variables_rendered_source_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1337,6 +1456,11 @@ export interface components {
             live_tested: boolean;
             /** Note */
             note: string | null;
+            /**
+             * Secrets
+             * @description write-only secrets the kind takes besides the password
+             */
+            secrets: ("session_token" | "private_key" | "private_key_passphrase" | "s3_stage_secret_access_key")[];
             /** Usages */
             usages: components["schemas"]["ConnectionUsage"][];
         };
@@ -1357,6 +1481,16 @@ export interface components {
          * @enum {string}
          */
         ConnectionUsage: "source" | "destination" | "both";
+        /**
+         * ContextVariableRead
+         * @description A variable every template has without defining it, computed for each run.
+         */
+        ContextVariableRead: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
+        };
         /** CredentialCreate */
         CredentialCreate: {
             /** Database */
@@ -1374,6 +1508,13 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            /**
+             * Secrets
+             * @description write-only secrets besides the password, as the kind takes them
+             */
+            secrets?: {
+                [key: string]: string;
+            };
             usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
@@ -1382,7 +1523,7 @@ export interface components {
          * CredentialKind
          * @enum {string}
          */
-        CredentialKind: "postgres" | "redshift" | "duckdb" | "mysql" | "sqlserver" | "oracle";
+        CredentialKind: "postgres" | "redshift" | "duckdb" | "mysql" | "sqlserver" | "oracle" | "s3" | "snowflake";
         /** CredentialRead */
         CredentialRead: {
             /**
@@ -1420,6 +1561,11 @@ export interface components {
             /** Port */
             port: number | null;
             /**
+             * Secret Names
+             * @description the secrets stored besides the password (never their values)
+             */
+            secret_names: ("session_token" | "private_key" | "private_key_passphrase" | "s3_stage_secret_access_key")[];
+            /**
              * Updated At
              * Format: date-time
              */
@@ -1446,13 +1592,21 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            /**
+             * Secrets
+             * @description write-only secrets besides the password, as the kind takes them
+             */
+            secrets?: {
+                [key: string]: string;
+            };
             usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
         };
         /**
          * CredentialUpdate
-         * @description Partial update; an omitted (or null) password keeps the stored one.
+         * @description Partial update; an omitted (or null) password keeps the stored one. `secrets`: a name with a
+         *     value sets it, a name with null removes it, names left out stay as stored.
          */
         CredentialUpdate: {
             /** Database */
@@ -1470,6 +1624,10 @@ export interface components {
             password?: string | null;
             /** Port */
             port?: number | null;
+            /** Secrets */
+            secrets?: {
+                [key: string]: string | null;
+            } | null;
             usage?: components["schemas"]["ConnectionUsage"] | null;
             /** Username */
             username?: string | null;
@@ -1622,6 +1780,17 @@ export interface components {
              */
             timestamp: string;
         };
+        /** EvaluatedVariable */
+        EvaluatedVariable: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "null" | "boolean" | "integer" | "float" | "decimal" | "date" | "timestamp" | "text" | "json";
+            value: components["schemas"]["JsonValue"];
+        };
         /**
          * EventKind
          * @enum {string}
@@ -1629,9 +1798,10 @@ export interface components {
         EventKind: "progress" | "log" | "status";
         /**
          * EventType
-         * @description What a channel can be told about. Emitted today: the three run outcomes. Defined for later
-         *     issues, never emitted yet: schedule_disabled (the portal has no rule that disables a schedule
-         *     after failures), schema_drift and cdc_lag (no drift check or change stream exists yet).
+         * @description What a channel can be told about: the three run outcomes; schedule_disabled (a schedule that
+         *     disabled itself after failed runs, portal/schedules/failures.py); schema_drift (the drift check
+         *     before a run, through outbox.enqueue_event_sync). cdc_lag is defined for the change streams of a
+         *     later issue and never emitted yet.
          * @enum {string}
          */
         EventType: "run_succeeded" | "run_failed" | "run_completed_with_rejects" | "schedule_disabled" | "schema_drift" | "cdc_lag";
@@ -1964,6 +2134,7 @@ export interface components {
             /** Upsert Keys */
             upsert_keys?: string[] | null;
         };
+        JsonValue: unknown;
         /** LastRun */
         LastRun: {
             /**
@@ -2152,6 +2323,13 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[VariableRead] */
+        Page_VariableRead_: {
+            /** Items */
+            items: components["schemas"]["VariableRead"][];
+            /** Total */
+            total: number;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2288,6 +2466,98 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** RenderedParam */
+        RenderedParam: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "null" | "boolean" | "integer" | "float" | "decimal" | "date" | "timestamp" | "text" | "json";
+            value: components["schemas"]["JsonValue"];
+        };
+        /**
+         * RenderedSource
+         * @description A run's job's templates rendered with that run's date and context; static values as stored
+         *     now and db_query values read now (a run reads its own when it starts).
+         */
+        RenderedSource: {
+            /** Job Id */
+            job_id: number;
+            /** Job Run Id */
+            job_run_id: number;
+            /**
+             * Logical Date
+             * Format: date-time
+             */
+            logical_date: string;
+            /** Rendered */
+            rendered: components["schemas"]["RenderedTemplate"][];
+            /** Variables */
+            variables: components["schemas"]["EvaluatedVariable"][];
+        };
+        /** RenderedTemplate */
+        RenderedTemplate: {
+            /** Field */
+            field: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "query" | "path" | "name";
+            /** Params */
+            params: components["schemas"]["RenderedParam"][];
+            /** Template */
+            template: string;
+            /** Text */
+            text: string;
+        };
+        /**
+         * RenderRequest
+         * @description `kind` query: SQL with each value a bound parameter (`{{ name | ident }}` for identifiers);
+         *     path: a relative path or glob under the drop directory; name: a table or schema name.
+         */
+        RenderRequest: {
+            /**
+             * Connection Id
+             * @description query: the source connection whose dialect quotes and binds
+             */
+            connection_id?: number | null;
+            /**
+             * Job Id
+             * @description The job whose name and id the context gives
+             */
+            job_id?: number | null;
+            /**
+             * Kind
+             * @default query
+             * @enum {string}
+             */
+            kind: "query" | "path" | "name";
+            /**
+             * Logical Date
+             * @description The run date to render with; now if left out
+             */
+            logical_date?: string | null;
+            /**
+             * Template
+             * @example SELECT * FROM t WHERE day = {{ ds }}
+             */
+            template: string;
+        };
+        /** RenderResult */
+        RenderResult: {
+            /**
+             * Logical Date
+             * Format: date-time
+             */
+            logical_date: string;
+            /** Rendered */
+            rendered: components["schemas"]["RenderedTemplate"][];
+            /** Variables */
+            variables: components["schemas"]["EvaluatedVariable"][];
+        };
         /** ResultColumnRead */
         ResultColumnRead: {
             /** Name */
@@ -2334,6 +2604,12 @@ export interface components {
              */
             cron_expression: string;
             /**
+             * Disable After Failures
+             * @default 3
+             * @example 3
+             */
+            disable_after_failures: number | null;
+            /**
              * Enabled
              * @default true
              */
@@ -2358,6 +2634,10 @@ export interface components {
             dag_id: string;
             /** Description */
             description: string;
+            /** Disable After Failures */
+            disable_after_failures: number | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
             /** Enabled */
             enabled: boolean;
             /** Enabled At */
@@ -2379,11 +2659,16 @@ export interface components {
         };
         /**
          * ScheduleUpdate
-         * @description Fields left out keep their value.
+         * @description Fields left out keep their value (`disable_after_failures: null` sent: never disable).
          */
         ScheduleUpdate: {
             /** Cron Expression */
             cron_expression?: string | null;
+            /**
+             * Disable After Failures
+             * @example 3
+             */
+            disable_after_failures?: number | null;
             /** Enabled */
             enabled?: boolean | null;
             /** Timezone */
@@ -2611,6 +2896,74 @@ export interface components {
             /** Name */
             name?: string | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        /**
+         * VariableCreate
+         * @description static: `value` (text, number or any JSON); db_query: `credential_id` (a source connection,
+         *     PostgreSQL or MySQL/MariaDB) and `query` (one SELECT returning one row of one column).
+         */
+        VariableCreate: {
+            /** Credential Id */
+            credential_id?: number | null;
+            /** Description */
+            description?: string | null;
+            kind: components["schemas"]["VariableKind"];
+            /**
+             * Name
+             * @example region
+             */
+            name: string;
+            /** Query */
+            query?: string | null;
+            value?: components["schemas"]["JsonValue"];
+        };
+        /**
+         * VariableKind
+         * @enum {string}
+         */
+        VariableKind: "static" | "db_query";
+        /** VariableRead */
+        VariableRead: {
+            /** Connection Name */
+            connection_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credential Id */
+            credential_id: number | null;
+            /** Description */
+            description: string | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["VariableKind"];
+            /** Name */
+            name: string;
+            /** Query */
+            query: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            value: components["schemas"]["JsonValue"];
+        };
+        /**
+         * VariableUpdate
+         * @description Fields left out keep their value.
+         */
+        VariableUpdate: {
+            /** Credential Id */
+            credential_id?: number | null;
+            /** Description */
+            description?: string | null;
+            kind?: components["schemas"]["VariableKind"] | null;
+            /** Name */
+            name?: string | null;
+            /** Query */
+            query?: string | null;
+            value?: components["schemas"]["JsonValue"];
         };
         /**
          * WebhookConfig
@@ -7109,6 +7462,562 @@ export interface operations {
             };
         };
     };
+    list_variables_api_v1_variables_get: {
+        parameters: {
+            query?: {
+                /** @description rows to return */
+                limit?: number;
+                /** @description rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VariableRead_"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    create_variable_api_v1_variables_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VariableCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableRead"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `VariableNameTaken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RequestValidationError`, `VariableNameReserved` (a context variable's name or a template keyword), `ConnectionNotUsable` (a db_query variable's connection is missing or is not a PostgreSQL/MySQL source), `QueryRefused` (not one SELECT) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    read_variable_api_v1_variables__variable_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variable_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    update_variable_api_v1_variables__variable_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variable_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VariableUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VariableRead"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `VariableNameTaken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RequestValidationError`, `VariableNameReserved` (a context variable's name or a template keyword), `ConnectionNotUsable` (a db_query variable's connection is missing or is not a PostgreSQL/MySQL source), `QueryRefused` (not one SELECT) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    delete_variable_api_v1_variables__variable_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variable_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    evaluate_variable_api_v1_variables__variable_id__evaluate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variable_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluatedVariable"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `TemplateInvalid` (syntax, an undefined name, a value refused in a path or name: `details.field`), `VariableFailed` (a db_query variable's query failed or did not return one row of one column: `details.variable`), `JobNotFound`, `ConnectionNotUsable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable`: a db_query variable's connection did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    list_context_variables_api_v1_variables_context_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContextVariableRead"][];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    render_template_api_v1_variables_render_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderResult"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `TemplateInvalid` (syntax, an undefined name, a value refused in a path or name: `details.field`), `VariableFailed` (a db_query variable's query failed or did not return one row of one column: `details.variable`), `JobNotFound`, `ConnectionNotUsable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable`: a db_query variable's connection did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    rendered_source_api_v1_variables_rendered_source_get: {
+        parameters: {
+            query: {
+                job_run_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedSource"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `TemplateInvalid` (syntax, an undefined name, a value refused in a path or name: `details.field`), `VariableFailed` (a db_query variable's query failed or did not return one row of one column: `details.variable`), `JobNotFound`, `ConnectionNotUsable` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `ConnectionUnreachable`: a db_query variable's connection did not answer */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
     read_health_health_get: {
         parameters: {
             query?: never;
@@ -7144,20 +8053,27 @@ export const catalogTableDetailKindValues: ReadonlyArray<FlattenedDeepRequired<c
 export const catalogTableReadKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogTableRead"]["kind"]> = ["table", "view", "materialized_view", "foreign_table"];
 export const channelKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChannelKind"]> = ["webhook", "slack", "email"];
 export const columnTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ColumnType"]> = ["TEXT", "INTEGER", "BIGINT", "NUMERIC", "FLOAT", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMPTZ"];
+export const connectionKindReadSecretsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionKindRead"]["secrets"]> = ["session_token", "private_key", "private_key_passphrase", "s3_stage_secret_access_key"];
 export const connectionUsageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionUsage"]> = ["source", "destination", "both"];
-export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialKind"]> = ["postgres", "redshift", "duckdb", "mysql", "sqlserver", "oracle"];
+export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialKind"]> = ["postgres", "redshift", "duckdb", "mysql", "sqlserver", "oracle", "s3", "snowflake"];
+export const credentialReadSecret_namesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialRead"]["secret_names"]> = ["session_token", "private_key", "private_key_passphrase", "s3_stage_secret_access_key"];
 export const csvOptionsUpdateDecimalAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CsvOptionsUpdate"]["decimal"]> = [".", ","];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
 export const emailConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["kind"]> = ["email"];
 export const emailConfigSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["security"]> = ["starttls", "tls", "none"];
+export const evaluatedVariableTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EvaluatedVariable"]["type"]> = ["null", "boolean", "integer", "float", "decimal", "date", "timestamp", "text", "json"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["progress", "log", "status"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["run_succeeded", "run_failed", "run_completed_with_rejects", "schedule_disabled", "schema_drift", "cdc_lag"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED", "NOTHING_TO_LOAD"];
 export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT", "INCREMENTAL"];
+export const renderedParamTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderedParam"]["type"]> = ["null", "boolean", "integer", "float", "decimal", "date", "timestamp", "text", "json"];
+export const renderedTemplateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderedTemplate"]["kind"]> = ["query", "path", "name"];
+export const renderRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderRequest"]["kind"]> = ["query", "path", "name"];
 export const resultColumnReadValue_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultColumnRead"]["value_type"]> = ["integer", "float", "decimal", "boolean", "date", "timestamp", "timestamptz", "text", "bytes", "json"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
 export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];
 export const slackConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SlackConfig"]["kind"]> = ["slack"];
 export const transformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransformIn"]["type"]> = ["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"];
+export const variableKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VariableKind"]> = ["static", "db_query"];
 export const webhookConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookConfig"]["kind"]> = ["webhook"];

@@ -15,8 +15,14 @@ export const EVENT_LABEL: Record<EventType, string> = {
   cdc_lag: "CDC lag",
 };
 
-/** Events the portal sends today; the others are defined for later and not emitted yet. */
-export const EMITTED_EVENTS: readonly EventType[] = ["run_succeeded", "run_failed", "run_completed_with_rejects"];
+/** Events the portal sends today; cdc_lag is defined for change streams and not emitted yet. */
+export const EMITTED_EVENTS: readonly EventType[] = [
+  "run_succeeded",
+  "run_failed",
+  "run_completed_with_rejects",
+  "schedule_disabled",
+  "schema_drift",
+];
 
 /** Where a channel sends, in words (never the secret: a Slack URL is one). */
 export function channelTarget(channel: ChannelRead): string {

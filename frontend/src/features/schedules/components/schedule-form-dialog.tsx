@@ -24,6 +24,13 @@ const scheduleSchema = z
     cron_expression: z.string().trim(),
     timezone: z.string().trim().min(1, "Pick a timezone"),
     enabled: z.boolean(),
+    // Empty: never disable. The API takes 1 to 100.
+    disable_after_failures: z
+      .string()
+      .trim()
+      .refine((text) => text === "" || (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 100), {
+        message: "A number from 1 to 100, or empty for never",
+      }),
   })
   .refine((values) => values.preset !== CUSTOM || values.cron_expression.length > 0, {
     path: ["cron_expression"],
@@ -60,6 +67,7 @@ export function ScheduleFormDialog({
       cron_expression: schedule?.cron_expression ?? "",
       timezone: schedule?.timezone ?? "UTC",
       enabled: schedule?.enabled ?? true,
+      disable_after_failures: schedule ? (schedule.disable_after_failures?.toString() ?? "") : "3",
     },
   });
   const preset = useWatch({ control: form.control, name: "preset" });
@@ -69,7 +77,8 @@ export function ScheduleFormDialog({
   const { errors } = form.formState;
 
   const onSubmit = form.handleSubmit((values) => {
-    const body = { cron_expression: cronOf(values), timezone: values.timezone };
+    const disableAfter = values.disable_after_failures === "" ? null : Number(values.disable_after_failures);
+    const body = { cron_expression: cronOf(values), timezone: values.timezone, disable_after_failures: disableAfter };
     const done = (saved: ScheduleRead) => {
       toast.success(editing ? "Schedule saved" : "Schedule created", { description: saved.description });
       onOpenChange(false);
@@ -171,6 +180,26 @@ export function ScheduleFormDialog({
               ))}
             </datalist>
             {errors.timezone && <p className="text-xs text-destructive">{errors.timezone.message}</p>}
+          </div>
+
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor="schedule-disable-after">Disable after failed runs in a row</Label>
+            <Input
+              id="schedule-disable-after"
+              inputMode="numeric"
+              className="w-32"
+              placeholder="never"
+              aria-invalid={errors.disable_after_failures ? true : undefined}
+              aria-describedby="schedule-disable-after-help"
+              {...form.register("disable_after_failures")}
+            />
+            <p id="schedule-disable-after-help" className="text-xs text-muted-foreground">
+              {errors.disable_after_failures ? (
+                <span className="text-destructive">{errors.disable_after_failures.message}</span>
+              ) : (
+                "The schedule pauses itself after this many failed runs in a row and notifies its channels. Empty: never."
+              )}
+            </p>
           </div>
 
           {!editing && (

@@ -57,6 +57,15 @@ function serveSchedules(initial: ScheduleRead[]) {
   return requests;
 }
 
+/** The table row of a schedule, once the list has settled (a first render may be replaced). */
+async function scheduleRow(description: string): Promise<HTMLElement> {
+  return waitFor(() => {
+    const row = screen.getByText(description).closest("tr");
+    expect(row).not.toBeNull();
+    return row!;
+  });
+}
+
 describe("SchedulesPage", () => {
   it("shows each schedule's description, next runs and last run from the API", async () => {
     serveSchedules([
@@ -68,7 +77,7 @@ describe("SchedulesPage", () => {
     ]);
     renderWithApp(<SchedulesPage />, { path: "/schedules" });
 
-    const row = (await screen.findByText("At 09:00, only on Monday")).closest("tr")!;
+    const row = await scheduleRow("At 09:00, only on Monday");
     expect(await within(row).findByRole("link", { name: "Load sales" })).toHaveAttribute("href", "/jobs/7");
     expect(within(row).getByText("0 9 * * 1")).toBeInTheDocument();
     expect(within(row).getByText("1 more")).toBeInTheDocument();
@@ -109,7 +118,7 @@ describe("SchedulesPage", () => {
 
     expect(await screen.findByText("Runs at */5 * * * *")).toBeInTheDocument();
     expect(requests).toEqual([
-      { method: "POST", path: "/schedules?job_id=8", body: { cron_expression: "*/5 * * * *", timezone: "UTC", enabled: true } },
+      { method: "POST", path: "/schedules?job_id=8", body: { cron_expression: "*/5 * * * *", timezone: "UTC", disable_after_failures: 3, enabled: true } },
     ]);
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(router.state.location.search).toBe("?job_id=8");
@@ -139,7 +148,12 @@ describe("SchedulesPage", () => {
     await user.type(within(dialog).getByLabelText("Cron expression"), " 1-5");
     await user.click(within(dialog).getByRole("button", { name: "Create schedule" }));
     expect(await screen.findByText("Runs at 30 6 * * 1-5")).toBeInTheDocument();
-    expect(requests.at(-1)?.body).toEqual({ cron_expression: "30 6 * * 1-5", timezone: "Europe/Berlin", enabled: true });
+    expect(requests.at(-1)?.body).toEqual({
+      cron_expression: "30 6 * * 1-5",
+      timezone: "Europe/Berlin",
+      disable_after_failures: 3,
+      enabled: true,
+    });
   });
 
   it("disables and re-enables a schedule with its switch", async () => {
@@ -170,8 +184,44 @@ describe("SchedulesPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Save" }));
 
     await waitFor(() =>
-      expect(requests).toEqual([{ method: "PUT", path: "/schedules/3", body: { cron_expression: "0 9 * * 1", timezone: "UTC" } }]),
+      expect(requests).toEqual([
+        { method: "PUT", path: "/schedules/3", body: { cron_expression: "0 9 * * 1", timezone: "UTC", disable_after_failures: 3 } },
+      ]),
     );
+  });
+
+  it("sets how many failed runs in a row disable a schedule, empty for never", async () => {
+    const requests = serveSchedules([schedule({ id: 3, job_id: 7, disable_after_failures: 5 })]);
+    const { user } = renderWithApp(<SchedulesPage />, { path: "/schedules" });
+
+    await user.click(await screen.findByRole("button", { name: "Edit schedule of Load sales: At 09:00, only on Monday" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit schedule" });
+    const field = within(dialog).getByLabelText("Disable after failed runs in a row");
+    expect(field).toHaveValue("5");
+    await user.clear(field);
+    await user.type(field, "0");
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    expect(await within(dialog).findByText("A number from 1 to 100, or empty for never")).toBeInTheDocument();
+    expect(requests).toEqual([]);
+
+    await user.clear(field);
+    await user.click(within(dialog).getByRole("button", { name: "Save" }));
+    await waitFor(() =>
+      expect(requests).toEqual([
+        { method: "PUT", path: "/schedules/3", body: { cron_expression: "0 9 * * 1", timezone: "UTC", disable_after_failures: null } },
+      ]),
+    );
+  });
+
+  it("shows why the portal paused a schedule", async () => {
+    serveSchedules([
+      schedule({ id: 3, job_id: 7, enabled: false, disabled_reason: "Disabled after 3 failed runs in a row (the last: run 41)" }),
+    ]);
+    renderWithApp(<SchedulesPage />, { path: "/schedules" });
+
+    const row = await scheduleRow("At 09:00, only on Monday");
+    expect(within(row).getByText("Paused")).toBeInTheDocument();
+    expect(within(row).getByText("Disabled after 3 failed runs in a row (the last: run 41)")).toBeInTheDocument();
   });
 
   it("deletes a schedule after confirmation", async () => {
@@ -195,7 +245,7 @@ describe("SchedulesPage for a viewer", () => {
       currentUser: viewer(),
     });
 
-    const row = (await screen.findByText("At 09:00, only on Monday")).closest("tr")!;
+    const row = await scheduleRow("At 09:00, only on Monday");
     const toggle = within(row).getByRole("switch");
     expect(toggle).toBeChecked();
     expect(toggle).toBeDisabled();

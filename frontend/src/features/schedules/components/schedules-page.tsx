@@ -67,7 +67,13 @@ function DeleteScheduleButton({ schedule, jobName }: { schedule: ScheduleRead; j
 }
 
 function NextRuns({ schedule }: { schedule: ScheduleRead }) {
-  if (!schedule.enabled) return <span className="text-muted-foreground">Paused</span>;
+  if (!schedule.enabled)
+    return (
+      <span className="text-muted-foreground">
+        Paused
+        {schedule.disabled_reason && <span className="block text-xs text-destructive">{schedule.disabled_reason}</span>}
+      </span>
+    );
   const [next, ...later] = schedule.next_runs;
   if (!next) return <span className="text-muted-foreground">—</span>;
   return (
