@@ -219,3 +219,29 @@ def test_a_query_that_writes_is_refused_before_any_connection(source: type, sql:
     config = SourceConfig("sqlserver", "127.0.0.1", 1, "nowhere", "u", "p")  # nothing listens there
     with pytest.raises(QueryRefused):
         source(config, sql)
+
+
+def test_incremental_reads_generate_the_cursor_bound_in_cursor_order() -> None:
+    """No SQL Server or Oracle server runs here: the statements an incremental read sends."""
+    since = ("updated_at", dt.datetime(2026, 11, 30, 8, 0))
+    assert sqlserver.table_select("dbo", "orders", ["id", "updated_at"], ["id"], since=since) == (
+        "SELECT [id], [updated_at] FROM [dbo].[orders] WHERE [updated_at] >= %s ORDER BY [updated_at], [id]",
+        [dt.datetime(2026, 11, 30, 8, 0)],
+    )
+    # the first run: no bound yet, every row, still in cursor order
+    assert sqlserver.table_select("dbo", "orders", ["id"], ["id"], since=("updated_at", None)) == (
+        "SELECT [id] FROM [dbo].[orders] ORDER BY [updated_at], [id]",
+        [],
+    )
+    # within a key range the key order stays (the range's identities); both bounds apply
+    assert oracle.table_select(
+        "SHOP", "ORDERS", ["ID", "UPDATED"], ["ID"], KeyRange("ID", 10, 20), since=("UPDATED", 5)
+    ) == (
+        'SELECT "ID", "UPDATED" FROM "SHOP"."ORDERS" WHERE "ID" >= :1 AND "ID" < :2 AND "UPDATED" >= :3'
+        ' ORDER BY "ID"',
+        [10, 20, 5],
+    )
+    assert oracle.table_select("SHOP", "ORDERS", ["ID"], ["ID"], since=("UPDATED", None)) == (
+        'SELECT "ID" FROM "SHOP"."ORDERS" ORDER BY "UPDATED", "ID"',
+        [],
+    )
