@@ -47,8 +47,8 @@ from portal.system.metrics import install_metrics
 from portal.uploads.router import router as uploads_router
 from portal.uploads.service import remove_orphans
 from portal.users.router import router as users_router
-from portal.variables.router import router as variables_router
 from portal.users.service import ensure_first_admin
+from portal.variables.router import router as variables_router
 
 API_PREFIX = "/api/v1"
 log = structlog.get_logger(__name__)
