@@ -256,8 +256,9 @@ class TableSource:
 
 @dataclass
 class QuerySource:
-    """One read-only SELECT; `params` are bound by the driver, written %(name)s (see
-    templating.render_query)."""
+    """One read-only SELECT. `sql` is always formatted with `params` (possibly none) in the
+    driver's style, as templating.render_query writes it: `%(name)s` placeholders and a literal %
+    written %% (PostgreSQL, MySQL, SQL Server), `:name` for Oracle."""
 
     connection: SourceConfig
     sql: str

@@ -229,7 +229,7 @@ class SqlWriter(Writer):
         self.stage = staging_table_name(run_id)
         self._connection: Any = None
         self._cursor: Any = None
-        self.evolving: list[tuple[ColumnSpec, NumericLimit | None]] = []  # prepare() finds them
+        self.evolving: list[ColumnSpec] = []  # mapped columns the target lacks (load.evolve)
 
     # -- connection -------------------------------------------------------------------------
     def open(self) -> None:
@@ -386,11 +386,7 @@ class SqlWriter(Writer):
             checked = self.columns
             if self.load.evolve:
                 names = {c.name for c in existing}
-                self.evolving = [
-                    (c, limit)
-                    for c, limit in zip(self.columns, self.column_limits(), strict=True)
-                    if c.target not in names
-                ]
+                self.evolving = [c for c in self.columns if c.target not in names]
                 checked = [c for c in self.columns if c.target in names]
             problems = target_mismatches(existing, checked, f"{self.load.schema}.{self.load.table}")
             if problems:
@@ -459,8 +455,9 @@ class SqlWriter(Writer):
     def add_columns(self) -> None:
         """`load.evolve`: give the existing target the mapped columns it lacks (nullable; existing
         rows hold NULL), inside the final transaction where the destination allows DDL there."""
-        for column, limit in self.evolving:
-            sql_type = column_sql_type(self.kind, column.type, limit)
+        for column in self.evolving:
+            # The widest NUMERIC, as staging has it: the mapper checked values against that.
+            sql_type = column_sql_type(self.kind, column.type, self.numeric_limit)
             self.execute(f"ALTER TABLE {self.target} ADD COLUMN {quote_identifier(column.target)} {sql_type}")
         self.evolving = []
 
