@@ -2,22 +2,26 @@
 ### ETL job executor
 
 Runs one load of the ETL Portal on demand. The portal triggers it through the REST API with
-`conf = {"job_id": ..., "job_run_id": ...}` and a `dag_run_id` of `job_<job_id>_run_<job_run_id>`;
-the task hands the run to `portal.runner`, which reads the job from the portal's database, loads
-the file and writes progress back for the portal to stream.
+`conf = {"job_id": ..., "job_run_id": ...}` and a `dag_run_id` of `job_<job_id>_run_<job_run_id>`.
+`plan` lists the run's tables (one item for a job with a single source), `execute_etl_job` loads
+each in its own mapped task instance through `portal.runner` (which reads the job from the portal's
+database and writes progress back for the portal to stream), and `finish` settles the run's status.
 
 Retries follow the job's own `max_retries` and `retry_delay_seconds` (see
-`portal.runner.retry_policy`); every attempt is recorded on the run.
+`portal.runner.retry_policy`), per table; every attempt is recorded on the run (and its table).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context
 
-from portal.runner.retry_policy import MAX_JOB_RETRIES, UNREPORTED_FAILURE_RETRY_DELAY, JobRetryPolicy
+from portal.runner.flow import load_tasks
+
+
+def _job_run_id() -> int:
+    return int(get_current_context()["params"]["job_run_id"])
 
 
 @dag(
@@ -34,19 +38,7 @@ from portal.runner.retry_policy import MAX_JOB_RETRIES, UNREPORTED_FAILURE_RETRY
     },
 )
 def etl_job_executor() -> None:
-    @task(
-        retries=MAX_JOB_RETRIES,
-        retry_delay=UNREPORTED_FAILURE_RETRY_DELAY,
-        retry_policy=JobRetryPolicy(),
-    )
-    def execute_etl_job() -> dict[str, Any]:
-        from portal.runner import execute_job_run
-
-        context = get_current_context()
-        job_run_id = int(context["params"]["job_run_id"])
-        return execute_job_run(job_run_id, context["ti"].try_number)
-
-    execute_etl_job()
+    load_tasks(_job_run_id)
 
 
 etl_job_executor()

@@ -7,18 +7,17 @@ after every change). A disabled schedule's DAG exists but is paused; the portal 
 it through the REST API. When the portal's database cannot be read, the last good snapshot of the
 table (`$AIRFLOW_HOME/etl_schedules_snapshot.json`) keeps the DAGs in place.
 
-Each DAG run creates its own portal run (trigger `schedule`) and loads it like a manual run.
+Each DAG run creates its own portal run (trigger `schedule`, in its first task) and loads it like a
+manual run: plan, one mapped task per table, finish (`portal.runner.flow`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
-from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context
 
 from portal.core.config import get_settings
-from portal.runner.retry_policy import MAX_JOB_RETRIES, UNREPORTED_FAILURE_RETRY_DELAY, JobRetryPolicy
+from portal.runner.flow import load_tasks
 from portal.runner.schedule_snapshot import (
     ScheduleRow,
     current_schedules,
@@ -44,20 +43,13 @@ def build_schedule_dag(schedule: ScheduleRow) -> DAG:
         description=f"Job {schedule.job_id} on cron '{schedule.cron_expression}' ({schedule.timezone})",
     )
     def scheduled_etl_job() -> None:
-        @task(
-            retries=MAX_JOB_RETRIES,
-            retry_delay=UNREPORTED_FAILURE_RETRY_DELAY,
-            retry_policy=JobRetryPolicy(),
-        )
-        def execute_etl_job() -> dict[str, Any]:
-            from portal.runner import execute_scheduled_run
+        def job_run_id() -> int:
+            from portal.runner import scheduled_job_run
 
             context = get_current_context()
-            return execute_scheduled_run(
-                schedule_id, context["dag"].dag_id, context["run_id"], context["ti"].try_number
-            )
+            return scheduled_job_run(schedule_id, context["dag"].dag_id, context["run_id"])
 
-        execute_etl_job()
+        load_tasks(job_run_id)
 
     return scheduled_etl_job()
 

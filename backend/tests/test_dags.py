@@ -98,6 +98,30 @@ def test_executor_dag_runs_on_demand_with_typed_params_and_job_retries(
     assert isinstance(task.retry_policy, JobRetryPolicy)
 
 
+def test_every_load_dag_plans_then_loads_one_mapped_task_per_table_then_finishes(
+    airflow_home: Path, add_schedule: Callable[..., None]
+) -> None:
+    from portal.jobs.schemas import MAX_PARALLEL_TABLES
+    from portal.runner.flow import MAX_PARALLEL_TABLES as DAG_PARALLEL_TABLES
+    from portal.runner.retry_policy import MAX_JOB_RETRIES, JobRetryPolicy
+
+    add_schedule(id=5, job_id=3, cron_expression="0 * * * *", enabled_at=ENABLED_AT)
+    bag = fill_dagbag(airflow_home)
+
+    assert DAG_PARALLEL_TABLES == MAX_PARALLEL_TABLES  # the API's bound is what the DAG allows at once
+    for dag in (bag.dags["etl_job_executor"], bag.dags["etl_job_3_schedule_5"]):
+        plan, execute, finish = (dag.get_task(t) for t in ("plan", "execute_etl_job", "finish"))
+        # One instance per planned table, each retried alone.
+        assert type(execute).__name__.endswith("MappedOperator")
+        assert execute.max_active_tis_per_dagrun == MAX_PARALLEL_TABLES
+        assert execute.retries == MAX_JOB_RETRIES
+        assert isinstance(execute.retry_policy, JobRetryPolicy)
+        assert plan.downstream_task_ids == {"execute_etl_job"}
+        assert execute.downstream_task_ids == {"finish"}
+        assert finish.trigger_rule == "all_done"  # the outcome is settled however the tables ended
+        assert finish.downstream_task_ids == set()
+
+
 def test_schedule_factory_builds_one_dag_per_schedule_row(
     airflow_home: Path, add_schedule: Callable[..., None]
 ) -> None:

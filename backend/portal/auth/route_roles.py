@@ -74,6 +74,8 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("DELETE", f"{API}/jobs/{{job_id}}"): OPERATOR,
     ("POST", f"{API}/jobs/preview-ddl"): OPERATOR,
     ("POST", f"{API}/jobs/validate-expression"): OPERATOR,
+    ("POST", f"{API}/jobs/propose-tables"): OPERATOR,
+    ("POST", f"{API}/jobs/propose-query"): OPERATOR,
     ("POST", f"{API}/jobs/execute/{{job_id}}"): OPERATOR,
     # Runs.
     ("GET", f"{API}/job-runs"): VIEWER,
@@ -84,6 +86,7 @@ ROUTE_ROLES: dict[tuple[str, str], Role | None] = {
     ("GET", f"{API}/job-runs/{{run_id}}/loaded-rows"): VIEWER,
     ("GET", f"{API}/job-runs/{{run_id}}/stream"): VIEWER,
     ("POST", f"{API}/job-runs/{{run_id}}/cancel"): OPERATOR,
+    ("POST", f"{API}/job-runs/{{run_id}}/retry-failed-tables"): OPERATOR,
     ("DELETE", f"{API}/job-runs/{{run_id}}"): OPERATOR,
     # Schedules.
     ("GET", f"{API}/schedules"): VIEWER,

@@ -158,11 +158,15 @@ class AirflowClient:
             for item in response.json()["task_instances"]
         ]
 
-    async def set_task_instance_state(self, dag_id: str, dag_run_id: str, task_id: str, state: str) -> bool:
-        """Returns False when the task instance does not exist (a TI already in `state` is fine)."""
+    async def set_task_instance_state(
+        self, dag_id: str, dag_run_id: str, task_id: str, state: str, *, map_index: int = -1
+    ) -> bool:
+        """Returns False when the task instance does not exist (a TI already in `state` is fine); a
+        mapped task's instance is named by its `map_index`."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"
         response = await self._request(
             "PATCH",
-            f"/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
+            path if map_index < 0 else f"{path}/{map_index}",
             params={"update_mask": "new_state"},
             json={"new_state": state},
             accept=(200, 404, 409),

@@ -9,10 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from etl_engine import ColumnType
 from portal.api.schemas import MAX_INT, IdField
-from portal.jobs.models import LoadStrategy
+from portal.jobs.destination_options import DestinationOptions
+from portal.jobs.models import DriftPolicy, LoadStrategy, SourceType
 
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL silently truncates longer names
 MAX_JOB_RETRIES = 10  # the executor task's Airflow `retries` (portal.runner.retry_policy)
+# The executor task's `max_active_tis_per_dagrun` (portal.runner.flow): a run's tables at once.
+MAX_PARALLEL_TABLES = 8
+MAX_TABLES = 500
+MAX_QUERY_CHARS = 100_000
 # Far above what one load reaches (~400k rows/s measured), so a cap is always a real limit.
 MAX_ROWS_PER_SECOND = 10_000_000
 
@@ -93,15 +98,101 @@ class MappingRead(MappingIn):
     transforms: list[TransformIn]
 
 
+RowTransformType = Literal["filter", "dedupe", "concat", "split", "date_part", "conditional"]
+
+
+class RowTransformIn(BaseModel):
+    """A step over whole rows after the columns are mapped, e.g. `{"type": "filter", "args":
+    {"expression": "amount > 0"}}`; arguments per type: docs/architecture.md (Row transforms)."""
+
+    type: RowTransformType
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+def _optional_identifier(value: str | None, what: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _identifier(value, what)
+
+
+class JobTableIn(BaseModel):
+    """One table of a `tables` job. `mappings` omitted: every column of the source table under its
+    SQL name and carried type. INCREMENTAL reads rows whose `cursor_column` is at or past the last
+    committed value (less `cursor_lookback`: seconds for timestamps, units for integers) and merges
+    them on `upsert_keys`."""
+
+    id: IdField | None = Field(default=None, description="An existing table of the job (kept on update)")
+    source_schema: str | None = Field(default=None, max_length=255, description="MySQL: the database")
+    source_table: str = Field(min_length=1, max_length=255)
+    target_schema: str
+    target_table: str
+    create_table: bool = True
+    strategy: LoadStrategy = LoadStrategy.INSERT
+    upsert_keys: list[str] = Field(default_factory=list)
+    cursor_column: str | None = Field(default=None, max_length=255)
+    cursor_lookback: float | None = Field(default=None, ge=0, le=10**12)
+    row_transforms: list[RowTransformIn] = Field(default_factory=list)
+    include: bool = True
+    mappings: list[MappingIn] | None = None
+
+    @field_validator("target_schema")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        return _identifier(value, "target_schema")
+
+    @field_validator("target_table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        return _identifier(value, "target_table")
+
+
+class JobTableRead(JobTableIn):
+    id: int  # always set on a saved table
+    position: int
+    mappings: list[MappingRead]  # type: ignore[assignment]
+
+
 class JobFields(BaseModel):
     """Every field of a job; in JobUpdate all of them are optional."""
 
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    file_id: str = Field(min_length=1, max_length=32)
+    source_type: SourceType = Field(
+        default=SourceType.UPLOAD,
+        description="upload: `file_id`; tables: `tables` of `source_credential_id`; query: `source_query` "
+        "on `source_credential_id`; files: files arriving under DROP_DIR that match `source_pattern`, "
+        "with `file_id` a sample that defines the columns and CSV options",
+    )
+    file_id: str | None = Field(default=None, min_length=1, max_length=32)
+    source_credential_id: IdField | None = Field(default=None, description="tables and query jobs")
+    source_query: str | None = Field(
+        default=None, max_length=MAX_QUERY_CHARS, description="One SELECT; {{variables}} are bound values"
+    )
+    source_pattern: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="A glob relative to DROP_DIR, with {{variables}}, e.g. `exports/sales_{{ds}}*.csv`",
+    )
+    source_options: dict[str, str] = Field(
+        default_factory=dict,
+        description='files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: '
+        '{"zero_dates": "reject"|"null"} (MySQL zero dates)',
+    )
+    max_parallel_tables: int = Field(default=4, ge=1, le=MAX_PARALLEL_TABLES)
+    row_transforms: list[RowTransformIn] = Field(
+        default_factory=list, description="upload, query and files jobs (a tables job's are per table)"
+    )
+    destination_options: DestinationOptions | None = Field(
+        default=None, description="An object-store destination's files (null: the defaults)"
+    )
+    drift_policy: DriftPolicy = Field(
+        default=DriftPolicy.FAIL,
+        description="When the source's columns differ from the mapping at run time: fail the run, "
+        "evolve (add new columns to the mapping and the target) or ignore (leave them out)",
+    )
     credential_id: IdField
-    target_schema: str
-    target_table: str
+    target_schema: str | None = Field(default=None, description="Required except for tables jobs")
+    target_table: str | None = Field(default=None, description="Required except for tables jobs")
     create_table: bool = True
     strategy: LoadStrategy = LoadStrategy.INSERT
     upsert_keys: list[str] = Field(default_factory=list)
@@ -124,19 +215,26 @@ class JobFields(BaseModel):
 
     @field_validator("target_schema")
     @classmethod
-    def _schema(cls, value: str) -> str:
-        return _identifier(value, "target_schema")
+    def _schema(cls, value: str | None) -> str | None:
+        return _optional_identifier(value, "target_schema")
 
     @field_validator("target_table")
     @classmethod
-    def _table(cls, value: str) -> str:
-        return _identifier(value, "target_table")
+    def _table(cls, value: str | None) -> str | None:
+        return _optional_identifier(value, "target_table")
+
+    @field_validator("destination_options", mode="before")
+    @classmethod
+    def _no_options(cls, value: Any) -> Any:
+        return None if value == {} else value  # stored {}: the defaults
 
 
 class JobCreate(JobFields):
     mappings: list[MappingIn] | None = Field(
-        default=None, description="Omitted: every column of the file, under its SQL name and inferred type."
+        default=None,
+        description="Omitted: every column of the source (file or query), under its SQL name and type.",
     )
+    tables: list[JobTableIn] = Field(default_factory=list, max_length=MAX_TABLES, description="tables jobs")
 
 
 class JobUpdate(BaseModel):
@@ -144,7 +242,16 @@ class JobUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
+    source_type: SourceType | None = None
     file_id: str | None = Field(default=None, min_length=1, max_length=32)
+    source_credential_id: IdField | None = None
+    source_query: str | None = Field(default=None, max_length=MAX_QUERY_CHARS)
+    source_pattern: str | None = Field(default=None, max_length=1024)
+    source_options: dict[str, str] | None = None
+    max_parallel_tables: int | None = Field(default=None, ge=1, le=MAX_PARALLEL_TABLES)
+    row_transforms: list[RowTransformIn] | None = None
+    destination_options: DestinationOptions | None = None
+    drift_policy: DriftPolicy | None = None
     credential_id: IdField | None = None
     target_schema: str | None = None
     target_table: str | None = None
@@ -161,12 +268,26 @@ class JobUpdate(BaseModel):
     )
     allow_concurrent_runs: bool | None = None
     mappings: list[MappingIn] | None = None
+    tables: list[JobTableIn] | None = Field(
+        default=None,
+        max_length=MAX_TABLES,
+        description="Given: the job's tables become these (an entry with the `id` of a table keeps it "
+        "and its history, one without is new, a table left out is removed); omitted: kept",
+    )
 
 
 class JobRead(JobFields):
     id: int
     mappings: list[MappingRead]
-    ddl: str | None = Field(description="The CREATE TABLE a new target gets (null for an existing table)")
+    tables: list[JobTableRead]
+    source_label: str = Field(
+        description="The source in a few words: the file's name, or the connection with its tables, "
+        "query or file pattern"
+    )
+    ddl: str | None = Field(
+        description="The CREATE TABLE a new target gets (null for an existing table, and for a tables "
+        "job: each table's is in its own preview)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -174,6 +295,52 @@ class JobRead(JobFields):
 class DdlPreview(BaseModel):
     ddl: str
     warnings: list[str]
+
+
+class TableRef(BaseModel):
+    schema_: str | None = Field(
+        default=None, alias="schema", max_length=255, description="MySQL: the database"
+    )
+    table: str = Field(min_length=1, max_length=255)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ProposeTablesRequest(BaseModel):
+    source_credential_id: IdField
+    tables: list[TableRef] = Field(min_length=1, max_length=MAX_TABLES)
+    target_schema: str
+    target_prefix: str = Field(default="", max_length=40, description="Prepended to each source table's name")
+
+    @field_validator("target_schema")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        return _identifier(value, "target_schema")
+
+
+class ProposedTables(BaseModel):
+    tables: list[JobTableIn] = Field(
+        description="Each table with its mapping from the source's column types; a table with a "
+        "primary key is UPSERT on it, one without INSERT"
+    )
+
+
+class ProposeQueryRequest(BaseModel):
+    source_credential_id: IdField
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+
+
+class ProposedColumn(BaseModel):
+    name: str
+    sql_name: str
+    type: ColumnType
+    precision: int | None
+    scale: int | None
+
+
+class ProposedQuery(BaseModel):
+    columns: list[ProposedColumn]
+    mappings: list[MappingIn]
 
 
 class ExpressionRequest(BaseModel):

@@ -1,10 +1,14 @@
-"""One Airflow attempt at one JobRun: check the retry budget, mark RUNNING, load, record the outcome.
+"""One Airflow attempt at one JobRun, or at one table of a many-table JobRun: check the retry
+budget, mark RUNNING, load, record the outcome.
 
 The outcome reaches Airflow as the function's return (success) or as an exception from
 `portal.runner.errors`: `RetryableAttemptError` (transient, retries left) or `RunFailedError`
-(terminal, cancelled or out of retries). The run's row and its `status` events say the same to the
-portal. Retry safety lives in the engine: every attempt loads through a staging table named from the
-run, and a ledger entry in the destination makes a committed run load nothing twice.
+(terminal, cancelled or out of retries). The run's row (a table's: its JobRunTable row) and its
+`status` events say the same to the portal. Retry safety lives in the engine: every attempt loads
+through a staging table named from the run (and table), and a ledger entry in the destination makes
+a committed load happen once. A table attempt first takes one of the run's `max_parallel_tables`
+slots (`portal.runner.tables.claim_slot`); the run's own outcome is settled from its tables by the
+DAG's last task (`portal.runner.tables.settle_run`).
 """
 
 from __future__ import annotations
@@ -19,53 +23,118 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from etl_engine import EngineError, RunCancelled, RunResult, TransientError, run_job
-from portal.connections.guard import check_destination
-from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.core.crypto import CredentialDecryptionError
 from portal.core.network_policy import DestinationRefusedError
-from portal.jobs.models import Job
+from portal.jobs.models import Job, JobTable, SourceType
+from portal.runner.drift import apply_drift_policy
 from portal.runner.errors import RetryableAttemptError, RunFailedError
 from portal.runner.reporter import DatabaseReporter
 from portal.runner.spec import build_job_spec
+from portal.runner.tables import claim_slot
 from portal.runs import lifecycle
-from portal.runs.models import EventKind, JobRun, JobRunStatus, RejectedRow
+from portal.runs.models import EventKind, JobRun, JobRunStatus, JobRunTable, RejectedRow
 from portal.uploads.models import UploadedFile
 
 log = structlog.get_logger(__name__)
+
+# Over without a failure: the load committed, or the source had nothing new.
+DONE = lifecycle.DONE
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an attempt moves: the run itself (one source), or one table run of it."""
+
+    job_run_id: int
+    table_run_id: int | None = None
+
+    def move(
+        self,
+        session: Session,
+        status: JobRunStatus,
+        *,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> bool:
+        if self.table_run_id is None:
+            return lifecycle.move_sync(session, self.job_run_id, status, reason=reason, data=data, **values)
+        return lifecycle.move_table_sync(
+            session, self.table_run_id, status, reason=reason, data=data, **values
+        )
+
+    def status(self, session: Session) -> JobRunStatus | None:
+        if self.table_run_id is None:
+            return session.scalar(select(JobRun.status).where(JobRun.id == self.job_run_id))
+        return session.scalar(select(JobRunTable.status).where(JobRunTable.id == self.table_run_id))
+
+    def overwrite(self, session: Session, **values: Any) -> None:
+        """Counters written whatever the status (a load that committed after a cancel)."""
+        if self.table_run_id is None:
+            session.execute(update(JobRun).where(JobRun.id == self.job_run_id).values(**values))
+            return
+        session.execute(update(JobRunTable).where(JobRunTable.id == self.table_run_id).values(**values))
+        lifecycle.roll_up_sync(session, self.job_run_id)
 
 
 @dataclass(frozen=True)
 class _Loaded:
     run: JobRun
     job: Job
-    file: UploadedFile
-    credential: Credential
+    table: JobTable | None
+    table_run: JobRunTable | None
+    file: UploadedFile | None
+
+    @property
+    def status(self) -> JobRunStatus:
+        return self.table_run.status if self.table_run is not None else self.run.status
+
+    @property
+    def error_message(self) -> str | None:
+        return self.table_run.error_message if self.table_run is not None else self.run.error_message
 
 
 def execute_attempt(
-    sessions: sessionmaker[Session], settings: Settings, job_run_id: int, try_number: int
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    job_run_id: int,
+    try_number: int,
+    job_run_table_id: int | None = None,
 ) -> dict[str, Any]:
-    """Run attempt `try_number` (Airflow's, from 1) of run `job_run_id`; return its summary."""
-    with structlog.contextvars.bound_contextvars(job_run_id=job_run_id, attempt=try_number):
-        loaded = _load(sessions, job_run_id)
+    """Run attempt `try_number` (Airflow's, from 1) of run `job_run_id` (of its table run
+    `job_run_table_id` for a many-table run); return its summary."""
+    subject = Subject(job_run_id, job_run_table_id)
+    context = {"job_run_id": job_run_id, "attempt": try_number}
+    if job_run_table_id is not None:
+        context["job_run_table_id"] = job_run_table_id
+    with structlog.contextvars.bound_contextvars(**context):
+        loaded = _load(sessions, subject)
         run, job = loaded.run, loaded.job
-        if run.status in lifecycle.SUCCEEDED:
+        if loaded.status in DONE:
             # The previous attempt committed but Airflow never heard of it (the process died after).
-            log.info("run_already_finished", status=run.status)
-            return _summary(run)
-        if run.status not in lifecycle.ACTIVE:
-            raise RunFailedError(run.error_message or f"Run {job_run_id} is already {run.status}.")
+            log.info("run_already_finished", status=loaded.status)
+            return _summary(loaded.table_run or run)
+        if loaded.status not in lifecycle.ACTIVE:
+            raise RunFailedError(loaded.error_message or f"Run {job_run_id} is already {loaded.status}.")
 
-        reporter = DatabaseReporter(sessions, job_run_id, header_records=1 if loaded.file.has_header else 0)
+        reporter = DatabaseReporter(
+            sessions,
+            job_run_id,
+            header_records=_header_records(job, loaded.file),
+            job_run_table_id=job_run_table_id,
+        )
+        if run.status == JobRunStatus.CANCELLED:  # a table of a run cancelled before it started
+            _finish(sessions, reporter, subject, JobRunStatus.CANCELLED, reason="Cancelled by a user.")
+            raise RunFailedError(f"Run {job_run_id} was cancelled.")
         if try_number > job.max_retries + 1:
             message = (
                 f"Attempt {try_number - 1} ended without reporting a result (its process was killed or "
                 f"lost) and the job allows {job.max_retries} retries."
             )
-            _finish(sessions, reporter, job_run_id, JobRunStatus.FAILED, reason=message)
+            _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)
             raise RunFailedError(message)
-        if try_number > 1 and run.status == JobRunStatus.RUNNING:
+        if try_number > 1 and loaded.status == JobRunStatus.RUNNING:
             reporter.event(
                 EventKind.LOG,
                 "previous_attempt_lost",
@@ -73,54 +142,82 @@ def execute_attempt(
                 data={"attempt": try_number - 1, "reason": "ended without reporting a result"},
             )
 
-        if not _mark_running(sessions, reporter, run, try_number):
+        if not _mark_running(sessions, subject, job, try_number):
+            if job_run_table_id is not None:  # the run's cancel leaves its tables to their tasks
+                _finish(sessions, reporter, subject, JobRunStatus.CANCELLED, reason="Cancelled by a user.")
             raise RunFailedError(f"Run {job_run_id} was cancelled.")
-        return _load_and_record(sessions, settings, reporter, loaded, try_number)
+        return _load_and_record(sessions, settings, reporter, subject, loaded, try_number)
 
 
-def _load(sessions: sessionmaker[Session], job_run_id: int) -> _Loaded:
+def _header_records(job: Job, file: UploadedFile | None) -> int | None:
+    """Records before the first row of an uploaded file (its identities are line numbers); None for
+    sources whose identities are no line numbers (tables, queries, several arriving files)."""
+    if job.source_type != SourceType.UPLOAD or file is None:
+        return None
+    return 1 if file.has_header else 0
+
+
+def _load(sessions: sessionmaker[Session], subject: Subject) -> _Loaded:
     with sessions() as session:
         run = session.scalar(
             select(JobRun)
-            .where(JobRun.id == job_run_id)
-            .options(joinedload(JobRun.job).selectinload(Job.mappings))
+            .where(JobRun.id == subject.job_run_id)
+            .options(
+                joinedload(JobRun.job).selectinload(Job.mappings),
+                joinedload(JobRun.job).selectinload(Job.tables).selectinload(JobTable.mappings),
+            )
         )
         if run is None:
-            raise RunFailedError(f"Run {job_run_id} does not exist in the portal's database.")
-        file = session.get(UploadedFile, run.job.file_id)
-        credential = session.get(Credential, run.job.credential_id)
-    if file is None or credential is None:
-        missing = "file" if file is None else "credential"
-        raise RunFailedError(f"The job's {missing} no longer exists.")
-    return _Loaded(run=run, job=run.job, file=file, credential=credential)
+            raise RunFailedError(f"Run {subject.job_run_id} does not exist in the portal's database.")
+        table_run = table = None
+        if subject.table_run_id is not None:
+            table_run = session.scalar(
+                select(JobRunTable).where(
+                    JobRunTable.id == subject.table_run_id, JobRunTable.job_run_id == run.id
+                )
+            )
+            if table_run is None:
+                raise RunFailedError(f"Run {run.id} has no table run {subject.table_run_id}.")
+            table = next((t for t in run.job.tables if t.id == table_run.job_table_id), None)
+            if table is None and table_run.status in lifecycle.ACTIVE:
+                message = f"The job no longer has table {table_run.source_name}."
+                lifecycle.move_table_sync(session, table_run.id, JobRunStatus.FAILED, reason=message)
+                session.commit()
+                raise RunFailedError(message)
+        file = session.get(UploadedFile, run.job.file_id) if run.job.file_id else None
+    return _Loaded(run=run, job=run.job, table=table, table_run=table_run, file=file)
 
 
-def _mark_running(
-    sessions: sessionmaker[Session], reporter: DatabaseReporter, run: JobRun, try_number: int
-) -> bool:
-    """Start the attempt on the run's row, unless it was cancelled meanwhile; False then."""
+def _mark_running(sessions: sessionmaker[Session], subject: Subject, job: Job, try_number: int) -> bool:
+    """Start the attempt on the run's (table run's) row, unless it was cancelled meanwhile; False then.
+    A table first waits for one of the run's `max_parallel_tables` slots."""
     where = {"attempt": try_number, "pid": os.getpid(), "host": socket.gethostname()}
-    with sessions.begin() as session:
-        started = lifecycle.move_sync(
-            session,
-            run.id,
-            JobRunStatus.RUNNING,
-            data=where,
-            attempt=try_number,
-            # Every attempt starts over from the first row (the previous one committed nothing).
-            rows_read=0,
-            rows_staged=0,
-            rows_loaded=0,
-            rows_rejected=0,
-            rows_filtered=0,
-            bytes_read=0,
-            rows_per_second=0.0,
-            eta_seconds=None,
+    # Every attempt starts over from the first row (the previous one committed nothing).
+    fresh: dict[str, Any] = {
+        "attempt": try_number,
+        "rows_read": 0,
+        "rows_staged": 0,
+        "rows_loaded": 0,
+        "rows_rejected": 0,
+        "rows_filtered": 0,
+        "bytes_read": 0,
+        "rows_per_second": 0.0,
+        "eta_seconds": None,
+    }
+    if subject.table_run_id is not None:
+        started = claim_slot(
+            sessions, subject.job_run_id, subject.table_run_id, job.max_parallel_tables, where, fresh
         )
-        if started:
-            # The earlier attempt's rejected rows: this one reads the same rows and reports them again.
-            session.execute(delete(RejectedRow).where(RejectedRow.job_run_id == run.id))
+    else:
+        with sessions.begin() as session:
+            started = subject.move(session, JobRunStatus.RUNNING, data=where, **fresh)
     if started:
+        with sessions.begin() as session:
+            # The earlier attempt's rejected rows: this one reads the same rows and reports them again.
+            stale = RejectedRow.job_run_id == subject.job_run_id
+            if subject.table_run_id is not None:
+                stale = RejectedRow.job_run_table_id == subject.table_run_id
+            session.execute(delete(RejectedRow).where(stale))
         log.info("attempt_started", **where)
     return started
 
@@ -129,27 +226,31 @@ def _load_and_record(
     sessions: sessionmaker[Session],
     settings: Settings,
     reporter: DatabaseReporter,
+    subject: Subject,
     loaded: _Loaded,
     try_number: int,
 ) -> dict[str, Any]:
-    run, job = loaded.run, loaded.job
+    job = loaded.job
     try:
-        # Before any connection: the credential's host may resolve into a refused network by now.
-        check_destination(loaded.credential.kind, loaded.credential.host, settings)
-        spec = build_job_spec(run, job, loaded.file, loaded.credential, settings)
+        spec = build_job_spec(
+            sessions, settings, loaded.run, job, table=loaded.table, table_run=loaded.table_run
+        )
+        # A source that can change is compared with the mapping first (the diff is stored on the
+        # run; the job's drift policy fails, evolves or ignores it).
+        spec = apply_drift_policy(sessions, settings, loaded.run.id, job, spec)
         result = run_job(spec, reporter)
     except DestinationRefusedError as error:
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=error.message)
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=error.message)
         raise RunFailedError(error.message) from error
     except CredentialDecryptionError as error:
         message = f"The credential's password cannot be decrypted ({error}): check CREDENTIALS_KEY here."
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     except RunCancelled:
         reporter.flush()
         # The API moved the run to CANCELLED already; this only records the final counts.
-        _finish(sessions, reporter, run.id, JobRunStatus.CANCELLED, reason="Cancelled by a user.")
-        raise RunFailedError(f"Run {run.id} was cancelled.") from None
+        _finish(sessions, reporter, subject, JobRunStatus.CANCELLED, reason="Cancelled by a user.")
+        raise RunFailedError(f"Run {subject.job_run_id} was cancelled.") from None
     except TransientError as error:
         reporter.flush()
         attempts = job.max_retries + 1
@@ -157,27 +258,30 @@ def _load_and_record(
             message = (
                 f"Attempt {try_number} of {attempts} failed: {error} Retrying in {job.retry_delay_seconds} s."
             )
-            _finish(sessions, reporter, run.id, JobRunStatus.PENDING, reason=message)
+            _finish(sessions, reporter, subject, JobRunStatus.PENDING, reason=message)
             raise RetryableAttemptError(message, retry_delay_seconds=job.retry_delay_seconds) from error
         message = f"{error} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     except EngineError as error:
         reporter.flush()
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=str(error))
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=str(error))
         raise RunFailedError(str(error)) from error
+    except RunFailedError as error:  # the job's rows no longer allow a load (a deleted credential)
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=str(error))
+        raise
     except Exception as error:
         # A fault of ours, not of the data: fail readably rather than retry the same fault.
         log.exception("runner_failed")
         message = f"Internal error while loading: {type(error).__name__}: {error}"
-        _finish(sessions, reporter, run.id, JobRunStatus.FAILED, reason=message)
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)
         raise RunFailedError(message) from error
     reporter.flush()
-    return _complete(sessions, reporter, run.id, result)
+    return _complete(sessions, reporter, subject, result)
 
 
 def _complete(
-    sessions: sessionmaker[Session], reporter: DatabaseReporter, job_run_id: int, result: RunResult
+    sessions: sessionmaker[Session], reporter: DatabaseReporter, subject: Subject, result: RunResult
 ) -> dict[str, Any]:
     counts: dict[str, Any] = {
         "rows_read": result.rows_read,
@@ -190,10 +294,11 @@ def _complete(
     _finish(
         sessions,
         reporter,
-        job_run_id,
+        subject,
         JobRunStatus(result.status),
         eta_seconds=0.0,
         rows_per_second=rate,
+        outputs=list(result.outputs) or None,
         **counts,
     )
     return {"status": result.status, **counts, "seconds": round(result.seconds, 3)}
@@ -202,7 +307,7 @@ def _complete(
 def _finish(
     sessions: sessionmaker[Session],
     reporter: DatabaseReporter,
-    job_run_id: int,
+    subject: Subject,
     status: JobRunStatus,
     *,
     reason: str | None = None,
@@ -215,15 +320,15 @@ def _finish(
     A final status set meanwhile (a cancel) stands; a committed load still records its counts then,
     since those rows are in the target.
     """
-    committed = status in lifecycle.SUCCEEDED
+    committed = status in DONE
     if not committed:
         values = {**reporter.counts_so_far(), **values, "rows_loaded": 0}
     data = {key: value for key, value in values.items() if key.startswith("rows_")}
     with sessions.begin() as session:
-        moved = lifecycle.move_sync(session, job_run_id, status, reason=reason, data=data, **values)
-        current = session.scalar(select(JobRun.status).where(JobRun.id == job_run_id))
+        moved = subject.move(session, status, reason=reason, data=data, **values)
+        current = subject.status(session)
         if not moved and (committed or current == JobRunStatus.CANCELLED):
-            session.execute(update(JobRun).where(JobRun.id == job_run_id).values(**values))
+            subject.overwrite(session, **values)
     if moved:
         log.info("attempt_finished", status=status.value, error=reason)
         return
@@ -237,11 +342,11 @@ def _finish(
         )
 
 
-def _summary(run: JobRun) -> dict[str, Any]:
+def _summary(row: JobRun | JobRunTable) -> dict[str, Any]:
     return {
-        "status": run.status,
-        "rows_read": run.rows_read,
-        "rows_loaded": run.rows_loaded,
-        "rows_rejected": run.rows_rejected,
-        "rows_filtered": run.rows_filtered,
+        "status": row.status,
+        "rows_read": row.rows_read,
+        "rows_loaded": row.rows_loaded,
+        "rows_rejected": row.rows_rejected,
+        "rows_filtered": row.rows_filtered,
     }

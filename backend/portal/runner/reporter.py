@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from etl_engine import Progress, RejectedRow
-from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus
+from portal.runs.lifecycle import roll_up_sync
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, JobRunTable
 from portal.runs.models import RejectedRow as RejectedRowModel
 
 log = structlog.get_logger(__name__)
@@ -50,7 +51,9 @@ def _json_safe(values: dict[str, object]) -> dict[str, Any]:
 
 
 class DatabaseReporter:
-    """Writes progress, rejected rows and log lines of one run; tells the engine when it was cancelled."""
+    """Writes progress, rejected rows and log lines of one run, or of one table run of a many-table
+    run (`job_run_table_id`: its rows carry it, its counters go to the table run and are summed up
+    to the run); tells the engine when the run was cancelled."""
 
     def __init__(
         self,
@@ -58,10 +61,12 @@ class DatabaseReporter:
         job_run_id: int,
         clock: Callable[[], float] = time.monotonic,
         *,
-        header_records: int = 0,
+        header_records: int | None = 0,
+        job_run_table_id: int | None = None,
     ) -> None:
         self._sessions = sessions
         self._job_run_id = job_run_id
+        self._table_id = job_run_table_id
         self._clock = clock
         self._header_records = header_records
         self._latest: Progress | None = None
@@ -83,10 +88,12 @@ class DatabaseReporter:
             return
         values = progress_values(self._pending)
         with self._sessions.begin() as session:
-            session.execute(update(JobRun).where(JobRun.id == self._job_run_id).values(**values))
-            session.add(
-                JobRunEvent(job_run_id=self._job_run_id, kind=EventKind.PROGRESS, message="", data=values)
-            )
+            if self._table_id is None:
+                session.execute(update(JobRun).where(JobRun.id == self._job_run_id).values(**values))
+            else:
+                session.execute(update(JobRunTable).where(JobRunTable.id == self._table_id).values(**values))
+                roll_up_sync(session, self._job_run_id)
+            session.add(self._row_event(EventKind.PROGRESS, "", "info", values))
         self._pending = None
         self._last_write = self._clock()
 
@@ -98,6 +105,7 @@ class DatabaseReporter:
         values = [
             {
                 "job_run_id": self._job_run_id,
+                "job_run_table_id": self._table_id,
                 "line_number": row.line_number,
                 "raw": row.raw,
                 "column": row.column,
@@ -117,7 +125,10 @@ class DatabaseReporter:
         """
         latest = self._latest
         rejected = max(latest.rows_rejected if latest else 0, self._rejected)
-        read_through_last_reject = self._last_rejected_line - self._header_records
+        # Line numbers tell how far a file was read; other identities (keys, ordinals) do not.
+        read_through_last_reject = (
+            self._last_rejected_line - self._header_records if self._header_records is not None else 0
+        )
         staged = latest.rows_loaded if latest else 0
         filtered = latest.rows_filtered if latest else 0
         read = max(latest.rows_read if latest else 0, read_through_last_reject, staged + rejected + filtered)
@@ -136,12 +147,23 @@ class DatabaseReporter:
         self, kind: EventKind, message: str, *, level: str = "info", data: dict[str, Any] | None = None
     ) -> None:
         with self._sessions.begin() as session:
-            session.add(
-                JobRunEvent(job_run_id=self._job_run_id, kind=kind, level=level, message=message, data=data)
-            )
+            session.add(self._row_event(kind, message, level, data))
+
+    def _row_event(
+        self, kind: EventKind, message: str, level: str, data: dict[str, Any] | None
+    ) -> JobRunEvent:
+        return JobRunEvent(
+            job_run_id=self._job_run_id,
+            job_run_table_id=self._table_id,
+            kind=kind,
+            level=level,
+            message=message,
+            data=data,
+        )
 
     def cancelled(self) -> bool:
-        """True once the API has set the run to CANCELLED (checked at most every half second)."""
+        """True once the API has set the run to CANCELLED (checked at most every half second); a
+        table run is cancelled with its run."""
         if self._cancelled or self._clock() - self._last_cancel_check < CANCEL_CHECK_INTERVAL_SECONDS:
             return self._cancelled
         self._last_cancel_check = self._clock()

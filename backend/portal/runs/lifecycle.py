@@ -26,16 +26,17 @@ the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Update, func, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from portal.db.base import utcnow
+from portal.jobs.models import JobTable
 from portal.notifications.outbox import enqueue_run_outcome, enqueue_run_outcome_sync
-from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RunTrigger
+from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, JobRunTable, RunTrigger
 
 S = JobRunStatus
 ACTIVE: frozenset[JobRunStatus] = frozenset({S.PENDING, S.RUNNING})
@@ -163,3 +164,131 @@ async def move(
     session.add_all(_events(run_id, target, reason, data or {}))
     await enqueue_run_outcome(session, run_id, target)  # notification outbox rows, same transaction
     return True
+
+
+# --- table runs -------------------------------------------------------------------------------
+# A many-table run's tables move through the same table of statuses (`SOURCES`), each on its own
+# row; the run itself moves only through `move_sync` / `move` (`portal.runner.tables` settles it
+# from its tables once they are all over).
+
+_TABLE_LOG_LINES: Mapping[JobRunStatus, tuple[str, str]] = {
+    S.FAILED: ("table_failed", "error"),
+    S.CANCELLED: ("table_cancelled", "warning"),
+    S.PENDING: ("table_attempt_failed", "warning"),
+}
+# Counters a run sums from its tables (`roll_up`).
+ROLLED_UP = (
+    "rows_read",
+    "rows_staged",
+    "rows_loaded",
+    "rows_rejected",
+    "rows_filtered",
+    "bytes_read",
+    "bytes_total",
+)
+
+
+def _table_statement(
+    table_run_id: int, target: JobRunStatus, reason: str | None, values: dict[str, Any]
+) -> Update:
+    now = utcnow()
+    stamps: dict[str, Any] = {"status": target, "updated_at": now}
+    if target == S.RUNNING:
+        stamps |= {
+            "started_at": func.coalesce(JobRunTable.started_at, now),
+            "finished_at": None,
+            "error_message": None,
+        }
+    elif target == S.PENDING:
+        stamps["finished_at"] = None
+    else:
+        stamps["finished_at"] = now
+    if reason is not None:
+        stamps["error_message"] = reason
+    return (
+        update(JobRunTable)
+        .where(JobRunTable.id == table_run_id, JobRunTable.status.in_(SOURCES[target]))
+        .values(**values, **stamps)
+        .returning(JobRunTable.job_run_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def move_table_sync(
+    session: Session,
+    table_run_id: int,
+    target: JobRunStatus,
+    *,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> bool:
+    """`move_sync` for one table run: its `status` event (and log line) carry `job_run_table_id`,
+    and the run's counters are summed again from its tables."""
+    run_id = session.scalar(_table_statement(table_run_id, target, reason, values))
+    if run_id is None:
+        return False
+    for event in _events(run_id, target, reason, data or {}):
+        event.job_run_table_id = table_run_id
+        if event.kind == EventKind.LOG:
+            event.message = _TABLE_LOG_LINES[target][0]
+        session.add(event)
+    roll_up_sync(session, run_id)
+    return True
+
+
+def roll_up_statement(run_id: int) -> Update:
+    """The run's counters as the sums of its tables' (rows per second: of those running now)."""
+    tables = select(JobRunTable).where(JobRunTable.job_run_id == run_id).subquery()
+
+    def total(column: str) -> Any:
+        return select(func.coalesce(func.sum(tables.c[column]), 0)).scalar_subquery()
+
+    rate = (
+        select(func.coalesce(func.sum(tables.c.rows_per_second), 0.0))
+        .where(tables.c.status == S.RUNNING)
+        .scalar_subquery()
+    )
+    return (
+        update(JobRun)
+        .where(JobRun.id == run_id)
+        .values(
+            {**{name: total(name) for name in ROLLED_UP}, "rows_per_second": rate, "updated_at": utcnow()}
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def roll_up_sync(session: Session, run_id: int) -> None:
+    session.execute(roll_up_statement(run_id))
+
+
+def new_table_runs(tables: Sequence[JobTable]) -> list[JobRunTable]:
+    """The PENDING table runs of a new run of a `tables` job: one per included table, in order."""
+    return [
+        JobRunTable(
+            job_table_id=table.id,
+            position=position,
+            source_name=".".join(part for part in (table.source_schema, table.source_table) if part),
+            target_name=f"{table.target_schema}.{table.target_table}",
+            status=S.PENDING,
+        )
+        for position, table in enumerate(tables)
+    ]
+
+
+# Over without a failure: the load committed, or the source had nothing new.
+DONE: frozenset[JobRunStatus] = SUCCEEDED | {S.NOTHING_TO_LOAD}
+
+
+async def cancel_tables(session: AsyncSession, run_id: int) -> None:
+    """Cancel the run's tables that are not over (its own move to CANCELLED is the caller's)."""
+    await session.run_sync(cancel_tables_sync, run_id)
+
+
+def cancel_tables_sync(session: Session, run_id: int) -> None:
+    active = session.scalars(
+        select(JobRunTable.id).where(JobRunTable.job_run_id == run_id, JobRunTable.status.in_(ACTIVE))
+    ).all()
+    for table_run_id in active:
+        move_table_sync(session, table_run_id, S.CANCELLED, reason="Cancelled by user")

@@ -67,9 +67,15 @@ async def read_job_run_logs(
 
 @router.get("/{run_id}/rejected-rows")
 async def list_rejected_rows(
-    run_id: IdPath, session: SessionDep, offset: Offset = 0, limit: Limit = 100
+    run_id: IdPath,
+    session: SessionDep,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    job_run_table_id: Annotated[int | None, Query(ge=1, le=MAX_INT, description="one table's rows")] = None,
 ) -> Page[RejectedRowRead]:
-    rows, total = await service.list_rejected_rows(session, run_id, offset=offset, limit=limit)
+    rows, total = await service.list_rejected_rows(
+        session, run_id, offset=offset, limit=limit, job_run_table_id=job_run_table_id
+    )
     return Page(items=[RejectedRowRead.model_validate(row) for row in rows], total=total)
 
 
@@ -103,7 +109,8 @@ async def stream_job_run(
     request: Request,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
-    """Server-sent events: `snapshot`, then `progress` / `log` (ids = event ids), then `end`."""
+    """Server-sent events: `snapshot`, then `progress` / `log` / `table` (ids = event ids), then `end`
+    (docs/architecture.md, "Run streams")."""
     session_factory = request.app.state.session_factory
     # A short session of its own: a request-scoped one would hold a pooled connection for as
     # long as the stream stays open.
@@ -117,6 +124,22 @@ async def stream_job_run(
         still_signed_in=liveness(request),  # logout ends the stream
     )
     return EventSourceResponse(events, ping=15)
+
+
+@router.post(
+    "/{run_id}/retry-failed-tables",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(
+        (409, "`RunStillActive`, `NoFailedTables`, or `JobAlreadyRunning` (`details.active_run_id`)"), 503
+    ),
+)
+async def retry_failed_tables(
+    run_id: IdPath, session: SessionDep, airflow: AirflowDep, audit: AuditDep
+) -> JobRunRead:
+    """A new run of the job with only the tables of this run that did not load (201). 409
+    `RunStillActive` while this run is active, `NoFailedTables` when every table loaded,
+    `JobAlreadyRunning` while another run of the job is active; 503 when Airflow cannot take it."""
+    return JobRunRead.of(await service.retry_failed_tables(session, airflow, run_id, audit))
 
 
 @router.post(

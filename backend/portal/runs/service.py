@@ -20,9 +20,17 @@ from portal.clients.airflow import (
 from portal.core.background import spawn
 from portal.core.errors import AirflowUnavailableError, ConflictError, EntityNotFoundError
 from portal.core.metrics import AIRFLOW_TRIGGER_SECONDS
-from portal.jobs.models import Job
+from portal.jobs import run_guard
+from portal.jobs.models import Job, JobTable, SourceType
 from portal.runs import lifecycle
-from portal.runs.models import EventKind, JobRun, JobRunEvent, JobRunStatus, RejectedRow, RunTrigger
+from portal.runs.models import (
+    EventKind,
+    JobRun,
+    JobRunEvent,
+    JobRunStatus,
+    RejectedRow,
+    RunTrigger,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -73,13 +81,27 @@ async def start_manual_run(
     job = await session.get(Job, job_id)
     if job is None:
         raise EntityNotFoundError("Job", job_id)
+    tables = [table for table in job.tables if table.include] if job.source_type == SourceType.TABLES else []
+    return await _start_run(session, airflow, job, tables, audit, {})
+
+
+async def _start_run(
+    session: AsyncSession,
+    airflow: AirflowClient,
+    job: Job,
+    tables: list[JobTable],
+    audit: AuditContext,
+    audited: dict[str, object],
+) -> JobRun:
+    """A manual run of `job` (with a table run per entry of `tables`), committed, then triggered."""
     run = lifecycle.new_run(job.id, trigger=RunTrigger.MANUAL)
+    run.tables = lifecycle.new_table_runs(tables)
     session.add(run)
     await session.flush()
     run.dag_id = EXECUTOR_DAG_ID
     run.dag_run_id = manual_dag_run_id(job.id, run.id)
-    session.add(lifecycle.created_event(run, dag_run_id=run.dag_run_id))
-    audit.record(session, AuditAction.EXECUTE, "job", job.id, after={"job_run_id": run.id})
+    session.add(lifecycle.created_event(run, dag_run_id=run.dag_run_id, **audited))
+    audit.record(session, AuditAction.EXECUTE, "job", job.id, after={"job_run_id": run.id, **audited})
     await session.commit()
     try:
         with AIRFLOW_TRIGGER_SECONDS.time():
@@ -93,6 +115,47 @@ async def start_manual_run(
         raise
     log.info("job_run_triggered", job_id=job.id, job_run_id=run.id, dag_run_id=run.dag_run_id)
     return await get_run(session, run.id)
+
+
+async def retry_failed_tables(
+    session: AsyncSession, airflow: AirflowClient, run_id: int, audit: AuditContext
+) -> JobRun:
+    """A new run of the same job with only the tables of run `run_id` that did not load (failed,
+    cancelled or lost); the others stay as that run loaded them. 409 `RunStillActive` while the run
+    is PENDING or RUNNING, `NoFailedTables` when every table loaded (or the job's tables are gone),
+    `JobAlreadyRunning` while another run of the job is active."""
+    run = await get_run(session, run_id)
+    if run.status in ACTIVE_STATUSES:
+        raise ConflictError(
+            f"JobRun {run_id} is {run.status}; retry its failed tables once it is over",
+            error="RunStillActive",
+            job_run_id=run_id,
+            status=run.status,
+        )
+    job = run.job
+    failed_ids = {t.job_table_id for t in run.tables if t.status not in lifecycle.DONE and t.job_table_id}
+    tables = [table for table in job.tables if table.id in failed_ids]
+    if not tables:
+        raise ConflictError(
+            f"JobRun {run_id} has no failed table of job {job.id} to retry",
+            error="NoFailedTables",
+            job_run_id=run_id,
+        )
+    if not job.allow_concurrent_runs:
+        await session.execute(run_guard.take_turn(job.id))
+        busy = (await session.execute(run_guard.active_run(job.id))).first()
+        if busy is not None:
+            await session.rollback()
+            active_id, status = busy
+            raise ConflictError(
+                run_guard.busy_message(job.id, active_id, status),
+                error="JobAlreadyRunning",
+                job_id=job.id,
+                active_run_id=active_id,
+                active_run_status=status.value,
+            )
+    audited: dict[str, object] = {"retry_of": run_id, "job_table_ids": [table.id for table in tables]}
+    return await _start_run(session, airflow, job, tables, audit, audited)
 
 
 async def cancel_run(
@@ -111,7 +174,10 @@ async def cancel_run(
     run = await get_run(session, run_id)
     previous = run.status
     was_running = previous == JobRunStatus.RUNNING
-    if not await lifecycle.move(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user"):
+    cancelled = await lifecycle.move(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user")
+    if cancelled:  # every table not over yet ends with its run (a running one rolls back itself)
+        await lifecycle.cancel_tables(session, run_id)
+    else:
         await session.rollback()
         run = await get_run(session, run_id)  # it ended meanwhile (or had already)
         raise ConflictError(
@@ -142,7 +208,9 @@ async def _fail_in_airflow(airflow: AirflowClient, dag_id: str, dag_run_id: str,
     try:
         for task in await airflow.list_task_instances(dag_id, dag_run_id):
             if task.state not in FINISHED_TASK_STATES:
-                await airflow.set_task_instance_state(dag_id, dag_run_id, task.task_id, "failed")
+                await airflow.set_task_instance_state(
+                    dag_id, dag_run_id, task.task_id, "failed", map_index=task.map_index
+                )
         await airflow.set_dag_run_state(dag_id, dag_run_id, "failed")
     except (AirflowUnavailableError, AirflowRequestError) as exc:
         log.warning("job_run_cancel_airflow_failed", dag_id=dag_id, dag_run_id=dag_run_id, error=str(exc))
@@ -193,10 +261,12 @@ async def list_events(
 
 
 async def list_rejected_rows(
-    session: AsyncSession, run_id: int, *, offset: int, limit: int
+    session: AsyncSession, run_id: int, *, offset: int, limit: int, job_run_table_id: int | None = None
 ) -> tuple[Sequence[RejectedRow], int]:
     await get_run(session, run_id)
     where = RejectedRow.job_run_id == run_id
+    if job_run_table_id is not None:
+        where &= RejectedRow.job_run_table_id == job_run_table_id
     total = await session.scalar(select(func.count()).select_from(RejectedRow).where(where))
     rows = await session.scalars(
         select(RejectedRow)

@@ -1,5 +1,6 @@
-"""Live progress of one run as server-sent events: `snapshot`, then `log` events one by one and
-`progress` (the run as it is now) whenever it changed, then `end` with the final run.
+"""Live progress of one run as server-sent events: `snapshot`, then `log` events one by one, `table`
+events (a many-table run's table counters or status, as recorded) one by one, and `progress` (the
+run as it is now, its tables included) whenever it changed, then `end` with the final run.
 
 Every stream of a run reads the same shared poller (`feed.RunFeeds`); a stream that resumes
 with `Last-Event-ID` first replays what it missed from the database. A stream re-checks its
@@ -51,6 +52,8 @@ class _Cursor:
             if event.kind == EventKind.LOG:
                 out.append(_event("log", event, event.id))
             else:
+                if event.job_run_table_id is not None:  # one table's counters or status
+                    out.append(_event("table", event, event.id))
                 progressed = True
             self.position = event.id
         if progressed or changed:

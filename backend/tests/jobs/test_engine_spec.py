@@ -17,9 +17,13 @@ from etl_engine import (
     SourceColumn,
     Transform,
 )
+from sqlalchemy.orm import Session, sessionmaker
+
 from portal.connections.models import Credential
 from portal.core.config import Settings
-from portal.jobs.engine_spec import column_specs, job_spec, new_table_ddl
+from portal.db.base import Base
+from portal.db.sync import create_sync_engine, create_sync_session_factory
+from portal.jobs.engine_spec import SpecInputs, column_specs, job_spec, new_table_ddl
 from portal.jobs.models import ColumnMapping, Job
 from portal.jobs.schemas import JobFields, MappingIn
 from portal.jobs.service import ResolvedJob
@@ -97,6 +101,8 @@ FILE_COLUMNS: list[dict[str, Any]] = [
 def uploaded_file(stored_path: str = "ab/cd.csv") -> UploadedFile:
     return UploadedFile(
         id="f1",
+        filename="prices.csv",
+        size_bytes=100,
         stored_path=stored_path,
         encoding="latin-1",
         delimiter=";",
@@ -108,6 +114,10 @@ def uploaded_file(stored_path: str = "ab/cd.csv") -> UploadedFile:
         timezone="America/New_York",
         columns=FILE_COLUMNS,
     )
+
+
+def inputs(destination: DestinationConfig, upload_dir: Path, file: UploadedFile | None = None) -> SpecInputs:
+    return SpecInputs(destination=destination, upload_dir=upload_dir, file=file or uploaded_file())
 
 
 def job_fields(**changes: Any) -> JobFields:
@@ -170,9 +180,15 @@ def test_the_api_and_the_runner_build_the_same_column_specs(tmp_path: Path) -> N
         upload_dir=tmp_path,
     )
     run = JobRun(id=12, created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    warehouse = Credential(kind="duckdb", options={"path": str(tmp_path / "w.duckdb")})
+    engine = create_sync_engine(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"))
+    Base.metadata.create_all(engine)
+    sessions: sessionmaker[Session] = create_sync_session_factory(engine)
+    with sessions.begin() as session:
+        session.add(Credential(id=1, name="w", kind="duckdb", options={"path": str(tmp_path / "w.duckdb")}))
+        session.add(uploaded_file())
 
-    runner = build_job_spec(run, stored_job(), uploaded_file(), warehouse, settings)
+    runner = build_job_spec(sessions, settings, run, stored_job())
+    engine.dispose()
 
     assert column_specs(api_job().mappings) == runner.columns == EXPECTED
     assert runner.run_id == "r12_20260102030405"
@@ -183,7 +199,7 @@ def test_the_api_and_the_runner_build_the_same_column_specs(tmp_path: Path) -> N
 def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -> None:
     destination = DestinationConfig(kind="duckdb", path="/data/w.duckdb")
 
-    spec = job_spec(stored_job(), uploaded_file(), destination, run_id="r1", upload_dir=Path("/uploads"))
+    spec = job_spec(stored_job(), inputs(destination, Path("/uploads")), run_id="r1")
 
     assert isinstance(spec.source, FileSource)
     assert spec.source.csv == CsvOptions(
@@ -218,7 +234,7 @@ def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -
     )
     assert (spec.run_id, spec.source.path, spec.destination) == ("r1", "/uploads/ab/cd.csv", destination)
     absolute = job_spec(
-        stored_job(), uploaded_file("/srv/f.csv"), destination, run_id="r1", upload_dir=Path("/u")
+        stored_job(), inputs(destination, Path("/u"), uploaded_file("/srv/f.csv")), run_id="r1"
     )
     assert isinstance(absolute.source, FileSource)
     assert absolute.source.path == "/srv/f.csv"
@@ -227,9 +243,7 @@ def test_job_spec_carries_the_file_options_its_columns_and_the_load_settings() -
 def test_a_job_without_a_cap_or_thresholds_loads_without_them() -> None:
     job = api_job(max_rows_per_second=None, reject_threshold_count=None, reject_threshold_percent=None)
 
-    load = job_spec(
-        job, uploaded_file(), DestinationConfig(kind="duckdb"), run_id="r", upload_dir=Path("/u")
-    ).load
+    load = job_spec(job, inputs(DestinationConfig(kind="duckdb"), Path("/u")), run_id="r").load
 
     assert (load.max_rows_per_second, load.reject_threshold_count, load.reject_threshold_percent) == (
         None,

@@ -110,7 +110,7 @@ async def test_a_run_links_its_task_in_the_airflow_ui_at_its_latest_try(
 
     assert linked["airflow_task_log_path"] == (
         "/dags/etl_job_1_schedule_3/runs/scheduled__2026-11-23T04%3A00%3A00%2B00%3A00"
-        "/tasks/execute_etl_job?try_number=2"
+        "/tasks/execute_etl_job/mapped/0?try_number=2"  # a single-source run: the mapped task's instance 0
     )
     assert linked["trigger"] == "schedule"
     assert unlinked["airflow_task_log_path"] is None

@@ -586,6 +586,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/job-runs/{run_id}/retry-failed-tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Failed Tables
+         * @description A new run of the job with only the tables of this run that did not load (201). 409
+         *     `RunStillActive` while this run is active, `NoFailedTables` when every table loaded,
+         *     `JobAlreadyRunning` while another run of the job is active; 503 when Airflow cannot take it.
+         */
+        post: operations["retry_failed_tables_api_v1_job_runs__run_id__retry_failed_tables_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/job-runs/{run_id}/stream": {
         parameters: {
             query?: never;
@@ -595,7 +617,8 @@ export interface paths {
         };
         /**
          * Stream Job Run
-         * @description Server-sent events: `snapshot`, then `progress` / `log` (ids = event ids), then `end`.
+         * @description Server-sent events: `snapshot`, then `progress` / `log` / `table` (ids = event ids), then `end`
+         *     (docs/architecture.md, "Run streams").
          */
         get: operations["stream_job_run_api_v1_job_runs__run_id__stream_get"];
         put?: never;
@@ -618,7 +641,10 @@ export interface paths {
         put?: never;
         /**
          * Create Job
-         * @description Mappings omitted: every column of the file, under its SQL name and inferred type.
+         * @description Mappings omitted: every column of the source (the file, the query, each table), under its SQL
+         *     name and type. Each source type needs its fields: upload `file_id`; files `file_id` (a sample)
+         *     and `source_pattern`; query `source_credential_id` and `source_query`; tables
+         *     `source_credential_id` and `tables` (each with its own target).
          */
         post: operations["create_job_api_v1_jobs_post"];
         delete?: never;
@@ -697,6 +723,48 @@ export interface paths {
         put?: never;
         /** Preview Ddl */
         post: operations["preview_ddl_api_v1_jobs_preview_ddl_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/propose-query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose Query
+         * @description The query's columns, described by the source without running it, and a mapping of each.
+         */
+        post: operations["propose_query_api_v1_jobs_propose_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/propose-tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose Tables
+         * @description The tables of a new tables job as the source describes them: mappings from the column types,
+         *     UPSERT on the primary key (INSERT without one), targets named `target_prefix` + the table's name.
+         *     Nothing is saved and nothing is written to the source.
+         */
+        post: operations["propose_tables_api_v1_jobs_propose_tables_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1723,6 +1791,52 @@ export interface components {
          */
         DeliveryStatus: "pending" | "sent" | "failed";
         /**
+         * DestinationOptions
+         * @description Files an S3 job writes: format, compression, folder template, partitions, part size.
+         */
+        DestinationOptions: {
+            /**
+             * Compression
+             * @description null: the format's usual one (Parquet snappy, CSV and JSON lines none); snappy is for Parquet only
+             */
+            compression?: ("none" | "gzip" | "snappy" | "zstd") | null;
+            /**
+             * Csv Delimiter
+             * @default ,
+             */
+            csv_delimiter: string;
+            /**
+             * Csv Header
+             * @default true
+             */
+            csv_header: boolean;
+            /**
+             * Format
+             * @default parquet
+             * @enum {string}
+             */
+            format: "parquet" | "csv" | "jsonl";
+            /**
+             * Max File Mb
+             * @description a part file closes at this size
+             * @default 256
+             */
+            max_file_mb: number;
+            /** Partition By */
+            partition_by?: components["schemas"]["PartitionOption"][];
+            /**
+             * Prefix
+             * @description folder template under the connection's path: letters, digits, ._=/- and the variables {{job}} {{run_date}} (the run's logical date, YYYY-MM-DD) {{schema}} {{table}}
+             * @default {{schema}}/{{table}}/
+             */
+            prefix: string;
+        };
+        /**
+         * DriftPolicy
+         * @enum {string}
+         */
+        DriftPolicy: "fail" | "evolve" | "ignore";
+        /**
          * EmailConfig
          * @description SMTP; the channel's secret is the SMTP password (none: no login, or login without one).
          */
@@ -1870,13 +1984,25 @@ export interface components {
             credential_id: number;
             /** Description */
             description?: string | null;
+            /** @description An object-store destination's files (null: the defaults) */
+            destination_options?: components["schemas"]["DestinationOptions"] | null;
+            /**
+             * @description When the source's columns differ from the mapping at run time: fail the run, evolve (add new columns to the mapping and the target) or ignore (leave them out)
+             * @default fail
+             */
+            drift_policy: components["schemas"]["DriftPolicy"];
             /** File Id */
-            file_id: string;
+            file_id?: string | null;
             /**
              * Mappings
-             * @description Omitted: every column of the file, under its SQL name and inferred type.
+             * @description Omitted: every column of the source (file or query), under its SQL name and type.
              */
             mappings?: components["schemas"]["MappingIn"][] | null;
+            /**
+             * Max Parallel Tables
+             * @default 4
+             */
+            max_parallel_tables: number;
             /**
              * Max Retries
              * @default 0
@@ -1898,12 +2024,55 @@ export interface components {
              * @default 60
              */
             retry_delay_seconds: number;
+            /**
+             * Row Transforms
+             * @description upload, query and files jobs (a tables job's are per table)
+             */
+            row_transforms?: components["schemas"]["RowTransformIn"][];
+            /**
+             * Source Credential Id
+             * @description tables and query jobs
+             */
+            source_credential_id?: number | null;
+            /**
+             * Source Options
+             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates)
+             */
+            source_options?: {
+                [key: string]: string;
+            };
+            /**
+             * Source Pattern
+             * @description A glob relative to DROP_DIR, with {{variables}}, e.g. `exports/sales_{{ds}}*.csv`
+             */
+            source_pattern?: string | null;
+            /**
+             * Source Query
+             * @description One SELECT; {{variables}} are bound values
+             */
+            source_query?: string | null;
+            /**
+             * @description upload: `file_id`; tables: `tables` of `source_credential_id`; query: `source_query` on `source_credential_id`; files: files arriving under DROP_DIR that match `source_pattern`, with `file_id` a sample that defines the columns and CSV options
+             * @default upload
+             */
+            source_type: components["schemas"]["SourceType"];
             /** @default INSERT */
             strategy: components["schemas"]["LoadStrategy"];
-            /** Target Schema */
-            target_schema: string;
-            /** Target Table */
-            target_table: string;
+            /**
+             * Tables
+             * @description tables jobs
+             */
+            tables?: components["schemas"]["JobTableIn"][];
+            /**
+             * Target Schema
+             * @description Required except for tables jobs
+             */
+            target_schema?: string | null;
+            /**
+             * Target Table
+             * @description Required except for tables jobs
+             */
+            target_table?: string | null;
             /** Upsert Keys */
             upsert_keys?: string[];
         };
@@ -1957,17 +2126,29 @@ export interface components {
             credential_id: number;
             /**
              * Ddl
-             * @description The CREATE TABLE a new target gets (null for an existing table)
+             * @description The CREATE TABLE a new target gets (null for an existing table, and for a tables job: each table's is in its own preview)
              */
             ddl: string | null;
             /** Description */
             description?: string | null;
+            /** @description An object-store destination's files (null: the defaults) */
+            destination_options?: components["schemas"]["DestinationOptions"] | null;
+            /**
+             * @description When the source's columns differ from the mapping at run time: fail the run, evolve (add new columns to the mapping and the target) or ignore (leave them out)
+             * @default fail
+             */
+            drift_policy: components["schemas"]["DriftPolicy"];
             /** File Id */
-            file_id: string;
+            file_id?: string | null;
             /** Id */
             id: number;
             /** Mappings */
             mappings: components["schemas"]["MappingRead"][];
+            /**
+             * Max Parallel Tables
+             * @default 4
+             */
+            max_parallel_tables: number;
             /**
              * Max Retries
              * @default 0
@@ -1989,12 +2170,57 @@ export interface components {
              * @default 60
              */
             retry_delay_seconds: number;
+            /**
+             * Row Transforms
+             * @description upload, query and files jobs (a tables job's are per table)
+             */
+            row_transforms?: components["schemas"]["RowTransformIn"][];
+            /**
+             * Source Credential Id
+             * @description tables and query jobs
+             */
+            source_credential_id?: number | null;
+            /**
+             * Source Label
+             * @description The source in a few words: the file's name, or the connection with its tables, query or file pattern
+             */
+            source_label: string;
+            /**
+             * Source Options
+             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates)
+             */
+            source_options?: {
+                [key: string]: string;
+            };
+            /**
+             * Source Pattern
+             * @description A glob relative to DROP_DIR, with {{variables}}, e.g. `exports/sales_{{ds}}*.csv`
+             */
+            source_pattern?: string | null;
+            /**
+             * Source Query
+             * @description One SELECT; {{variables}} are bound values
+             */
+            source_query?: string | null;
+            /**
+             * @description upload: `file_id`; tables: `tables` of `source_credential_id`; query: `source_query` on `source_credential_id`; files: files arriving under DROP_DIR that match `source_pattern`, with `file_id` a sample that defines the columns and CSV options
+             * @default upload
+             */
+            source_type: components["schemas"]["SourceType"];
             /** @default INSERT */
             strategy: components["schemas"]["LoadStrategy"];
-            /** Target Schema */
-            target_schema: string;
-            /** Target Table */
-            target_table: string;
+            /** Tables */
+            tables: components["schemas"]["JobTableRead"][];
+            /**
+             * Target Schema
+             * @description Required except for tables jobs
+             */
+            target_schema?: string | null;
+            /**
+             * Target Table
+             * @description Required except for tables jobs
+             */
+            target_table?: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -2018,6 +2244,11 @@ export interface components {
             id: number;
             /** Job Run Id */
             job_run_id: number;
+            /**
+             * Job Run Table Id
+             * @description The table run the event is about (null: the run)
+             */
+            job_run_table_id: number | null;
             kind: components["schemas"]["EventKind"];
             /** Level */
             level: string;
@@ -2028,7 +2259,7 @@ export interface components {
         JobRunRead: {
             /**
              * Airflow Task Log Path
-             * @description The run's task log in the Airflow UI, relative to `airflow_ui_url` of /api/v1/config (null until the run has a DAG run).
+             * @description The run's task log in the Airflow UI, relative to `airflow_ui_url` of /api/v1/config (null until the run has a DAG run); a many-table run's: the mapped task's instances.
              */
             airflow_task_log_path: string | null;
             /** Attempt */
@@ -2060,6 +2291,11 @@ export interface components {
             job_id: number;
             /** Job Name */
             job_name: string;
+            /**
+             * Outputs
+             * @description Files the load wrote (object-store destinations)
+             */
+            outputs: string[] | null;
             /** Progress Percent */
             progress_percent: number;
             /** Rows Filtered */
@@ -2082,9 +2318,21 @@ export interface components {
             rows_staged: number;
             /** Schedule Id */
             schedule_id: number | null;
+            /**
+             * Schema Drift
+             * @description How the source's columns differed from the mapping when the run started (null: alike).
+             */
+            schema_drift: {
+                [key: string]: unknown;
+            } | null;
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["JobRunStatus"];
+            /**
+             * Tables
+             * @description A many-table run's tables, in the job's order (empty for a single-source run).
+             */
+            tables: components["schemas"]["JobRunTableRead"][];
             trigger: components["schemas"]["RunTrigger"];
         };
         /**
@@ -2092,6 +2340,146 @@ export interface components {
          * @enum {string}
          */
         JobRunStatus: "PENDING" | "RUNNING" | "COMPLETED" | "COMPLETED_WITH_REJECTS" | "FAILED" | "CANCELLED" | "NOTHING_TO_LOAD";
+        /**
+         * JobRunTableRead
+         * @description One table of a many-table run: its own status, attempt, counts and error.
+         */
+        JobRunTableRead: {
+            /** Attempt */
+            attempt: number;
+            /** Bytes Read */
+            bytes_read: number;
+            /**
+             * Bytes Total
+             * @description Estimated rows of a table source (bytes of a file)
+             */
+            bytes_total: number;
+            /** Error Message */
+            error_message: string | null;
+            /** Eta Seconds */
+            eta_seconds: number | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Job Table Id
+             * @description The job's table (null once it was removed from the job)
+             */
+            job_table_id: number | null;
+            /** Outputs */
+            outputs: string[] | null;
+            /** Position */
+            position: number;
+            /** Progress Percent */
+            progress_percent: number;
+            /** Rows Filtered */
+            rows_filtered: number;
+            /** Rows Loaded */
+            rows_loaded: number;
+            /** Rows Per Second */
+            rows_per_second: number;
+            /** Rows Read */
+            rows_read: number;
+            /** Rows Rejected */
+            rows_rejected: number;
+            /** Rows Staged */
+            rows_staged: number;
+            /** Source Name */
+            source_name: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["JobRunStatus"];
+            /** Target Name */
+            target_name: string;
+        };
+        /**
+         * JobTableIn
+         * @description One table of a `tables` job. `mappings` omitted: every column of the source table under its
+         *     SQL name and carried type. INCREMENTAL reads rows whose `cursor_column` is at or past the last
+         *     committed value (less `cursor_lookback`: seconds for timestamps, units for integers) and merges
+         *     them on `upsert_keys`.
+         */
+        JobTableIn: {
+            /**
+             * Create Table
+             * @default true
+             */
+            create_table: boolean;
+            /** Cursor Column */
+            cursor_column?: string | null;
+            /** Cursor Lookback */
+            cursor_lookback?: number | null;
+            /**
+             * Id
+             * @description An existing table of the job (kept on update)
+             */
+            id?: number | null;
+            /**
+             * Include
+             * @default true
+             */
+            include: boolean;
+            /** Mappings */
+            mappings?: components["schemas"]["MappingIn"][] | null;
+            /** Row Transforms */
+            row_transforms?: components["schemas"]["RowTransformIn"][];
+            /**
+             * Source Schema
+             * @description MySQL: the database
+             */
+            source_schema?: string | null;
+            /** Source Table */
+            source_table: string;
+            /** @default INSERT */
+            strategy: components["schemas"]["LoadStrategy"];
+            /** Target Schema */
+            target_schema: string;
+            /** Target Table */
+            target_table: string;
+            /** Upsert Keys */
+            upsert_keys?: string[];
+        };
+        /** JobTableRead */
+        JobTableRead: {
+            /**
+             * Create Table
+             * @default true
+             */
+            create_table: boolean;
+            /** Cursor Column */
+            cursor_column?: string | null;
+            /** Cursor Lookback */
+            cursor_lookback?: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Include
+             * @default true
+             */
+            include: boolean;
+            /** Mappings */
+            mappings: components["schemas"]["MappingRead"][];
+            /** Position */
+            position: number;
+            /** Row Transforms */
+            row_transforms?: components["schemas"]["RowTransformIn"][];
+            /**
+             * Source Schema
+             * @description MySQL: the database
+             */
+            source_schema?: string | null;
+            /** Source Table */
+            source_table: string;
+            /** @default INSERT */
+            strategy: components["schemas"]["LoadStrategy"];
+            /** Target Schema */
+            target_schema: string;
+            /** Target Table */
+            target_table: string;
+            /** Upsert Keys */
+            upsert_keys?: string[];
+        };
         /**
          * JobUpdate
          * @description Fields left out keep their value; `mappings` given replaces every mapping.
@@ -2107,10 +2495,14 @@ export interface components {
             credential_id?: number | null;
             /** Description */
             description?: string | null;
+            destination_options?: components["schemas"]["DestinationOptions"] | null;
+            drift_policy?: components["schemas"]["DriftPolicy"] | null;
             /** File Id */
             file_id?: string | null;
             /** Mappings */
             mappings?: components["schemas"]["MappingIn"][] | null;
+            /** Max Parallel Tables */
+            max_parallel_tables?: number | null;
             /** Max Retries */
             max_retries?: number | null;
             /**
@@ -2126,7 +2518,25 @@ export interface components {
             reject_threshold_percent?: number | null;
             /** Retry Delay Seconds */
             retry_delay_seconds?: number | null;
+            /** Row Transforms */
+            row_transforms?: components["schemas"]["RowTransformIn"][] | null;
+            /** Source Credential Id */
+            source_credential_id?: number | null;
+            /** Source Options */
+            source_options?: {
+                [key: string]: string;
+            } | null;
+            /** Source Pattern */
+            source_pattern?: string | null;
+            /** Source Query */
+            source_query?: string | null;
+            source_type?: components["schemas"]["SourceType"] | null;
             strategy?: components["schemas"]["LoadStrategy"] | null;
+            /**
+             * Tables
+             * @description Given: the job's tables become these (an entry with the `id` of a table keeps it and its history, one without is new, a table left out is removed); omitted: kept
+             */
+            tables?: components["schemas"]["JobTableIn"][] | null;
             /** Target Schema */
             target_schema?: string | null;
             /** Target Table */
@@ -2330,6 +2740,22 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * PartitionOption
+         * @description A Hive-style folder level: `column=value`, or the column's date `part` (`year=2026/...`).
+         */
+        PartitionOption: {
+            /**
+             * Column
+             * @description a destination column
+             */
+            column: string;
+            /**
+             * Part
+             * @description year/month/day/hour of a date or timestamp column; null: its value
+             */
+            part?: ("year" | "month" | "day" | "hour") | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2397,6 +2823,55 @@ export interface components {
             /** Total Rows Exact */
             total_rows_exact: boolean;
         };
+        /** ProposedColumn */
+        ProposedColumn: {
+            /** Name */
+            name: string;
+            /** Precision */
+            precision: number | null;
+            /** Scale */
+            scale: number | null;
+            /** Sql Name */
+            sql_name: string;
+            type: components["schemas"]["ColumnType"];
+        };
+        /** ProposedQuery */
+        ProposedQuery: {
+            /** Columns */
+            columns: components["schemas"]["ProposedColumn"][];
+            /** Mappings */
+            mappings: components["schemas"]["MappingIn"][];
+        };
+        /** ProposedTables */
+        ProposedTables: {
+            /**
+             * Tables
+             * @description Each table with its mapping from the source's column types; a table with a primary key is UPSERT on it, one without INSERT
+             */
+            tables: components["schemas"]["JobTableIn"][];
+        };
+        /** ProposeQueryRequest */
+        ProposeQueryRequest: {
+            /** Query */
+            query: string;
+            /** Source Credential Id */
+            source_credential_id: number;
+        };
+        /** ProposeTablesRequest */
+        ProposeTablesRequest: {
+            /** Source Credential Id */
+            source_credential_id: number;
+            /** Tables */
+            tables: components["schemas"]["TableRef-Input"][];
+            /**
+             * Target Prefix
+             * @description Prepended to each source table's name
+             * @default
+             */
+            target_prefix: string;
+            /** Target Schema */
+            target_schema: string;
+        };
         /**
          * Providers
          * @description How the login page may sign in.
@@ -2459,6 +2934,11 @@ export interface components {
             column: string | null;
             /** Id */
             id: number;
+            /**
+             * Job Run Table Id
+             * @description The table run the row belongs to (null: the run)
+             */
+            job_run_table_id: number | null;
             /** Line Number */
             line_number: number;
             /** Raw */
@@ -2591,6 +3071,22 @@ export interface components {
             rows: number;
         };
         /**
+         * RowTransformIn
+         * @description A step over whole rows after the columns are mapped, e.g. `{"type": "filter", "args":
+         *     {"expression": "amount > 0"}}`; arguments per type: docs/architecture.md (Row transforms).
+         */
+        RowTransformIn: {
+            /** Args */
+            args?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "filter" | "dedupe" | "concat" | "split" | "date_part" | "conditional";
+        };
+        /**
          * RunTrigger
          * @enum {string}
          */
@@ -2704,6 +3200,11 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * SourceType
+         * @enum {string}
+         */
+        SourceType: "upload" | "tables" | "query" | "files";
         /** SubscriptionWrite */
         SubscriptionWrite: {
             /** Channel Id */
@@ -2726,7 +3227,17 @@ export interface components {
             type: string;
         };
         /** TableRef */
-        TableRef: {
+        "TableRef-Input": {
+            /**
+             * Schema
+             * @description MySQL: the database
+             */
+            schema?: string | null;
+            /** Table */
+            table: string;
+        };
+        /** TableRef */
+        "TableRef-Output": {
             /** Name */
             name: string;
             /** Schema */
@@ -4425,7 +4936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TableRef"][];
+                    "application/json": components["schemas"]["TableRef-Output"][];
                 };
             };
             /** @description `NotAuthenticated`: no valid session or API token */
@@ -4864,6 +5375,8 @@ export interface operations {
     list_rejected_rows_api_v1_job_runs__run_id__rejected_rows_get: {
         parameters: {
             query?: {
+                /** @description one table's rows */
+                job_run_table_id?: number | null;
                 limit?: number;
                 /** @description rows to skip */
                 offset?: number;
@@ -4970,6 +5483,82 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    retry_failed_tables_api_v1_job_runs__run_id__retry_failed_tables_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `RunStillActive`, `NoFailedTables`, or `JobAlreadyRunning` (`details.active_run_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `AirflowUnavailable`: Airflow could not be reached; nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5146,7 +5735,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description What the job lacks or gets wrong, per field in `details.problems` (a source table or query the source refuses included) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5155,7 +5744,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description The destination could not be reached or refused the request */
+            /** @description `SourceUnreachable` (the source database) or the destination cannot be reached */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5284,7 +5873,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description What the job lacks or gets wrong, per field in `details.problems` (a source table or query the source refuses included) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5293,7 +5882,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description The destination could not be reached or refused the request */
+            /** @description `SourceUnreachable` (the source database) or the destination cannot be reached */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -5632,7 +6221,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description Validation Error */
+            /** @description What the job lacks or gets wrong, per field in `details.problems` (a source table or query the source refuses included) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5641,7 +6230,163 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorRead"];
                 };
             };
-            /** @description The destination could not be reached or refused the request */
+            /** @description `SourceUnreachable` (the source database) or the destination cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    propose_query_api_v1_jobs_propose_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeQueryRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposedQuery"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description What the job lacks or gets wrong, per field in `details.problems` (a source table or query the source refuses included) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `SourceUnreachable` (the source database) or the destination cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+        };
+    };
+    propose_tables_api_v1_jobs_propose_tables_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeTablesRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposedTables"];
+                };
+            };
+            /** @description The body is not readable JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `NotAuthenticated`: no valid session or API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `PermissionDenied`: needs the operator role; `CsrfTokenMissing` / `CsrfTokenInvalid`: a cookie session's write without X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description Not found: `details.entity` and `details.id` name what is missing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description What the job lacks or gets wrong, per field in `details.problems` (a source table or query the source refuses included) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorRead"];
+                };
+            };
+            /** @description `SourceUnreachable` (the source database) or the destination cannot be reached */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -8059,6 +8804,9 @@ export const credentialKindValues: ReadonlyArray<FlattenedDeepRequired<component
 export const credentialReadSecret_namesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CredentialRead"]["secret_names"]> = ["session_token", "private_key", "private_key_passphrase", "s3_stage_secret_access_key"];
 export const csvOptionsUpdateDecimalAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CsvOptionsUpdate"]["decimal"]> = [".", ","];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
+export const destinationOptionsCompressionAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DestinationOptions"]["compression"]> = ["none", "gzip", "snappy", "zstd"];
+export const destinationOptionsFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DestinationOptions"]["format"]> = ["parquet", "csv", "jsonl"];
+export const driftPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DriftPolicy"]> = ["fail", "evolve", "ignore"];
 export const emailConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["kind"]> = ["email"];
 export const emailConfigSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailConfig"]["security"]> = ["starttls", "tls", "none"];
 export const evaluatedVariableTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EvaluatedVariable"]["type"]> = ["null", "boolean", "integer", "float", "decimal", "date", "timestamp", "text", "json"];
@@ -8067,13 +8815,16 @@ export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const jobRunStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JobRunStatus"]> = ["PENDING", "RUNNING", "COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED", "NOTHING_TO_LOAD"];
 export const loadStrategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoadStrategy"]> = ["INSERT", "UPSERT", "TRUNCATE_INSERT", "INCREMENTAL"];
+export const partitionOptionPartAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PartitionOption"]["part"]> = ["year", "month", "day", "hour"];
 export const renderedParamTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderedParam"]["type"]> = ["null", "boolean", "integer", "float", "decimal", "date", "timestamp", "text", "json"];
 export const renderedTemplateKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderedTemplate"]["kind"]> = ["query", "path", "name"];
 export const renderRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RenderRequest"]["kind"]> = ["query", "path", "name"];
 export const resultColumnReadValue_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultColumnRead"]["value_type"]> = ["integer", "float", "decimal", "boolean", "date", "timestamp", "timestamptz", "text", "bytes", "json"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
+export const rowTransformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RowTransformIn"]["type"]> = ["filter", "dedupe", "concat", "split", "date_part", "conditional"];
 export const runTriggerValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunTrigger"]> = ["manual", "schedule"];
 export const slackConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SlackConfig"]["kind"]> = ["slack"];
+export const sourceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SourceType"]> = ["upload", "tables", "query", "files"];
 export const transformInTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransformIn"]["type"]> = ["upper", "lower", "trim", "replace", "prefix", "suffix", "default", "cast"];
 export const variableKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VariableKind"]> = ["static", "db_query"];
 export const webhookConfigKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookConfig"]["kind"]> = ["webhook"];
