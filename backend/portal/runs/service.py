@@ -142,15 +142,16 @@ async def retry_failed_tables(
             job_run_id=run_id,
         )
     if not job.allow_concurrent_runs:
-        await session.execute(run_guard.take_turn(job.id))
-        busy = (await session.execute(run_guard.active_run(job.id))).first()
+        job_id = job.id  # the rollback below expires the job
+        await session.execute(run_guard.take_turn(job_id))
+        busy = (await session.execute(run_guard.active_run(job_id))).first()
         if busy is not None:
             await session.rollback()
             active_id, status = busy
             raise ConflictError(
-                run_guard.busy_message(job.id, active_id, status),
+                run_guard.busy_message(job_id, active_id, status),
                 error="JobAlreadyRunning",
-                job_id=job.id,
+                job_id=job_id,
                 active_run_id=active_id,
                 active_run_status=status.value,
             )
