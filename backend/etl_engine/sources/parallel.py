@@ -44,6 +44,8 @@ class ParallelRanges(Source):
         self.columns = probe.columns
         self.estimate = probe.total
         self._handed_on = 0
+        # The batches the ranges read ahead, while batches() runs (its size is what memory holds).
+        self.read_ahead: Queue[object] | None = None
         ranges = self._ranges(spec, probe, table_schema(spec))
         if len(ranges) < 2:
             self.sources = [probe]  # not split: the probe reads the whole table
@@ -99,6 +101,7 @@ class ParallelRanges(Source):
                 yield batch
             return
         queue: Queue[object] = Queue(maxsize=2 * len(self.sources))
+        self.read_ahead = queue
         stop = threading.Event()
 
         def put(item: object) -> bool:

@@ -37,7 +37,7 @@ def test_evolve_adds_the_missing_columns_and_keeps_the_old_rows(
 ) -> None:
     e.run_job(make_spec(write_csv("id,name\n1,a\n"), target), RecordingReporter())
     wider = write_csv("id,name,city,amount\n2,b,Lyon,1.25\n", name="wider.csv")
-    with pytest.raises(e.SchemaMismatch, match="(?i)'city' does not exist"):
+    with pytest.raises(e.SchemaMismatch, match=r"(?i)'city' does not exist"):
         e.run_job(make_spec(wider, target), RecordingReporter())
     assert rows(target, "id, name") == [(1, "a")]
 

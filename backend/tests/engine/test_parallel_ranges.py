@@ -4,6 +4,7 @@ under its key as identity, with the queue bounded; real PostgreSQL and MariaDB t
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import psycopg
@@ -75,6 +76,26 @@ def test_a_ranged_table_loads_exactly_once(
     assert query(duckdb_config, "SELECT count(*), count(DISTINCT id), sum(id) FROM big_copy") == [
         (len(KEYS), len(KEYS), sum(KEYS))
     ]
+
+
+def test_the_ranges_read_ahead_at_most_two_batches_each(
+    duckdb_config: e.DestinationConfig, request: pytest.FixtureRequest
+) -> None:
+    config, schema = table("postgres", request)
+    with open_source(spec(config, schema, duckdb_config, ranges=4)) as source:
+        assert isinstance(source, ParallelRanges)
+        batches = source.batches()
+        first = next(batches)
+        assert source.read_ahead is not None
+        deadline = time.monotonic() + 60  # waits for the state, never for a guessed duration
+        while not source.read_ahead.full():
+            assert time.monotonic() < deadline, "the ranges never filled their queue"
+            time.sleep(0.01)
+        # full: every thread now waits with at most one batch in hand
+        read = sum(s.position for s in source.sources)
+        assert read <= first.records + (8 + 4) * 25 < len(KEYS)
+        rest = sum(raw.records for raw in batches)
+    assert first.records + rest == len(KEYS)
 
 
 def test_a_failing_range_fails_the_read_and_stops_the_others(
