@@ -15,7 +15,9 @@ import psycopg
 import pytest
 
 import etl_engine as e
+from etl_engine.sources import open_source
 from etl_engine.sources.base import SourceConfig
+from etl_engine.sources.parallel import ParallelRanges
 from etl_engine.sources.postgres import PostgresTableSource
 
 from .conftest import RecordingReporter, dsn, mysql_run, query, schema_of
@@ -236,3 +238,32 @@ def test_a_cursor_column_that_is_no_integer_date_or_timestamp_is_refused(
     orders = Orders("postgres", request)
     with pytest.raises(e.InvalidJobSpec, match="'name' is TEXT"):
         PostgresTableSource(orders.config, orders.schema, "orders", incremental=e.Incremental("name"))
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mysql"])
+def test_an_incremental_read_in_parallel_ranges_resumes_every_range(
+    kind: str, duckdb_config: e.DestinationConfig, request: pytest.FixtureRequest
+) -> None:
+    orders = Orders(kind, request)
+    for id in range(1, 41):
+        orders.upsert(id, f"n{id}", str(id), minutes=id % 7)
+
+    def run(run_id: str) -> e.RunResult:
+        spec = orders.spec(duckdb_config, run_id)
+        assert isinstance(spec.source, e.TableSource)
+        spec.source.ranges = 3
+        return e.run_job(spec, RecordingReporter())
+
+    split = orders.spec(duckdb_config, "peek")
+    assert isinstance(split.source, e.TableSource)
+    split.source.ranges = 3
+    with open_source(split) as source:
+        assert isinstance(source, ParallelRanges) and len(source.sources) == 3
+    first = run("r1")
+    assert (first.rows_read, first.state) == (40, {"cursor": "2026-11-30T08:06:00"})
+    orders.upsert(7, "moved", "7", minutes=9)  # in the first range
+    orders.upsert(39, "moved", "39", minutes=8)  # in the last
+    second = run("r2")
+    # every range reads from 08:06: the five rows still there (id % 7 == 6) and the two moved
+    assert (second.rows_read, second.state) == (7, {"cursor": "2026-11-30T08:09:00"})
+    assert loaded(duckdb_config) == orders.rows()
