@@ -72,6 +72,7 @@ export function credential(overrides: Partial<CredentialRead> = {}): CredentialR
     database: null,
     username: null,
     has_password: false,
+    secret_names: [],
     browsable: true,
     live_tested: true,
     options: { path: "/tmp/warehouse.duckdb" },

@@ -1,6 +1,5 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { PlugZapIcon } from "lucide-react";
-import * as React from "react";
 import { Controller, useForm, useWatch } from "react-hook-form";
 import { toast } from "sonner";
 
@@ -9,54 +8,25 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useCreateCredential } from "@/features/credentials/api/create-credential";
 import { useTestConnection } from "@/features/credentials/api/test-connection";
 import { useUpdateCredential } from "@/features/credentials/api/update-credential";
+import { Field } from "@/features/credentials/components/form-field";
+import { S3ConnectionFields } from "@/features/credentials/components/s3-connection-fields";
+import { SnowflakeConnectionFields } from "@/features/credentials/components/snowflake-connection-fields";
 import {
-  connectionBody,
   createBody,
   credentialFormSchema,
   DEFAULT_PORT,
   formDefaults,
   KIND_LABEL,
   SSL_MODES,
+  unsavedBody,
   updateBody,
   type CredentialForm,
 } from "@/features/credentials/utils/credential-form";
 import type { CredentialKind, CredentialRead } from "@/types/api";
-
-function Field({
-  id,
-  label,
-  error,
-  hint,
-  className,
-  children,
-}: {
-  id: string;
-  label: string;
-  error?: string;
-  hint?: string;
-  className?: string;
-  children: React.ReactNode;
-}) {
-  return (
-    <div className={className}>
-      <Label htmlFor={id} className="mb-1.5">
-        {label}
-      </Label>
-      {children}
-      {hint && !error && <p className="mt-1 text-xs text-muted-foreground">{hint}</p>}
-      {error && (
-        <p id={`${id}-error`} className="mt-1 text-xs text-destructive">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
 
 /** Create (no `credential`) or edit a destination connection; the password is write-only.
  * Mount it with a `key` per credential so each opening starts from that credential's values.
@@ -95,7 +65,7 @@ export function CredentialFormDialog({
     else create.mutate(createBody(values), { onSuccess: done });
   });
 
-  const onTest = form.handleSubmit((values) => test.mutate(connectionBody(values, credential)));
+  const onTest = form.handleSubmit((values) => test.mutate(unsavedBody(values, credential)));
 
   const invalid = (name: keyof CredentialForm) =>
     errors[name] ? { "aria-invalid": true, "aria-describedby": `credential-${name}-error` } : {};
@@ -106,7 +76,7 @@ export function CredentialFormDialog({
         <DialogHeader>
           <DialogTitle>{editing ? `Edit ${credential.name}` : "New connection"}</DialogTitle>
           <DialogDescription>
-            A destination the portal loads into. Passwords are stored encrypted and never shown again.
+            A source or destination of the portal's jobs. Passwords, keys and tokens are stored encrypted and never shown again.
           </DialogDescription>
         </DialogHeader>
         <form
@@ -150,7 +120,11 @@ export function CredentialFormDialog({
             />
           </Field>
 
-          {kind === "duckdb" ? (
+          {kind === "s3" ? (
+            <S3ConnectionFields form={form} credential={credential} />
+          ) : kind === "snowflake" ? (
+            <SnowflakeConnectionFields form={form} credential={credential} />
+          ) : kind === "duckdb" ? (
             <Field
               id="credential-path"
               label="Database file"

@@ -21,6 +21,11 @@ import type { CredentialRead } from "@/types/api";
 
 function where(credential: CredentialRead): string {
   if (credential.kind === "duckdb") return String(credential.options.path ?? "");
+  if (credential.kind === "s3") {
+    const prefix = credential.options.path ? `/${String(credential.options.path)}` : "";
+    return `s3://${String(credential.options.bucket ?? "")}${prefix}`;
+  }
+  if (credential.kind === "snowflake") return `${String(credential.options.account ?? "")}/${credential.database ?? ""}`;
   const port = credential.port != null ? `:${credential.port}` : "";
   return `${credential.host ?? ""}${port}/${credential.database ?? ""}`;
 }
@@ -118,7 +123,7 @@ export function CredentialsPage() {
           <EmptyState
             icon={<KeyRoundIcon />}
             title="No connections yet"
-            description="Add a PostgreSQL, Redshift or DuckDB destination to load into."
+            description="Add a database to read from, or a PostgreSQL, Redshift, DuckDB, Snowflake or S3 destination to load into."
             action={
               <RoleGate role="admin">
                 <Button onClick={() => setEditing(null)}>New connection</Button>

@@ -4,7 +4,8 @@ import { http, HttpResponse, sse } from "msw";
 
 import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
 import { setSessionExpiredHandler } from "@/lib/api-client";
-import { job, jobRun, user as userFixture, viewer } from "@/testing/fixtures";
+import { queryKeys } from "@/lib/query-keys";
+import { credential, job, jobRun, user as userFixture, viewer } from "@/testing/fixtures";
 import { logEvent } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
@@ -26,6 +27,7 @@ describe("RunDetailPage", () => {
         HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
       ),
       http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
+      http.get(apiPath("/credentials/:id"), ({ params }) => HttpResponse.json(credential({ id: Number(params.id) }))),
     );
   });
 
@@ -151,6 +153,24 @@ describe("RunDetailPage", () => {
 
     const link = await screen.findByRole("link", { name: "Browse the destination" });
     expect(link).toHaveAttribute("href", "/connections/3/browse?schema=sales+data&table=orders");
+  });
+
+  it("offers no browser for a destination it cannot read (S3, Redshift, Snowflake)", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () => HttpResponse.json(jobRun({ status: "COMPLETED" }))),
+      http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
+      http.get(apiPath("/jobs/7"), () => HttpResponse.json(job({ credential_id: 5 }))),
+      http.get(apiPath("/credentials/5"), () =>
+        HttpResponse.json(credential({ id: 5, kind: "redshift", browsable: false, is_builtin: false })),
+      ),
+    );
+
+    const { queryClient } = renderRun();
+
+    // Once the destination is known (not before: nothing is shown while it loads either).
+    await waitFor(() => expect(queryClient.getQueryState(queryKeys.credentials.detail(5))?.status).toBe("success"));
+    expect(screen.getByRole("button", { name: "Run again" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Browse the destination" })).not.toBeInTheDocument();
   });
 
   it("pages through the rejected rows and offers them as a CSV download", async () => {
@@ -303,6 +323,7 @@ describe("RunDetailPage and the session", () => {
       ),
       http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
       http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
+      http.get(apiPath("/credentials/:id"), ({ params }) => HttpResponse.json(credential({ id: Number(params.id) }))),
     );
   });
   afterEach(() => setSessionExpiredHandler(null));

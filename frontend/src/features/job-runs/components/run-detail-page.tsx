@@ -27,6 +27,7 @@ import { isActive } from "@/features/job-runs/utils/run-figures";
 import { toApiError } from "@/lib/api-client";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { useExecuteJob } from "@/lib/requests/execute-job";
+import { useCredential } from "@/lib/requests/get-credential";
 import { useJob } from "@/lib/requests/get-job";
 import type { JobRunRead, RunWithTables } from "@/types/api";
 
@@ -79,7 +80,9 @@ function RerunButton({ run }: { run: JobRunRead }) {
 /** The job's destination in the database browser, at the table the run loads. */
 function BrowseDestinationLink({ jobId }: { jobId: number }) {
   const job = useJob(jobId);
-  if (!job.data) return null;
+  // Only where the browser reads the destination (not S3, Redshift or Snowflake).
+  const destination = useCredential(job.data?.credential_id ?? null);
+  if (!job.data || !destination.data?.browsable) return null;
   const { credential_id: credentialId, target_schema: schema, target_table: table } = job.data;
   const search = new URLSearchParams({ schema, table });
   return (

@@ -16,6 +16,7 @@ import { Textarea } from "@/components/ui/textarea";
 import { useCredentials } from "@/features/job-wizard/api/get-credentials";
 import { useSchemas } from "@/features/job-wizard/api/get-schemas";
 import { useTables } from "@/features/job-wizard/api/get-tables";
+import { S3Options } from "@/features/job-wizard/components/s3-options";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
 import { useTestCredential } from "@/lib/requests/test-credential";
 import type { CredentialRead } from "@/types/api";
@@ -27,6 +28,8 @@ const KIND_LABELS: Record<CredentialRead["kind"], string> = {
   mysql: "MySQL / MariaDB",
   sqlserver: "SQL Server",
   oracle: "Oracle",
+  s3: "Amazon S3",
+  snowflake: "Snowflake",
 };
 
 function FieldError({ id, message }: { id: string; message?: string }) {
@@ -341,6 +344,7 @@ export function DestinationStep({
           </div>
         </section>
       )}
+      <S3Options />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { destinationOptionsSchema, optionsFromJob } from "@/features/job-wizard/utils/destination-options";
 import { mappingProblems, mappingRowsFromJob, toColumnMappings, type MappingRow } from "@/lib/mapping-rows";
 import type { JobCreate, JobRead, UploadedFileRead } from "@/types/api";
 
@@ -13,6 +14,8 @@ export const wizardSchema = z
     target_schema: z.string().min(1, "Pick a schema."),
     table_mode: z.enum(["new", "existing"]),
     target_table: z.string().trim().min(1, "Name the table."),
+    // An object-store destination's files (S3); null for databases.
+    destination_options: destinationOptionsSchema.nullable(),
     mappings: z.array(z.custom<MappingRow>()).superRefine((rows, ctx) => {
       const problems = mappingProblems(rows);
       const first = problems.values().next();
@@ -73,7 +76,7 @@ export type WizardField = keyof WizardValues;
 
 /** The fields each step owns, validated before moving past it. */
 export const STEP_FIELDS: WizardField[][] = [
-  ["name", "credential_id", "target_schema", "table_mode", "target_table"],
+  ["name", "credential_id", "target_schema", "table_mode", "target_table", "destination_options"],
   ["mappings"],
   [
     "strategy",
@@ -111,6 +114,7 @@ export function initialValues(file: UploadedFileRead, mappings: MappingRow[]): W
     target_schema: "",
     table_mode: "new",
     target_table: tableNameFromFilename(file.filename),
+    destination_options: null,
     mappings,
     strategy: "INSERT",
     upsert_keys: [],
@@ -136,6 +140,7 @@ export function valuesFromJob(job: JobRead, file: UploadedFileRead): WizardValue
     target_schema: job.target_schema,
     table_mode: job.create_table ? "new" : "existing",
     target_table: job.target_table,
+    destination_options: optionsFromJob(job.destination_options),
     mappings: mappingRowsFromJob(job.mappings, file.columns),
     // A file job has no cursor column: incremental belongs to table sources.
     strategy: job.strategy === "INCREMENTAL" ? "UPSERT" : job.strategy,
@@ -161,6 +166,7 @@ export function toJobCreate(values: WizardValues, fileId: string): JobCreate {
     target_schema: values.target_schema,
     target_table: values.target_table.trim(),
     create_table: values.table_mode === "new",
+    destination_options: values.destination_options,
     strategy: values.strategy,
     upsert_keys: values.strategy === "UPSERT" ? values.upsert_keys : [],
     batch_size: values.batch_size,
