@@ -7,24 +7,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from etl_engine import (
+    ArrivingFiles,
     ColumnSpec,
     ColumnType,
     CsvOptions,
     DestinationConfig,
     FileSource,
+    Incremental,
     LoadSpec,
+    QuerySource,
+    RowTransform,
     SourceColumn,
+    SourceConfig,
+    TableSource,
     Transform,
 )
-from sqlalchemy.orm import Session, sessionmaker
-
 from portal.connections.models import Credential
 from portal.core.config import Settings
 from portal.db.base import Base
 from portal.db.sync import create_sync_engine, create_sync_session_factory
 from portal.jobs.engine_spec import SpecInputs, column_specs, job_spec, new_table_ddl
-from portal.jobs.models import ColumnMapping, Job
+from portal.jobs.models import ColumnMapping, Job, JobTable
 from portal.jobs.schemas import JobFields, MappingIn
 from portal.jobs.service import ResolvedJob
 from portal.runner.spec import build_job_spec
@@ -266,3 +272,119 @@ def test_the_new_table_ddl_declares_numeric_columns_with_the_files_scale() -> No
         '    PRIMARY KEY ("code")\n'
         ");"
     )
+
+
+SOURCE = SourceConfig(kind="postgres", host="db", database="shop", user="reader")
+
+
+def tables_job() -> Job:
+    job = Job(id=7, source_type="tables", batch_size=2000, max_rows_per_second=None, row_transforms=[])
+    job.tables = [
+        JobTable(
+            id=3,
+            source_schema="sales",
+            source_table="orders",
+            target_schema="raw",
+            target_table="orders",
+            create_table=True,
+            strategy="INCREMENTAL",
+            upsert_keys=["id"],
+            cursor_column="changed",
+            cursor_lookback=300.0,
+            row_transforms=[{"type": "filter", "args": {"expression": "amount > 0"}}],
+        ),
+        JobTable(
+            id=4,
+            source_schema=None,
+            source_table="customers",
+            target_schema="raw",
+            target_table="customers",
+            create_table=True,
+            strategy="UPSERT",
+            upsert_keys=["id"],
+            row_transforms=[],
+        ),
+    ]
+    for table in job.tables:
+        table.mappings = [
+            ColumnMapping(position=0, source_column="id", target_column="id", target_type="INTEGER"),
+            ColumnMapping(position=1, source_column="amount", target_column="amount", target_type="NUMERIC"),
+        ]
+    return job
+
+
+def test_a_tables_job_is_one_spec_per_table_incremental_as_an_upsert_with_its_own_stream() -> None:
+    job, destination = tables_job(), DestinationConfig(kind="duckdb", path="/w.duckdb")
+    given = SpecInputs(destination=destination, upload_dir=Path("/u"), source=SOURCE)
+
+    orders = job_spec(job, given, run_id="r9_20260101000000_t31", table=job.tables[0])
+    customers = job_spec(job, given, run_id="r9_20260101000000_t32", table=job.tables[1])
+
+    assert orders.source == TableSource(
+        connection=SOURCE, schema="sales", table="orders", incremental=Incremental("changed", 300.0)
+    )
+    assert (orders.load.table, orders.load.strategy, orders.load.upsert_keys) == ("orders", "UPSERT", ["id"])
+    assert (orders.load.stream, orders.load.batch_size, orders.run_id) == (
+        "job7/table3",
+        2000,
+        "r9_20260101000000_t31",
+    )
+    assert orders.row_transforms == [RowTransform("filter", {"expression": "amount > 0"})]
+    assert orders.source_columns == []  # as the source finds them
+    assert customers.source == TableSource(connection=SOURCE, schema=None, table="customers")
+    assert (customers.load.strategy, customers.load.stream) == ("UPSERT", None)  # nothing carried over
+
+
+def test_a_query_is_rendered_with_the_runs_variables_as_bound_values() -> None:
+    job = Job(
+        id=8,
+        source_type="query",
+        source_query="SELECT * FROM sales.orders WHERE day = {{ ds }} AND region = {{ region }}",
+        source_options={"zero_dates": "null"},
+        target_schema="raw",
+        target_table="orders",
+        create_table=True,
+        strategy="INSERT",
+        upsert_keys=[],
+        batch_size=1000,
+        row_transforms=[],
+    )
+    job.mappings = []
+    given = SpecInputs(
+        destination=DestinationConfig(kind="duckdb"),
+        upload_dir=Path("/u"),
+        source=SOURCE,
+        variables={"ds": "2026-11-30", "region": "north'; DROP TABLE x; --"},
+    )
+
+    source = job_spec(job, given, run_id="r1").source
+
+    assert isinstance(source, QuerySource)
+    assert source.sql == "SELECT * FROM sales.orders WHERE day = %(p0)s AND region = %(p1)s"
+    assert source.params == {"p0": "2026-11-30", "p1": "north'; DROP TABLE x; --"}
+    assert source.zero_dates == "null"
+
+
+def test_arriving_files_are_read_under_the_drop_directory_with_the_samples_options_and_a_stream() -> None:
+    job = api_job(source_type="files", source_pattern="exports/sales_{{ ds }}*.csv")
+    job.id = 5
+    job.source_options = {"mode": "latest", "on_empty": "fail"}
+    given = SpecInputs(
+        destination=DestinationConfig(kind="duckdb"),
+        upload_dir=Path("/u"),
+        drop_dir=Path("/drop"),
+        file=uploaded_file(),
+        variables={"ds": "2026-11-30"},
+    )
+
+    spec = job_spec(job, given, run_id="r1")
+
+    assert spec.source == ArrivingFiles(
+        directory="/drop",
+        pattern="exports/sales_2026-11-30*.csv",
+        csv=job_spec(api_job(), given, run_id="r1").source.csv,  # type: ignore[union-attr]  # the sample's
+        mode="latest",
+        on_empty="fail",
+    )
+    assert spec.source_columns == source_columns(uploaded_file())
+    assert spec.load.stream == "job5/files"
