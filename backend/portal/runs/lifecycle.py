@@ -281,14 +281,15 @@ def new_table_runs(tables: Sequence[JobTable]) -> list[JobRunTable]:
 DONE: frozenset[JobRunStatus] = SUCCEEDED | {S.NOTHING_TO_LOAD}
 
 
-async def cancel_tables(session: AsyncSession, run_id: int) -> None:
-    """Cancel the run's tables that are not over (its own move to CANCELLED is the caller's)."""
-    await session.run_sync(cancel_tables_sync, run_id)
+async def end_tables(session: AsyncSession, run_id: int, status: JobRunStatus, reason: str) -> None:
+    """End the run's tables that are not over with `status` (CANCELLED or FAILED) when the run
+    itself ended so (the run's own move is the caller's)."""
+    await session.run_sync(end_tables_sync, run_id, status, reason)
 
 
-def cancel_tables_sync(session: Session, run_id: int) -> None:
+def end_tables_sync(session: Session, run_id: int, status: JobRunStatus, reason: str) -> None:
     active = session.scalars(
         select(JobRunTable.id).where(JobRunTable.job_run_id == run_id, JobRunTable.status.in_(ACTIVE))
     ).all()
     for table_run_id in active:
-        move_table_sync(session, table_run_id, S.CANCELLED, reason="Cancelled by user")
+        move_table_sync(session, table_run_id, status, reason=reason)

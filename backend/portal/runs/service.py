@@ -177,7 +177,7 @@ async def cancel_run(
     was_running = previous == JobRunStatus.RUNNING
     cancelled = await lifecycle.move(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user")
     if cancelled:  # every table not over yet ends with its run (a running one rolls back itself)
-        await lifecycle.cancel_tables(session, run_id)
+        await lifecycle.end_tables(session, run_id, JobRunStatus.CANCELLED, "Cancelled by user")
     else:
         await session.rollback()
         run = await get_run(session, run_id)  # it ended meanwhile (or had already)
@@ -225,6 +225,7 @@ async def fail_if_active(session: AsyncSession, run_id: int, reason: str) -> boo
     if not await lifecycle.move(session, run_id, JobRunStatus.FAILED, reason=reason):
         await session.rollback()
         return False
+    await lifecycle.end_tables(session, run_id, JobRunStatus.FAILED, reason)
     await session.commit()
     return True
 

@@ -264,7 +264,7 @@ def test_a_table_waiting_for_a_slot_stops_when_its_run_is_cancelled(
     def cancel(_: float) -> None:
         with sessions.begin() as session:
             lifecycle.move_sync(session, run_id, JobRunStatus.CANCELLED, reason="Cancelled by user")
-            lifecycle.cancel_tables_sync(session, run_id)
+            lifecycle.end_tables_sync(session, run_id, JobRunStatus.CANCELLED, "Cancelled by user")
 
     assert claim_slot(sessions, run_id, second, 1, {}, {}, sleep=cancel) is False
     with pytest.raises(RunFailedError):

@@ -15,11 +15,12 @@ import httpx
 from fake_airflow import AirflowState, fake_airflow
 from fastapi import FastAPI
 from run_factories import make_job, make_run
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.jobs.models import Job
 from portal.runs.backstop import BackstopPolicy, check_runs, run_backstop_once
-from portal.runs.models import JobRun
+from portal.runs.models import JobRun, JobRunTable
 from portal.schedules.models import Schedule
 
 POLICY = BackstopPolicy(
@@ -157,3 +158,31 @@ async def test_reconcile_pauses_unpauses_and_removes_schedule_dags(
     assert state.deleted == [f"etl_job_{job.id}_schedule_9"]
     assert f"etl_job_{job.id}_schedule_8" in state.dags  # refused (409) this time, retried next pass
     assert state.reparsed == ["schedules-file"]
+
+
+async def test_a_many_table_run_failed_by_the_backstop_fails_its_tables_not_over(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    job = await make_job(session)
+    run = await active_run(session, job.id, 1)
+    session.add_all(
+        [
+            JobRunTable(job_run_id=run.id, position=0, source_name="a", target_name="a", status="COMPLETED"),
+            JobRunTable(job_run_id=run.id, position=1, source_name="b", target_name="b", status="RUNNING"),
+        ]
+    )
+    await session.commit()
+    state = AirflowState()
+    state.add_run(run, "failed")
+
+    assert await check_runs(app.state.session_factory, fake_airflow(state), POLICY) == [run.id]
+
+    tables = (
+        await session.scalars(
+            select(JobRunTable).where(JobRunTable.job_run_id == run.id).order_by(JobRunTable.position)
+        )
+    ).all()
+    assert [(t.status, t.error_message is not None) for t in tables] == [
+        ("COMPLETED", False),
+        ("FAILED", True),
+    ]
