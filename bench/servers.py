@@ -145,4 +145,4 @@ def snowflake_rows(port: int, database: str, schema: str, table: str) -> int:
         database=database,
     ) as conn:
         found = conn.cursor().execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()  # type: ignore[union-attr]
-    return int(found[0]) if found else 0  # type: ignore[index]
+    return int(found[0]) if found else 0
