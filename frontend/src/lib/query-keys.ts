@@ -38,7 +38,7 @@ export const queryKeys = {
 
   credentials: {
     all: () => ["credentials"] as const,
-    list: (params: PageParams = {}) => ["credentials", "list", params] as const,
+    list: (params: PageParams & { usage?: "source" | "destination" } = {}) => ["credentials", "list", params] as const,
     detail: (id: number) => ["credentials", "detail", id] as const,
   },
 

@@ -70,7 +70,7 @@ export type QueryRequest = Schemas["QueryRequest"];
 /** An unsaved connection to test. */
 export type CredentialTest = Schemas["CredentialTest"];
 export type ConnectionTestResult = Schemas["ConnectionTestResult"];
-export type TableRef = Schemas["TableRef"];
+export type TableRef = Schemas["TableRef-Output"];
 export type TableColumn = Schemas["TableColumn"];
 export type TableSchema = Schemas["TableSchema"];
 
@@ -91,54 +91,30 @@ export type JobUpdate = Schemas["JobUpdate"];
 export type JobRead = Schemas["JobRead"];
 export type DdlPreview = Schemas["DdlPreview"];
 
-// ---- Job sources (issue 10) -------------------------------------------------
-// Written by hand from the jobs API's contract until its schemas are in the generated document.
+// ---- Job sources: a file, tables or a query of a connection, or files that arrive ----
 
-export type SourceType = "upload" | "tables" | "query" | "files";
-export type DriftPolicy = "fail" | "evolve" | "ignore";
-/** A `tables` job's table as sent: its own target, strategy and mapping. */
-export type JobTableIn = {
-  id?: number | null;
-  source_schema: string | null;
-  source_table: string;
-  target_schema: string;
-  target_table: string;
-  create_table: boolean;
-  strategy: LoadStrategy;
-  upsert_keys: string[];
-  cursor_column: string | null;
-  cursor_lookback: number | null;
-  row_transforms: RowTransform[];
-  include: boolean;
-  mappings: ColumnMapping[];
-};
-export type JobTableRead = Omit<JobTableIn, "id" | "mappings"> & { id: number; position: number; mappings: ColumnMappingRead[] };
+export type SourceType = Schemas["SourceType"];
+/** What a run does when the source's columns no longer match the mapping. */
+export type DriftPolicy = Schemas["DriftPolicy"];
+/** A `tables` job's table as sent: its own target, strategy, keys, cursor and mapping. */
+export type JobTableIn = Schemas["JobTableIn"];
+export type JobTableRead = Schemas["JobTableRead"];
 /** files: {"mode": "new|latest", "on_empty": "complete|fail"}; query/tables: {"zero_dates": "reject|null"}. */
-export type SourceOptions = { mode?: "new" | "latest"; on_empty?: "complete" | "fail"; zero_dates?: "reject" | "null" };
+export type SourceOptions = NonNullable<JobCreate["source_options"]>;
 /** A row-level transform (filter, dedupe, concat, split, date_part, conditional) and its arguments. */
-export type RowTransform = { type: "filter" | "dedupe" | "concat" | "split" | "date_part" | "conditional"; args: Record<string, unknown> };
-export type JobSourceFields = {
-  source_type: SourceType;
-  source_credential_id: number | null;
-  source_query: string | null;
-  source_pattern: string | null;
-  source_options: SourceOptions;
-  max_parallel_tables: number;
-  row_transforms: RowTransform[];
-  drift_policy: DriftPolicy;
-};
-export type DatabaseJobCreate = Omit<JobCreate, "file_id"> & Partial<JobSourceFields> & { file_id?: string | null; tables?: JobTableIn[] };
-export type DatabaseJobRead = Omit<JobRead, "file_id"> & JobSourceFields & { file_id: string | null; tables: JobTableRead[] };
-export type ProposeTablesRequest = {
-  source_credential_id: number;
-  tables: { schema: string | null; table: string }[];
-  target_schema: string;
-  target_prefix: string;
-};
-export type ProposeTablesResult = { tables: JobTableIn[] };
-export type ProposeQueryRequest = { source_credential_id: number; query: string };
-export type ProposeQueryResult = { columns: SourceColumn[]; mappings: ColumnMapping[] };
+export type RowTransformRead = Schemas["RowTransformIn"];
+/** As the editors hold and send it: `args` always present. */
+export type RowTransform = RowTransformRead & { args: Record<string, unknown> };
 
+/** Saved row transforms as the editors hold them. */
+export function rowTransformsOf(transforms: RowTransformRead[] | undefined): RowTransform[] {
+  return (transforms ?? []).map((transform) => ({ ...transform, args: transform.args ?? {} }));
+}
+export type ProposeTablesRequest = Schemas["ProposeTablesRequest"];
+export type ProposeTablesResult = Schemas["ProposedTables"];
+export type ProposeQueryRequest = Schemas["ProposeQueryRequest"];
+/** The query's columns with their types, and a mapping of them. */
+export type ProposeQueryResult = Schemas["ProposedQuery"];
 export type ExpressionValidationRequest = Schemas["ExpressionRequest"];
 export type ExpressionValidation = Schemas["ExpressionResult"];
 
@@ -157,42 +133,20 @@ export type LoadedRowsParams = QueryOf<"/api/v1/job-runs/{run_id}/loaded-rows">;
 export type JobRunStreamEvent = "snapshot" | "progress" | "log" | "end";
 
 /** A table run of a `tables` job (one per included table; a single-source run has none). */
-export type JobRunTableRead = {
-  id: number;
-  job_table_id: number | null;
-  position: number;
-  source_name: string;
-  target_name: string;
-  status: JobRunStatus;
-  attempt: number;
-  rows_read: number;
-  rows_staged: number;
-  rows_loaded: number;
-  rows_rejected: number;
-  rows_filtered: number;
-  bytes_read: number;
-  bytes_total: number;
-  rows_per_second: number;
-  eta_seconds: number | null;
-  error_message: string | null;
-  outputs: string[] | null;
-  started_at: string | null;
-  finished_at: string | null;
-};
-/** The source's columns against the mapping, found before the run (etl_engine.drift), with what the policy did. */
-export type SchemaDrift = {
+export type JobRunTableRead = Schemas["JobRunTableRead"];
+/** A drift diff (docs/drift.md): the source's columns against the mapping, found before the run. */
+export type DriftDiff = {
   added?: { name: string; type: string }[];
   removed?: string[];
   renamed?: { from: string; to: string }[];
   type_changed?: { name: string; from: string; to: string }[];
   policy?: DriftPolicy;
+  /** failed | evolved | ignored */
   action?: string;
+  columns_added?: string[];
 };
-export type RunWithTables = JobRunRead & {
-  tables?: JobRunTableRead[];
-  schema_drift?: SchemaDrift | null;
-  outputs?: string[] | null;
-};
+/** `JobRunRead.schema_drift`: one diff, or a `tables` job's diff per drifting table. */
+export type SchemaDrift = DriftDiff & { tables?: Record<string, DriftDiff> };
 
 // ---- Schedules ------------------------------------------------------------
 

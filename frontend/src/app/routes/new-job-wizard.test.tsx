@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { NewJobRoute } from "@/app/routes/new-job";
@@ -211,8 +211,11 @@ describe("JobWizardPage", () => {
     expect(screen.getByTestId("wizard-step-review")).toBeInTheDocument();
   });
 
-  it("asks for a file when opened without one", async () => {
+  it("asks what the job reads when opened without a file", async () => {
     renderWithApp(<NewJobRoute />, { path: "/jobs/new" });
-    expect(await screen.findByText("Upload a file first")).toBeInTheDocument();
+    const chooser = await screen.findByTestId("source-chooser");
+    expect(within(chooser).getByRole("link", { name: /An uploaded file/ })).toHaveAttribute("href", "/upload");
+    expect(within(chooser).getByRole("link", { name: /Tables of a database/ })).toHaveAttribute("href", "/jobs/new?source=tables");
+    expect(within(chooser).getByRole("link", { name: /A query/ })).toHaveAttribute("href", "/jobs/new?source=query");
   });
 });

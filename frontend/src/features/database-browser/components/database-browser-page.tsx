@@ -1,4 +1,4 @@
-import { ArrowLeftIcon } from "lucide-react";
+import { ArrowLeftIcon, WorkflowIcon } from "lucide-react";
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { RoleGate } from "@/components/role-gate";
@@ -45,12 +45,27 @@ export function DatabaseBrowserPage() {
         title={`Browse ${name}`}
         description="Schemas, tables and views as the database describes them; row counts are the database's estimates."
         actions={
-          <Button variant="ghost" asChild>
-            <Link to="/credentials">
-              <ArrowLeftIcon />
-              Connections
-            </Link>
-          </Button>
+          <>
+            {selected && connection.data?.usage !== "destination" && (
+              <RoleGate role="operator">
+                <Button variant="outline" asChild>
+                  <Link
+                    to={`/jobs/new?${new URLSearchParams({ source: "tables", credentialId: String(credentialId), ...selected }).toString()}`}
+                    data-testid="table-new-job-link"
+                  >
+                    <WorkflowIcon />
+                    Use this table in a new job
+                  </Link>
+                </Button>
+              </RoleGate>
+            )}
+            <Button variant="ghost" asChild>
+              <Link to="/credentials">
+                <ArrowLeftIcon />
+                Connections
+              </Link>
+            </Button>
+          </>
         }
       />
       <div className="grid gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
@@ -84,6 +99,7 @@ export function DatabaseBrowserPage() {
                 <TabsContent value="query" forceMount className="data-[state=inactive]:hidden">
                   <QueryEditor
                     credentialId={credentialId}
+                    canBeSource={connection.data?.usage !== "destination"}
                     initialSql={
                       selected ? `SELECT * FROM ${quoteIdentifier(selected.schema)}.${quoteIdentifier(selected.table)}` : ""
                     }

@@ -1,12 +1,13 @@
-import { PlayIcon } from "lucide-react";
+import { PlayIcon, WorkflowIcon } from "lucide-react";
 import * as React from "react";
+import { Link } from "react-router";
 
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Textarea } from "@/components/ui/textarea";
-import { useQueryResult } from "@/features/database-browser/api/run-query";
+import { useQueryResult } from "@/lib/requests/run-query";
 import { ResultGrid } from "@/features/database-browser/components/result-grid";
 import { toApiError } from "@/lib/api-client";
 import type { QueryRequest } from "@/types/api";
@@ -40,7 +41,16 @@ function QueryError({ error }: { error: unknown }) {
 }
 
 /** A read-only SELECT against the connection; results paged (each page re-runs it on the server). */
-export function QueryEditor({ credentialId, initialSql }: { credentialId: number; initialSql: string }) {
+export function QueryEditor({
+  credentialId,
+  initialSql,
+  canBeSource = false,
+}: {
+  credentialId: number;
+  initialSql: string;
+  /** The connection may be a job's source: offer the query to a new job. */
+  canBeSource?: boolean;
+}) {
   const [sql, setSql] = React.useState(initialSql);
   const [request, setRequest] = React.useState<QueryRequest | null>(null);
   const result = useQueryResult(credentialId, request);
@@ -72,6 +82,17 @@ export function QueryEditor({ credentialId, initialSql }: { credentialId: number
             {result.isFetching ? "Running…" : "Run"}
           </Button>
           <span className="text-xs text-muted-foreground">One read-only SELECT; Ctrl+Enter runs it.</span>
+          {canBeSource && sql.trim() && (
+            <Button variant="outline" className="ml-auto" asChild>
+              <Link
+                to={`/jobs/new?${new URLSearchParams({ source: "query", credentialId: String(credentialId), sql }).toString()}`}
+                data-testid="query-new-job-link"
+              >
+                <WorkflowIcon />
+                Use this query in a new job
+              </Link>
+            </Button>
+          )}
         </div>
       </form>
       {request !== null && result.isPending && <Skeleton className="h-32 w-full" aria-busy="true" />}

@@ -3,8 +3,8 @@ import * as React from "react";
 
 import { ErrorMessage } from "@/components/ui/error-message";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useSchemas } from "@/features/database-browser/api/get-schemas";
-import { useTables } from "@/features/database-browser/api/get-tables";
+import { useBrowseSchemas } from "@/lib/requests/browse-schemas";
+import { useBrowseTables } from "@/lib/requests/browse-tables";
 import { formatBytes, formatNumber } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import type { CatalogTable } from "@/types/api";
@@ -36,7 +36,7 @@ function SchemaNode({
   onSelect: (selection: TableSelection) => void;
 }) {
   const [open, setOpen] = React.useState(initiallyOpen);
-  const tables = useTables(credentialId, schema, { enabled: open });
+  const tables = useBrowseTables(credentialId, schema, { enabled: open });
   const Chevron = open ? ChevronDownIcon : ChevronRightIcon;
   return (
     <li>
@@ -100,7 +100,7 @@ export function SchemaTree({
   openSchema: string | null;
   onSelect: (selection: TableSelection) => void;
 }) {
-  const schemas = useSchemas(credentialId);
+  const schemas = useBrowseSchemas(credentialId);
   if (schemas.isPending) return <Skeleton className="h-24 w-full" aria-busy="true" />;
   if (schemas.isError) {
     return <ErrorMessage title="Could not list the schemas" error={schemas.error} onRetry={() => void schemas.refetch()} />;

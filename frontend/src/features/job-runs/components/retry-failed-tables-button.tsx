@@ -6,10 +6,10 @@ import { Button } from "@/components/ui/button";
 import { useRetryFailedTables } from "@/features/job-runs/api/retry-failed-tables";
 import { unfinishedTables } from "@/features/job-runs/utils/table-runs";
 import { toApiError } from "@/lib/api-client";
-import type { RunWithTables } from "@/types/api";
+import type { JobRunRead } from "@/types/api";
 
 /** A new run of the job with only the tables that did not complete (operators; shown when some did not). */
-export function RetryFailedTablesButton({ run }: { run: RunWithTables }) {
+export function RetryFailedTablesButton({ run }: { run: JobRunRead }) {
   const navigate = useNavigate();
   const retry = useRetryFailedTables();
   const count = unfinishedTables(run).length;

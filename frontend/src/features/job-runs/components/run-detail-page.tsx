@@ -29,7 +29,7 @@ import { formatDateTime, formatNumber } from "@/lib/format";
 import { useExecuteJob } from "@/lib/requests/execute-job";
 import { useCredential } from "@/lib/requests/get-credential";
 import { useJob } from "@/lib/requests/get-job";
-import type { JobRunRead, RunWithTables } from "@/types/api";
+import type { JobRunRead, SchemaDrift } from "@/types/api";
 
 function announceEnd(run: JobRunRead) {
   const title = `Run #${run.id} of ${run.job_name}`;
@@ -77,14 +77,17 @@ function RerunButton({ run }: { run: JobRunRead }) {
   );
 }
 
-/** The job's destination in the database browser, at the table the run loads. */
+/** The job's destination in the database browser, at the table (or schema) the run loads. */
 function BrowseDestinationLink({ jobId }: { jobId: number }) {
   const job = useJob(jobId);
   // Only where the browser reads the destination (not S3, Redshift or Snowflake).
   const destination = useCredential(job.data?.credential_id ?? null);
   if (!job.data || !destination.data?.browsable) return null;
-  const { credential_id: credentialId, target_schema: schema, target_table: table } = job.data;
-  const search = new URLSearchParams({ schema, table });
+  const { credential_id: credentialId, source_type: sourceType, tables } = job.data;
+  // A many-table job opens at its first table's schema; others at their one target table.
+  const schema = job.data.target_schema ?? tables[0]?.target_schema;
+  const table = sourceType === "tables" ? undefined : job.data.target_table;
+  const search = new URLSearchParams({ ...(schema && { schema }), ...(table && { table }) });
   return (
     <Button variant="outline" asChild>
       <Link to={`/connections/${credentialId}/browse?${search.toString()}`}>
@@ -95,7 +98,7 @@ function BrowseDestinationLink({ jobId }: { jobId: number }) {
   );
 }
 
-function RunDetail({ run }: { run: RunWithTables }) {
+function RunDetail({ run }: { run: JobRunRead }) {
   const active = isActive(run.status);
   const loaded = run.status === "COMPLETED" || run.status === "COMPLETED_WITH_REJECTS";
   // Followed from when the page opens it active until the stream's own `end`: the terminal status
@@ -154,7 +157,7 @@ function RunDetail({ run }: { run: RunWithTables }) {
             </AlertDescription>
           </Alert>
         )}
-        {run.schema_drift && <SchemaDriftCard drift={run.schema_drift} />}
+        {run.schema_drift && <SchemaDriftCard drift={run.schema_drift as SchemaDrift} />}
         <RunProgressCard run={run} streamState={streamState} />
         {run.tables && run.tables.length > 0 && <RunTablesCard tables={run.tables} />}
         {run.outputs && run.outputs.length > 0 && <RunOutputsCard outputs={run.outputs} />}

@@ -3,10 +3,11 @@ import { EventSource } from "eventsource";
 import { http, HttpResponse, sse } from "msw";
 
 import { RunDetailPage } from "@/features/job-runs/components/run-detail-page";
-import { job, jobRun, operator, viewer } from "@/testing/fixtures";
+import { credential, job, jobRun, operator, viewer } from "@/testing/fixtures";
+import { logEvent } from "@/testing/monitoring-fixtures";
 import { renderWithApp } from "@/testing/render";
 import { apiPath, server } from "@/testing/server";
-import type { JobRunTableRead, RunWithTables } from "@/types/api";
+import type { JobRunEvent, JobRunRead, JobRunTableRead } from "@/types/api";
 
 vi.stubGlobal("EventSource", EventSource);
 
@@ -27,6 +28,7 @@ function tableRun(overrides: Partial<JobRunTableRead> = {}): JobRunTableRead {
     bytes_read: 0,
     bytes_total: 0,
     rows_per_second: 0,
+    progress_percent: 0,
     eta_seconds: null,
     error_message: null,
     outputs: null,
@@ -36,7 +38,7 @@ function tableRun(overrides: Partial<JobRunTableRead> = {}): JobRunTableRead {
   };
 }
 
-function manyTableRun(overrides: Partial<RunWithTables> = {}): RunWithTables {
+function manyTableRun(overrides: Partial<JobRunRead> = {}): JobRunRead {
   return { ...jobRun(), tables: [], schema_drift: null, outputs: null, ...overrides };
 }
 
@@ -48,12 +50,16 @@ function renderRun(runId = 42, currentUser = operator()) {
   });
 }
 
-type Stream = { snapshot: RunWithTables; progress: Partial<JobRunTableRead> & { job_run_table_id: number } };
+type Stream = { snapshot: JobRunRead; table: JobRunEvent };
 
 describe("RunDetailPage for a many-table run", () => {
   beforeEach(() => {
     server.use(
       http.get(apiPath("/jobs/7"), () => HttpResponse.json(job())),
+      http.get(apiPath("/credentials/1"), () => HttpResponse.json(credential())),
+      http.get(apiPath("/config"), () =>
+        HttpResponse.json({ airflow_ui_url: "http://airflow.example:8080/", max_upload_bytes: 1024, version: "1.0.0" }),
+      ),
       http.get(apiPath("/job-runs/42/logs"), () => HttpResponse.json([])),
       http.get(apiPath("/job-runs/42/rejected-rows"), () => HttpResponse.json({ items: [], total: 0 })),
     );
@@ -71,15 +77,26 @@ describe("RunDetailPage for a many-table run", () => {
       http.get(apiPath("/job-runs/42"), () => HttpResponse.json(running)),
       sse<Stream>(apiPath("/job-runs/42/stream"), ({ client }) => {
         client.send({ event: "snapshot", id: "1", data: running });
+        // A table's counters, then its end (a status event), as the stream sends them: event rows.
         client.send({
-          event: "progress",
+          event: "table",
           id: "2",
-          data: { job_run_table_id: 1, status: "COMPLETED", rows_read: 120, rows_loaded: 120, attempt: 1 },
+          data: logEvent({ id: 2, kind: "progress", job_run_table_id: 1, data: { rows_read: 120, rows_staged: 120 } }),
         });
         client.send({
-          event: "progress",
+          event: "table",
           id: "3",
-          data: { job_run_table_id: 2, status: "FAILED", attempt: 2, error_message: 'relation "public.orders" does not exist' },
+          data: logEvent({ id: 3, kind: "status", job_run_table_id: 1, data: { status: "COMPLETED", rows_loaded: 120, pid: 4242 } }),
+        });
+        client.send({
+          event: "table",
+          id: "4",
+          data: logEvent({
+            id: 4,
+            kind: "status",
+            job_run_table_id: 2,
+            data: { status: "FAILED", attempt: 2, error_message: 'relation "public.orders" does not exist' },
+          }),
         });
       }),
     );

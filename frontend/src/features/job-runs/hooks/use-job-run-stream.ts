@@ -6,10 +6,15 @@ import { getJobRunLogsQueryOptions } from "@/features/job-runs/api/get-job-run-l
 import { apiUrl } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import { getCurrentUser } from "@/lib/requests/get-current-user";
-import type { JobRunEvent, JobRunRead, JobRunTableRead, RunWithTables } from "@/types/api";
+import type { JobRunEvent, JobRunRead, JobRunTableRead } from "@/types/api";
 
 /** `live`: events flowing; `reconnecting`: the browser is retrying (it resumes with Last-Event-ID). */
 export type StreamState = "connecting" | "live" | "reconnecting" | "ended" | "failed";
+
+/** The fields of `data` a table run has (a status event also names the worker's pid and host). */
+function pick(data: Record<string, unknown>, table: JobRunTableRead): Partial<JobRunTableRead> {
+  return Object.fromEntries(Object.entries(data).filter(([key]) => key in table && key !== "id"));
+}
 
 /** Fresh connections opened after the browser gave up, while the session is still valid. */
 const MAX_RENEWALS = 3;
@@ -60,22 +65,21 @@ export function useJobRunStream(
       queryClient.setQueryData(runKey, run);
       return run;
     };
-    // A table run's own counters or status (a many-table run): merged into the run's `tables`.
+    // A many-table run's `table` event (an event row): that table's counters or status in `data`,
+    // merged at once; the `progress` that follows carries the run with every table as recorded.
     const writeTable = (event: Event) => {
-      const update = JSON.parse((event as MessageEvent<string>).data) as Partial<JobRunTableRead> & {
-        job_run_table_id?: number;
-      };
-      const id = update.job_run_table_id ?? update.id;
-      queryClient.setQueryData(runKey, (run: RunWithTables | undefined) =>
-        run?.tables === undefined
+      const row = JSON.parse((event as MessageEvent<string>).data) as JobRunEvent;
+      const data = row.data ?? {};
+      queryClient.setQueryData(runKey, (run: JobRunRead | undefined) =>
+        run === undefined
           ? run
-          : { ...run, tables: run.tables.map((table) => (table.id === id ? { ...table, ...update, id: table.id } : table)) },
+          : {
+              ...run,
+              tables: run.tables.map((table) =>
+                table.id === row.job_run_table_id ? { ...table, ...pick(data, table) } : table,
+              ),
+            },
       );
-    };
-    const writeProgress = (event: Event) => {
-      const data = JSON.parse((event as MessageEvent<string>).data) as { job_run_table_id?: unknown };
-      if (data.job_run_table_id != null) writeTable(event);
-      else writeRun(event);
     };
     const appendLog = (event: Event) => {
       const log = JSON.parse((event as MessageEvent<string>).data) as JobRunEvent;
@@ -104,7 +108,7 @@ export function useJobRunStream(
       writeRun(event);
       setState("live");
     });
-    source.addEventListener("progress", writeProgress);
+    source.addEventListener("progress", writeRun);
     source.addEventListener("table", writeTable);
     source.addEventListener("log", appendLog);
     source.addEventListener("end", end);

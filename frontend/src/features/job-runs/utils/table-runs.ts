@@ -1,4 +1,4 @@
-import type { JobRunStatus, JobRunTableRead, RunWithTables, SchemaDrift } from "@/types/api";
+import type { JobRunStatus, JobRunTableRead, JobRunRead, SchemaDrift } from "@/types/api";
 
 const DONE: readonly JobRunStatus[] = ["COMPLETED", "COMPLETED_WITH_REJECTS", "NOTHING_TO_LOAD"];
 
@@ -7,7 +7,7 @@ export function tableIsDone(table: Pick<JobRunTableRead, "status">): boolean {
 }
 
 /** Tables of a run that did not complete: the ones "Retry failed tables" loads again. */
-export function unfinishedTables(run: RunWithTables): JobRunTableRead[] {
+export function unfinishedTables(run: JobRunRead): JobRunTableRead[] {
   return (run.tables ?? []).filter((table) => !tableIsDone(table));
 }
 

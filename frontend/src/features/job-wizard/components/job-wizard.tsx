@@ -25,26 +25,25 @@
  */
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useQueryClient } from "@tanstack/react-query";
-import { AlertCircleIcon, ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
+import { ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
 import * as React from "react";
-import type { ComponentType } from "react";
 import { FormProvider, useForm } from "react-hook-form";
 import { useNavigate } from "react-router";
 import { toast } from "sonner";
 
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
 import { ErrorBoundary } from "@/components/ui/error-boundary";
-import { ErrorMessage } from "@/components/ui/error-message";
 import { validateExpressionQueryOptions } from "@/lib/requests/validate-expression";
 import { getTableSchemaQueryOptions } from "@/features/job-wizard/api/get-table-schema";
 import { previewDdlQueryOptions } from "@/features/job-wizard/api/preview-ddl";
 import { getTablesQueryOptions } from "@/features/job-wizard/api/get-tables";
 import { DestinationStep, type RenderNewCredential } from "@/features/job-wizard/components/destination-step";
+import { FileSourceSection } from "@/features/job-wizard/components/file-source-section";
 import { LoadStep } from "@/features/job-wizard/components/load-step";
 import { MappingStep } from "@/features/job-wizard/components/mapping-step";
 import { ReviewStep } from "@/features/job-wizard/components/review-step";
+import { SaveError } from "@/features/job-wizard/components/save-error";
 import { WizardSteps } from "@/features/job-wizard/components/wizard-steps";
 import {
   initialValues,
@@ -55,38 +54,13 @@ import {
   wizardSchema,
   type WizardValues,
 } from "@/features/job-wizard/utils/wizard-schema";
+import type { WizardEditors } from "@/features/job-wizard/utils/composed";
 import { toApiError } from "@/lib/api-client";
-import { autoMatch, mappingRowsFromFile, type MappingEditorProps } from "@/lib/mapping-rows";
+import { autoMatch, mappingRowsFromFile } from "@/lib/mapping-rows";
 import { useCreateJob } from "@/lib/requests/create-job";
 import { useExecuteJob } from "@/lib/requests/execute-job";
 import { useUpdateJob } from "@/lib/requests/update-job";
 import type { JobRead, UploadedFileRead } from "@/types/api";
-
-/** A refused save, each problem once: the job API's 422 message repeats every problem in one line,
- * so it is shown only when it says something the list does not. */
-function SaveError({ error, title }: { error: unknown; title: string }) {
-  const apiError = toApiError(error);
-  const problems = apiError.problems;
-  if (problems.length === 0) return <ErrorMessage error={error} title={title} />;
-  const repeats = problems.every((problem) => apiError.message.includes(problem.message));
-  return (
-    <Alert variant="destructive" data-testid="save-problems">
-      <AlertCircleIcon />
-      <AlertTitle>{title}</AlertTitle>
-      <AlertDescription>
-        {!repeats && <p>{apiError.message}</p>}
-        <ul className="list-disc pl-4">
-          {problems.map((problem, index) => (
-            <li key={index}>
-              {problem.field && <span className="font-mono">{problem.field}: </span>}
-              {problem.message}
-            </li>
-          ))}
-        </ul>
-      </AlertDescription>
-    </Alert>
-  );
-}
 
 /** Where a job writes, as one comparable key. */
 function tableKey(credentialId: number, schema: string, table: string): string {
@@ -106,13 +80,13 @@ export function JobWizard({
   job,
   renderNewCredential,
   mappingEditor,
+  rowTransformsEditor,
 }: {
   file: UploadedFileRead;
   /** The job being edited; absent for a new job. */
   job?: JobRead;
   renderNewCredential?: RenderNewCredential;
-  mappingEditor: ComponentType<MappingEditorProps>;
-}) {
+} & WizardEditors) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const createJob = useCreateJob();
@@ -128,7 +102,7 @@ export function JobWizard({
   const [reached, setReached] = React.useState(job ? STEPS.length - 1 : 0);
   const [checking, setChecking] = React.useState(false);
   // The table the job writes to now: a table it created itself is no name clash when editing.
-  const ownTable = job ? tableKey(job.credential_id, job.target_schema, job.target_table) : null;
+  const ownTable = job ? tableKey(job.credential_id, job.target_schema ?? "", job.target_table ?? "") : null;
   // The existing table the mapping was last auto-matched to, so Back/Next does not undo the user's edits
   // (an edited job's saved mapping counts as matched).
   const matchedTable = React.useRef<string | null>(job && !job.create_table ? ownTable : null);
@@ -258,6 +232,7 @@ export function JobWizard({
           </CardHeader>
           <CardContent>
             <ErrorBoundary key={step} title={`The ${STEPS[step]?.toLowerCase() ?? ""} step failed`}>
+              {step === 0 && <FileSourceSection filename={file.filename} />}
               {step === 0 && (
                 <DestinationStep
                   defaultTable={job?.target_table ?? tableNameFromFilename(file.filename)}
@@ -265,7 +240,7 @@ export function JobWizard({
                   renderNewCredential={renderNewCredential}
                 />
               )}
-              {step === 1 && <MappingStep file={file} MappingEditor={mappingEditor} />}
+              {step === 1 && <MappingStep file={file} MappingEditor={mappingEditor} RowTransformsEditor={rowTransformsEditor} />}
               {step === 2 && <LoadStep />}
               {step === 3 && <ReviewStep file={file} />}
             </ErrorBoundary>

@@ -6,12 +6,21 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { mappingProblems, type MappingEditorProps } from "@/lib/mapping-rows";
 import { useTableSchema } from "@/features/job-wizard/api/get-table-schema";
 import { ExistingTableColumns } from "@/features/job-wizard/components/existing-table-columns";
+import type { RowTransformsEditorProps } from "@/features/job-wizard/utils/composed";
 import type { WizardValues } from "@/features/job-wizard/utils/wizard-schema";
 import type { UploadedFileRead } from "@/types/api";
 
 /** Step 2: which columns go where. Loading into an existing table offers its columns to match.
  * `MappingEditor` is the app layer's editor (the column-mapping feature). */
-export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; MappingEditor: ComponentType<MappingEditorProps> }) {
+export function MappingStep({
+  file,
+  MappingEditor,
+  RowTransformsEditor,
+}: {
+  file: UploadedFileRead;
+  MappingEditor: ComponentType<MappingEditorProps>;
+  RowTransformsEditor?: ComponentType<RowTransformsEditorProps>;
+}) {
   const { control, formState } = useFormContext<WizardValues>();
   const [credentialId, schema, tableMode, table, mappings] = useWatch({
     control,
@@ -56,6 +65,27 @@ export function MappingStep({ file, MappingEditor }: { file: UploadedFileRead; M
             <li key={message}>{message}</li>
           ))}
         </ul>
+      )}
+      {RowTransformsEditor && (
+        <section aria-labelledby="row-transforms-heading" className="flex flex-col gap-2" data-testid="row-transforms-section">
+          <h3 id="row-transforms-heading" className="font-medium">
+            Row transforms
+          </h3>
+          <p className="text-sm text-muted-foreground">Applied in order to each batch after the mapping: filter, dedupe, derive columns.</p>
+          <Controller
+            control={control}
+            name="row_transforms"
+            render={({ field }) => (
+              <RowTransformsEditor
+                value={field.value}
+                onChange={field.onChange}
+                columns={mappings
+                  .filter((row) => row.include && row.target_column.trim())
+                  .map((row) => ({ name: row.target_column.trim(), type: row.target_type }))}
+              />
+            )}
+          />
+        </section>
       )}
     </div>
   );

@@ -21,7 +21,7 @@ export function ReviewStep({ file }: { file: UploadedFileRead }) {
   const ddl = usePreviewDdl(job);
   const included = (job.mappings ?? []).filter((m) => m.include);
   const schemas = useSchemas(job.credential_id);
-  const newSchema = schemas.data !== undefined && !schemas.data.includes(job.target_schema);
+  const newSchema = schemas.data !== undefined && !schemas.data.includes(job.target_schema ?? "");
   // The heading says where an existing-table load goes; the server's note would repeat it.
   const warnings = (ddl.data?.warnings ?? []).filter((warning) => !warning.startsWith("loads into the existing table"));
 

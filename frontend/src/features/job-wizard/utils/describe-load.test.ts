@@ -4,7 +4,10 @@ import type { JobCreate } from "@/types/api";
 
 const base: JobCreate = {
   name: "Load sales",
+  source_type: "upload",
   file_id: "f1",
+  drift_policy: "fail",
+  max_parallel_tables: 4,
   credential_id: 1,
   target_schema: "public",
   target_table: "sales",

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { destinationOptionsSchema, optionsFromJob } from "@/features/job-wizard/utils/destination-options";
 import { mappingProblems, mappingRowsFromJob, toColumnMappings, type MappingRow } from "@/lib/mapping-rows";
-import type { JobCreate, JobRead, UploadedFileRead } from "@/types/api";
+import { rowTransformsOf, type JobCreate, type JobRead, type RowTransform, type UploadedFileRead } from "@/types/api";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -10,6 +10,13 @@ export const wizardSchema = z
   .object({
     name: z.string().trim().min(1, "Name the job.").max(200, "At most 200 characters."),
     description: z.string().max(2000),
+    // upload: this file, loaded by each run; files: files that arrive in the drop directory, with this file's columns.
+    source_type: z.enum(["upload", "files"]),
+    source_pattern: z.string(),
+    files_mode: z.enum(["new", "latest"]),
+    files_on_empty: z.enum(["complete", "fail"]),
+    drift_policy: z.enum(["fail", "evolve", "ignore"]),
+    row_transforms: z.array(z.custom<RowTransform>()),
     credential_id: z.number({ error: "Pick a destination." }).int().positive("Pick a destination."),
     target_schema: z.string().min(1, "Pick a schema."),
     table_mode: z.enum(["new", "existing"]),
@@ -43,6 +50,14 @@ export const wizardSchema = z
     allow_concurrent_runs: z.boolean(),
   })
   .superRefine((values, ctx) => {
+    if (values.source_type === "files") {
+      const pattern = values.source_pattern.trim();
+      if (!pattern) {
+        ctx.addIssue({ code: "custom", path: ["source_pattern"], message: "Write the pattern of the files to read." });
+      } else if (pattern.startsWith("/") || pattern.split("/").includes("..")) {
+        ctx.addIssue({ code: "custom", path: ["source_pattern"], message: "A path relative to the drop directory, without “..”." });
+      }
+    }
     if (values.table_mode === "new") {
       if (!IDENTIFIER.test(values.target_table.trim())) {
         ctx.addIssue({
@@ -76,8 +91,8 @@ export type WizardField = keyof WizardValues;
 
 /** The fields each step owns, validated before moving past it. */
 export const STEP_FIELDS: WizardField[][] = [
-  ["name", "credential_id", "target_schema", "table_mode", "target_table", "destination_options"],
-  ["mappings"],
+  ["name", "source_type", "source_pattern", "credential_id", "target_schema", "table_mode", "target_table", "destination_options"],
+  ["mappings", "row_transforms"],
   [
     "strategy",
     "upsert_keys",
@@ -89,6 +104,7 @@ export const STEP_FIELDS: WizardField[][] = [
     "retry_delay_seconds",
     "max_rows_per_second",
     "allow_concurrent_runs",
+    "drift_policy",
   ],
   [],
 ];
@@ -110,6 +126,12 @@ export function initialValues(file: UploadedFileRead, mappings: MappingRow[]): W
   return {
     name: `Load ${file.filename}`.slice(0, 200),
     description: "",
+    source_type: "upload",
+    source_pattern: "",
+    files_mode: "new",
+    files_on_empty: "complete",
+    drift_policy: "fail",
+    row_transforms: [],
     credential_id: undefined as unknown as number,
     target_schema: "",
     table_mode: "new",
@@ -136,10 +158,16 @@ export function valuesFromJob(job: JobRead, file: UploadedFileRead): WizardValue
   return {
     name: job.name,
     description: job.description ?? "",
+    source_type: job.source_type === "files" ? "files" : "upload",
+    source_pattern: job.source_pattern ?? "",
+    files_mode: job.source_options?.mode === "latest" ? "latest" : "new",
+    files_on_empty: job.source_options?.on_empty === "fail" ? "fail" : "complete",
+    drift_policy: job.drift_policy,
+    row_transforms: rowTransformsOf(job.row_transforms),
     credential_id: job.credential_id,
-    target_schema: job.target_schema,
+    target_schema: job.target_schema ?? "",
     table_mode: job.create_table ? "new" : "existing",
-    target_table: job.target_table,
+    target_table: job.target_table ?? "",
     destination_options: optionsFromJob(job.destination_options),
     mappings: mappingRowsFromJob(job.mappings, file.columns),
     // A file job has no cursor column: incremental belongs to table sources.
@@ -161,7 +189,15 @@ export function toJobCreate(values: WizardValues, fileId: string): JobCreate {
   return {
     name: values.name.trim(),
     description: values.description.trim() || null,
+    source_type: values.source_type,
+    // A files job keeps its upload as the sample that defines the columns.
     file_id: fileId,
+    source_pattern: values.source_type === "files" ? values.source_pattern.trim() : null,
+    source_options: values.source_type === "files" ? { mode: values.files_mode, on_empty: values.files_on_empty } : {},
+    // An uploaded file never changes; arriving files may bring other columns.
+    drift_policy: values.source_type === "files" ? values.drift_policy : "fail",
+    row_transforms: values.row_transforms,
+    max_parallel_tables: 4,
     credential_id: values.credential_id,
     target_schema: values.target_schema,
     target_table: values.target_table.trim(),

@@ -18,15 +18,24 @@ export function mappingsOf(job: JobRead): ColumnMapping[] {
     }));
 }
 
-/** The POST /jobs body of a copy: every setting and mapping, named "Copy of …". */
+/** The POST /jobs body of a copy: every setting, table and mapping, named "Copy of …". */
 export function copyOf(job: JobRead): JobCreate {
   return {
     name: `Copy of ${job.name}`.slice(0, 200),
     description: job.description ?? null,
-    file_id: job.file_id,
+    source_type: job.source_type,
+    file_id: job.file_id ?? null,
+    source_credential_id: job.source_credential_id ?? null,
+    source_query: job.source_query ?? null,
+    source_pattern: job.source_pattern ?? null,
+    source_options: job.source_options ?? {},
+    max_parallel_tables: job.max_parallel_tables,
+    row_transforms: job.row_transforms ?? [],
+    destination_options: job.destination_options ?? null,
+    drift_policy: job.drift_policy,
     credential_id: job.credential_id,
-    target_schema: job.target_schema,
-    target_table: job.target_table,
+    target_schema: job.target_schema ?? null,
+    target_table: job.target_table ?? null,
     create_table: job.create_table,
     strategy: job.strategy,
     upsert_keys: job.upsert_keys ?? [],
@@ -38,6 +47,20 @@ export function copyOf(job: JobRead): JobCreate {
     max_rows_per_second: job.max_rows_per_second ?? null,
     allow_concurrent_runs: job.allow_concurrent_runs,
     mappings: mappingsOf(job),
+    // The copy's tables are new rows: no ids.
+    tables: job.tables.map(({ id: _id, position: _position, mappings, ...table }) => ({
+      ...table,
+      mappings: [...mappings]
+        .sort((x, y) => x.position - y.position)
+        .map(({ source_column, target_column, target_type, include, transforms, expression }) => ({
+          source_column,
+          target_column,
+          target_type,
+          include,
+          transforms,
+          expression,
+        })),
+    })),
   };
 }
 
