@@ -4,7 +4,7 @@ import { api } from "@/lib/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import type { CredentialRead } from "@/types/api";
 
-/** The destination a job loads into, to name it on the job page. */
+/** A connection a job reads or loads into, to name it on the job page. */
 export async function getJobCredential(credentialId: number): Promise<CredentialRead> {
   const { data } = await api.get<CredentialRead>(`/credentials/${credentialId}`);
   return data;
@@ -17,6 +17,7 @@ export function getJobCredentialQueryOptions(credentialId: number) {
   });
 }
 
-export function useJobCredential(credentialId: number) {
-  return useQuery(getJobCredentialQueryOptions(credentialId));
+/** `credentialId` null: none to name (a file job's source). */
+export function useJobCredential(credentialId: number | null) {
+  return useQuery({ ...getJobCredentialQueryOptions(credentialId ?? 0), enabled: credentialId !== null });
 }

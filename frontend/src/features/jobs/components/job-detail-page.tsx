@@ -18,7 +18,8 @@ import { JobMappingsTable } from "@/features/jobs/components/job-mappings-table"
 import { JobRunsCard } from "@/features/jobs/components/job-runs-card";
 import { JobSchedulesCard } from "@/features/jobs/components/job-schedules-card";
 import { ReplaceFileDialog } from "@/features/jobs/components/replace-file-dialog";
-import { STRATEGY_LABEL, strategyInWords } from "@/features/jobs/utils/strategy";
+import { JobTablesCard } from "@/features/jobs/components/job-tables-card";
+import { SOURCE_TYPE_LABEL, STRATEGY_LABEL, strategyInWords } from "@/features/jobs/utils/strategy";
 import { toApiError } from "@/lib/api-client";
 import { formatNumber } from "@/lib/format";
 import { OVERLAP_EFFECT } from "@/lib/run-overlap";
@@ -40,10 +41,44 @@ function Destination({ job }: { job: JobRead }) {
   return (
     <>
       <span className="font-mono">
-        {job.target_schema}.{job.target_table}
+        {job.source_type === "tables" ? `${job.tables[0]?.target_schema ?? ""} (a table per source table)` : `${job.target_schema}.${job.target_table}`}
       </span>{" "}
       <span className="text-muted-foreground">on {name}</span>
     </>
+  );
+}
+
+/** What the job reads: its file (with a preview link), the arriving files' pattern, the connection's tables or query. */
+function JobSource({ job }: { job: JobRead }) {
+  const connection = useJobCredential(job.source_credential_id ?? null);
+  const on = connection.data ? ` on ${connection.data.name}` : "";
+  return (
+    <span data-testid="job-source" className="flex flex-col gap-1">
+      <span>
+        <Badge variant="outline" className="mr-1">
+          {SOURCE_TYPE_LABEL[job.source_type]}
+        </Badge>
+        {job.source_type === "tables"
+          ? `${job.tables.filter((table) => table.include).length} tables${on}`
+          : job.source_type === "query"
+            ? `A query${on}`
+            : job.source_label}
+      </span>
+      {job.source_type === "files" && (
+        <span className="font-mono text-xs">
+          {job.source_pattern} ({job.source_options?.mode === "latest" ? "newest match" : "every new file"})
+        </span>
+      )}
+      {job.source_type === "query" && (
+        <pre className="max-h-40 overflow-auto rounded-md bg-muted p-2 font-mono text-xs whitespace-pre-wrap">{job.source_query}</pre>
+      )}
+      {job.file_id && (
+        <Link to={`/files/${job.file_id}`} className="inline-flex items-center gap-1 text-primary hover:underline">
+          <FileTextIcon className="size-3.5" aria-hidden />
+          {job.source_type === "files" ? "Preview the sample file" : "Preview the file"}
+        </Link>
+      )}
+    </span>
   );
 }
 
@@ -122,17 +157,14 @@ function JobDetail({ job, panels }: { job: JobRead; panels?: (jobId: number) => 
             </CardHeader>
             <CardContent>
               <dl className="grid gap-4 sm:grid-cols-2">
-                <Fact label="Source file">
-                  <Link to={`/files/${job.file_id}`} className="inline-flex items-center gap-1 text-primary hover:underline">
-                    <FileTextIcon className="size-3.5" aria-hidden />
-                    Preview the file
-                  </Link>
+                <Fact label="Source">
+                  <JobSource job={job} />
                 </Fact>
                 <Fact label="Destination">
                   <Destination job={job} />
                 </Fact>
                 <Fact label="Strategy">
-                  <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>
+                  <Badge variant="secondary">{job.source_type === "tables" ? "Per table" : STRATEGY_LABEL[job.strategy]}</Badge>
                   {job.strategy === "UPSERT" && (
                     <span className="ml-2 font-mono text-xs">keys: {(job.upsert_keys ?? []).join(", ")}</span>
                   )}
@@ -151,17 +183,21 @@ function JobDetail({ job, panels }: { job: JobRead; panels?: (jobId: number) => 
               </dl>
             </CardContent>
           </Card>
-          <Card>
-            <CardHeader>
-              <CardTitle>Column mappings</CardTitle>
-              <CardDescription>
-                {job.mappings.filter((m) => m.include).length} of {job.mappings.length} columns loaded
-              </CardDescription>
-            </CardHeader>
-            <CardContent>
-              <JobMappingsTable mappings={job.mappings} />
-            </CardContent>
-          </Card>
+          {job.source_type === "tables" ? (
+            <JobTablesCard job={job} />
+          ) : (
+            <Card>
+              <CardHeader>
+                <CardTitle>Column mappings</CardTitle>
+                <CardDescription>
+                  {job.mappings.filter((m) => m.include).length} of {job.mappings.length} columns loaded
+                </CardDescription>
+              </CardHeader>
+              <CardContent>
+                <JobMappingsTable mappings={job.mappings} />
+              </CardContent>
+            </Card>
+          )}
           {job.ddl && (
             <Card>
               <CardHeader>

@@ -10,10 +10,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useJobs } from "@/features/jobs/api/get-jobs";
 import { ExecuteJobButton } from "@/features/jobs/components/execute-job-button";
-import { STRATEGY_LABEL } from "@/features/jobs/utils/strategy";
+import { SOURCE_TYPE_LABEL, STRATEGY_LABEL } from "@/features/jobs/utils/strategy";
 import { formatDateTime } from "@/lib/format";
 
-const NEW_JOB_PATH = "/upload";
+const NEW_JOB_PATH = "/jobs/new";
 
 /** /jobs — every job, with a one-click run. */
 export function JobsPage() {
@@ -23,7 +23,7 @@ export function JobsPage() {
     <>
       <PageHeader
         title="Jobs"
-        description="A job loads one file into one table with its mapping and strategy; run it now or on a schedule."
+        description="A job loads a file, arriving files, a query or tables of a database into the destination; run it now or on a schedule."
         actions={
           <RoleGate role="operator">
             <Button asChild>
@@ -43,11 +43,11 @@ export function JobsPage() {
           <EmptyState
             icon={<WorkflowIcon />}
             title="No jobs yet"
-            description="Upload a CSV file, check its preview, and the wizard turns it into a job."
+            description="Upload a CSV file, or pick tables or a query of a connection, and the wizard turns it into a job."
             action={
               <RoleGate role="operator">
                 <Button asChild>
-                  <Link to={NEW_JOB_PATH}>Upload a CSV</Link>
+                  <Link to="/upload">Upload a CSV</Link>
                 </Button>
               </RoleGate>
             }
@@ -59,7 +59,8 @@ export function JobsPage() {
             <TableHeader>
               <TableRow>
                 <TableHead className="pl-4">Name</TableHead>
-                <TableHead className="hidden sm:table-cell">Destination table</TableHead>
+                <TableHead className="hidden md:table-cell">Source</TableHead>
+                <TableHead className="hidden sm:table-cell">Destination</TableHead>
                 <TableHead className="hidden md:table-cell">Strategy</TableHead>
                 <TableHead className="hidden lg:table-cell">Updated</TableHead>
                 <TableHead className="pr-4 text-right">
@@ -76,8 +77,16 @@ export function JobsPage() {
                     </Link>
                     {job.description && <p className="truncate text-xs text-muted-foreground">{job.description}</p>}
                   </TableCell>
+                  <TableCell className="hidden max-w-64 truncate text-xs md:table-cell" data-testid="job-source" title={job.source_label}>
+                    <Badge variant="outline" className="mr-1">
+                      {SOURCE_TYPE_LABEL[job.source_type]}
+                    </Badge>
+                    {job.source_label}
+                  </TableCell>
                   <TableCell className="hidden font-mono text-xs sm:table-cell">
-                    {job.target_schema}.{job.target_table}
+                    {job.source_type === "tables"
+                      ? `${job.tables.filter((table) => table.include).length} tables in ${job.tables[0]?.target_schema ?? "—"}`
+                      : `${job.target_schema}.${job.target_table}`}
                   </TableCell>
                   <TableCell className="hidden md:table-cell">
                     <Badge variant="secondary">{STRATEGY_LABEL[job.strategy]}</Badge>

@@ -1,4 +1,11 @@
-import type { JobRead, LoadStrategy } from "@/types/api";
+import type { JobRead, LoadStrategy, SourceType } from "@/types/api";
+
+export const SOURCE_TYPE_LABEL: Record<SourceType, string> = {
+  upload: "File",
+  files: "Arriving files",
+  tables: "Tables",
+  query: "Query",
+};
 
 export const STRATEGY_LABEL: Record<LoadStrategy, string> = {
   INSERT: "Append",
