@@ -165,6 +165,26 @@ export function CredentialFormDialog({
                   )}
                 />
               </Field>
+              {kind === "postgres" && (
+                <Field id="credential-usage" label="Used as" className="sm:col-span-6">
+                  <Controller
+                    control={form.control}
+                    name="usage"
+                    render={({ field }) => (
+                      <Select value={field.value} onValueChange={field.onChange}>
+                        <SelectTrigger id="credential-usage">
+                          <SelectValue />
+                        </SelectTrigger>
+                        <SelectContent>
+                          <SelectItem value="destination">A destination (jobs load into it)</SelectItem>
+                          <SelectItem value="source">A source (jobs read its tables or queries)</SelectItem>
+                          <SelectItem value="both">Both</SelectItem>
+                        </SelectContent>
+                      </Select>
+                    )}
+                  />
+                </Field>
+              )}
               <Field id="credential-username" label="User" error={errors.username?.message} className="sm:col-span-3">
                 <Input id="credential-username" autoComplete="off" {...form.register("username")} {...invalid("username")} />
               </Field>

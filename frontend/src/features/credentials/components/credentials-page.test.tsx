@@ -85,6 +85,7 @@ describe("CredentialsPage", () => {
       database: "analytics",
       username: "loader",
       password: "s3cret",
+      usage: "destination",
       options: { sslmode: "prefer" },
     });
 

@@ -46,6 +46,8 @@ export const credentialFormSchema = z
     password: z.string(),
     path: z.string().trim(),
     sslmode: z.enum(SSL_MODES),
+    // PostgreSQL only: the one kind that can be a source, a destination or both (the others have one usage).
+    usage: z.enum(["destination", "source", "both"]),
     // S3: the access key id is `username`, the secret access key `password`; `prefix` is options.path.
     bucket: z.string().trim(),
     region: z.string().trim(),
@@ -123,6 +125,7 @@ export function formDefaults(credential?: CredentialRead): CredentialForm {
     password: "",
     path: typeof credential?.options.path === "string" && kind === "duckdb" ? credential.options.path : "",
     sslmode: SSL_MODES.find((mode) => mode === sslmode) ?? "prefer",
+    usage: credential?.usage ?? "destination",
     bucket: option(credential, "bucket"),
     region: option(credential, "region"),
     endpointUrl: option(credential, "endpoint_url"),
@@ -210,6 +213,7 @@ export function connectionBody(
     database: values.database,
     username: values.username,
     ...password,
+    ...(values.kind === "postgres" ? { usage: values.usage } : {}),
     options: { ...keptOptions(previous, values.kind, ["path", "sslmode"]), sslmode: values.sslmode },
   };
 }
