@@ -248,7 +248,9 @@ class _KeepFirst:
 
 class _KeepLast:
     """Holds every batch in an unlinked temporary Arrow IPC file and remembers, per key, the
-    position (over the whole run) of its last row; `release` reads the file back, keeping those."""
+    position (over the whole run) of its last row; `release` reads the file back, keeping those.
+    A batch whose schema differs from the one before (a decimal's precision follows its values)
+    starts a new IPC stream further on in the same file."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
@@ -257,6 +259,8 @@ class _KeepLast:
         self.held = 0
         self.file: IO[bytes] | None = None
         self.writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self.schema = pa.schema([])  # the current stream's
+        self.streams: list[int] = []  # where each stream starts in the file
 
     def hold(self, rows: Rows) -> None:
         hashes = key_hashes(rows.batch, self.keys)
@@ -272,10 +276,14 @@ class _KeepLast:
         self.seen = np.insert(self.seen, insert, unique[new])
         self.last = np.insert(self.last, insert, positions[new])
         held = rows.batch.append_column(_ROW_ID, pa.array(rows.identities(), pa.int64()))
-        if self.writer is None:
+        if self.file is None:
             # Unlinked at once: nothing is left on disk, even if the process dies.
             self.file = tempfile.TemporaryFile(prefix="etl-dedupe-")  # noqa: SIM115 (closed in close())
-            self.writer = pa.ipc.new_stream(self.file, held.schema)
+        if self.writer is None or not self.schema.equals(held.schema):
+            if self.writer is not None:
+                self.writer.close()
+            self.streams.append(self.file.tell())
+            self.writer, self.schema = pa.ipc.new_stream(self.file, held.schema), held.schema
         self.writer.write_batch(held)
         self.held += count
 
@@ -285,20 +293,21 @@ class _KeepLast:
         self.writer.close()
         winners = np.sort(self.last)
         self.seen, self.last = np.empty(0, dtype=np.complex128), np.empty(0, dtype=np.int64)
-        self.file.seek(0)
         offset = 0
         try:
-            for held in pa.ipc.open_stream(self.file):
-                count = held.num_rows
-                lo, hi = np.searchsorted(winners, [offset, offset + count])
-                keep = np.zeros(count, dtype=bool)
-                keep[winners[lo:hi] - offset] = True
-                offset += count
-                owner.filtered += count - int(hi - lo)
-                if hi > lo:
-                    kept = held.filter(pa.array(keep))
-                    ids = kept.column(_ROW_ID).to_numpy()
-                    yield Rows(kept.drop_columns([_ROW_ID]), ids)
+            for start in self.streams:
+                self.file.seek(start)
+                for held in pa.ipc.open_stream(self.file):
+                    count = held.num_rows
+                    lo, hi = np.searchsorted(winners, [offset, offset + count])
+                    keep = np.zeros(count, dtype=bool)
+                    keep[winners[lo:hi] - offset] = True
+                    offset += count
+                    owner.filtered += count - int(hi - lo)
+                    if hi > lo:
+                        kept = held.filter(pa.array(keep))
+                        ids = kept.column(_ROW_ID).to_numpy()
+                        yield Rows(kept.drop_columns([_ROW_ID]), ids)
         finally:
             self.close()
 
@@ -306,6 +315,7 @@ class _KeepLast:
         if self.file is not None:
             self.file.close()
         self.file = self.writer = None
+        self.streams = []
 
 
 _ROW_ID = "__etl_row_id"

@@ -252,6 +252,24 @@ def test_keep_last_holds_rows_back_then_runs_the_steps_after_it() -> None:
     assert transformer.filtered == 2
 
 
+def test_keep_last_holds_batches_whose_types_differ() -> None:
+    # A NUMERIC column's decimal type follows each batch's values (precision and scale), as the
+    # mapper makes it for a destination without a fixed limit.
+    transformer = RowTransformer(
+        [RowTransform("dedupe", {"keys": ["id"], "keep": "last"})], COLUMNS[:1] + COLUMNS[3:4]
+    )
+    for ids, amounts, kind in [
+        ([1, 2], ["1.5", "2.25"], pa.decimal128(3, 2)),
+        ([1], ["12345.678"], pa.decimal128(8, 3)),
+    ]:
+        data = pa.RecordBatch.from_arrays(
+            [pa.array(ids, pa.int32()), pa.array([Decimal(a) for a in amounts], kind)], names=["id", "amount"]
+        )
+        transformer.apply(Rows(data, np.array(ids, dtype=np.int64)))
+    rows = [row for batch, _ in transformer.finish() for row in batch.to_pylist()]
+    assert sorted((r["id"], r["amount"]) for r in rows) == [(1, Decimal("12345.678")), (2, Decimal("2.25"))]
+
+
 def test_key_hashes_tell_apart_null_empty_text_and_swapped_keys() -> None:
     data = pa.RecordBatch.from_pylist(
         [{"a": None, "b": "x"}, {"a": "None", "b": "x"}, {"a": "", "b": "x"}, {"a": "x", "b": ""}],

@@ -5,6 +5,7 @@ transform rejects are named by their record number; a PostgreSQL table source tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -83,17 +84,24 @@ def test_filter_dedupe_and_new_columns_reconcile_through_run_job(
 def test_keep_last_spans_batches_and_a_retry_loads_nothing_twice(
     destination: e.DestinationConfig, write_csv: Callable[..., Path], make_spec: SpecMaker
 ) -> None:
-    updates = "id,status,at\n1,new,1\n2,new,2\n1,paid,3\n3,new,4\n2,void,5\n1,sent,6\n3,paid,7\n"
-    columns = [ColumnSpec("id", "id", T.INTEGER), ColumnSpec("status", "status", T.TEXT)]
+    # amount's decimal type follows each batch's digits: the held batches differ in schema.
+    updates = (
+        "id,status,amount\n1,new,1.5\n2,new,2\n1,paid,33.25\n3,new,4\n2,void,5\n1,sent,6666.125\n3,paid,7\n"
+    )
+    columns = [
+        ColumnSpec("id", "id", T.INTEGER),
+        ColumnSpec("status", "status", T.TEXT),
+        ColumnSpec("amount", "amount", T.NUMERIC),
+    ]
     spec = make_spec(write_csv(updates), destination, columns=columns, batch_size=2, run_id="keep-last")
     spec.row_transforms = [RowTransform("dedupe", {"keys": ["id"], "keep": "last"})]
     result = e.run_job(spec, RecordingReporter())
     assert (result.rows_read, result.rows_loaded, result.rows_filtered) == (7, 3, 4)
     target = f"{schema_of(destination)}.target"
-    assert query(destination, f"SELECT id, status FROM {target} ORDER BY id") == [
-        (1, "sent"),
-        (2, "void"),
-        (3, "paid"),
+    assert query(destination, f"SELECT id, status, amount FROM {target} ORDER BY id") == [
+        (1, "sent", Decimal("6666.125")),
+        (2, "void", Decimal("5")),
+        (3, "paid", Decimal("7")),
     ]
     again = e.run_job(spec, RecordingReporter())
     assert (again.rows_loaded, again.rows_filtered) == (3, 4)
