@@ -645,7 +645,7 @@ def key_hashes(batch: pa.RecordBatch, keys: list[str]) -> np.ndarray[Any, np.dty
         values = batch.column(name)
         nulls = values.is_null().to_numpy(zero_copy_only=False)
         bits = _fixed_bits(values)
-        cells = _text(values).to_numpy(zero_copy_only=False) if bits is None else None
+        cells = _key_text(values).to_numpy(zero_copy_only=False) if bits is None else None
         for lane in range(2):
             salt = lane * 1_000_003 + position  # a hash per (half, position): (a, b) != (b, a)
             if bits is not None:
@@ -664,6 +664,16 @@ def key_hashes(batch: pa.RecordBatch, keys: list[str]) -> np.ndarray[Any, np.dty
 
 _MANTISSA = (1 << 52) - 1
 _ONE = 0x3FF0000000000000  # the bits of 1.0: with a 52-bit mantissa, a float in [1, 2)
+
+
+def _key_text(values: pa.Array) -> pa.Array:
+    """Text that is the same for the same value: a decimal's scale follows its batch's digits, so
+    2.25 may come as 2.250 in another batch; trailing fractional zeros are dropped."""
+    text = _text(values)
+    if pa.types.is_decimal(values.type) and values.type.scale > 0:
+        text = pc.replace_substring_regex(text, r"\.?0+$", "")
+        text = pc.replace_substring_regex(text, r"^-0$", "0")
+    return text
 
 
 def _fixed_bits(values: pa.Array) -> np.ndarray[Any, np.dtype[np.uint64]] | None:

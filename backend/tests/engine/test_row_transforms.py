@@ -304,6 +304,18 @@ def test_key_hashes_of_typed_columns_tell_apart_null_and_zero_and_swapped_values
     assert key_hashes(data, ["i", "f", "t"]).tolist()[3] == key_hashes(data, ["i", "f", "t"]).tolist()[0]
 
 
+def test_key_hashes_of_decimals_do_not_depend_on_the_batchs_scale() -> None:
+    def hashed(values: list[str], kind: pa.DataType) -> list[complex]:
+        data = pa.RecordBatch.from_arrays([pa.array([Decimal(v) for v in values], kind)], names=["d"])
+        return list(key_hashes(data, ["d"]).tolist())
+
+    narrow = hashed(["2.25", "100.00", "0.00", "10.50"], pa.decimal128(5, 2))
+    wide = hashed(["2.250", "100.000", "-0.000", "105.000"], pa.decimal128(8, 3))
+    whole = hashed(["100"], pa.decimal128(3, 0))
+    assert narrow[:3] == wide[:3] and narrow[1] == whole[0]
+    assert narrow[3] != wide[3]  # 10.5 is not 105
+
+
 def test_columns_with_row_transforms_adds_new_columns_once_with_their_types() -> None:
     transforms = [
         RowTransform("concat", {"columns": ["first", "last"], "into": "name"}),
