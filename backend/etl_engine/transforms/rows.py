@@ -359,6 +359,7 @@ def _step(
     into = str(args["into"])
     type_ = next(c.type for c in columns if c.target == into)
     limit = limits.get(into)
+    scales = {c.target: c.scale for c in columns if c.type is ColumnType.NUMERIC}
 
     def converted(
         compute: Callable[[pa.RecordBatch], pa.Array],
@@ -371,10 +372,10 @@ def _step(
 
     if transform.type == "concat":
         names, separator = [str(c) for c in args["columns"]], str(args.get("separator", ""))
-        values = converted(lambda batch: _concat(batch, names, separator))
+        values = converted(lambda batch: _concat(batch, names, separator, scales))
     elif transform.type == "split":
         column, separator, index = str(args["column"]), str(args["separator"]), int(args.get("index", 0))
-        values = converted(lambda batch: _split(batch.column(column), separator, index))
+        values = converted(lambda batch: _split(batch.column(column), separator, index, scales.get(column)))
     elif transform.type == "date_part":
         column, part, zone = str(args["column"]), str(args["part"]), args.get("timezone")
         values = converted(lambda batch: _date_part(batch.column(column), part, zone))
@@ -386,14 +387,35 @@ def _step(
 # --- the values --------------------------------------------------------------------------------
 
 
-def _text(values: pa.Array) -> pa.Array:
-    return values if pa.types.is_string(values.type) else coerce(values, ColumnType.TEXT).array
+def _text(values: pa.Array, scale: int | None = None) -> pa.Array:
+    """Values as text. A decimal's scale follows its batch's digits, so that the same value reads
+    the same in every batch it is written with the column's declared `scale` (12.50 for
+    NUMERIC(10,2)), or without trailing fractional zeros when none is declared (12.5)."""
+    if pa.types.is_string(values.type):
+        return values
+    if pa.types.is_decimal(values.type):
+        kind = values.type
+        if scale is not None:
+            precision = max(kind.precision - kind.scale + scale, 1)
+            declared = (pa.decimal128 if precision <= 38 else pa.decimal256)(precision, scale)
+            try:
+                return pc.cast(values.cast(declared), pa.string())
+            except pa.ArrowInvalid:
+                pass  # digits beyond the declared scale (not from the mapper): written as they are
+        text = pc.cast(values, pa.string())
+        if kind.scale > 0:
+            text = pc.replace_substring_regex(text, r"\.?0+$", "")
+            text = pc.replace_substring_regex(text, r"^-0$", "0")
+        return text
+    return coerce(values, ColumnType.TEXT).array
 
 
-def _concat(batch: pa.RecordBatch, names: list[str], separator: str) -> pa.Array:
+def _concat(
+    batch: pa.RecordBatch, names: list[str], separator: str, scales: dict[str, int | None]
+) -> pa.Array:
     """NULL parts are left out (SQL's concat_ws); a row whose parts are all NULL is NULL. (Arrow's
     own null_handling="skip" loses rows whose parts are all NULL, so the parts are folded in.)"""
-    parts = [_text(batch.column(name)) for name in names]
+    parts = [_text(batch.column(name), scales.get(name)) for name in names]
     joined = parts[0]
     for part in parts[1:]:
         both = pc.binary_join_element_wise(joined, part, separator)  # NULL when either is
@@ -401,9 +423,9 @@ def _concat(batch: pa.RecordBatch, names: list[str], separator: str) -> pa.Array
     return joined
 
 
-def _split(values: pa.Array, separator: str, index: int) -> pa.Array:
+def _split(values: pa.Array, separator: str, index: int, scale: int | None) -> pa.Array:
     """Part `index` of the text split on `separator` (literally); NULL when there is no such part."""
-    lists = pc.split_pattern(_text(values), separator)
+    lists = pc.split_pattern(_text(values, scale), separator)
     if not len(lists.values):  # no part anywhere: nothing to take from
         return pa.nulls(len(values), pa.string())
     lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
@@ -645,7 +667,8 @@ def key_hashes(batch: pa.RecordBatch, keys: list[str]) -> np.ndarray[Any, np.dty
         values = batch.column(name)
         nulls = values.is_null().to_numpy(zero_copy_only=False)
         bits = _fixed_bits(values)
-        cells = _key_text(values).to_numpy(zero_copy_only=False) if bits is None else None
+        # Text the same for the same value (a decimal without trailing zeros, whatever its scale).
+        cells = _text(values).to_numpy(zero_copy_only=False) if bits is None else None
         for lane in range(2):
             salt = lane * 1_000_003 + position  # a hash per (half, position): (a, b) != (b, a)
             if bits is not None:
@@ -664,16 +687,6 @@ def key_hashes(batch: pa.RecordBatch, keys: list[str]) -> np.ndarray[Any, np.dty
 
 _MANTISSA = (1 << 52) - 1
 _ONE = 0x3FF0000000000000  # the bits of 1.0: with a 52-bit mantissa, a float in [1, 2)
-
-
-def _key_text(values: pa.Array) -> pa.Array:
-    """Text that is the same for the same value: a decimal's scale follows its batch's digits, so
-    2.25 may come as 2.250 in another batch; trailing fractional zeros are dropped."""
-    text = _text(values)
-    if pa.types.is_decimal(values.type) and values.type.scale > 0:
-        text = pc.replace_substring_regex(text, r"\.?0+$", "")
-        text = pc.replace_substring_regex(text, r"^-0$", "0")
-    return text
 
 
 def _fixed_bits(values: pa.Array) -> np.ndarray[Any, np.dtype[np.uint64]] | None:

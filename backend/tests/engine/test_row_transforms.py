@@ -118,6 +118,20 @@ def test_concat_joins_text_skipping_nulls_and_all_nulls_stay_null() -> None:
     assert list(rows[0]) == ["id", "first", "last", "amount", "seen_at", "born", "full_name", "mixed"]
 
 
+def test_concat_writes_a_decimal_the_same_whatever_its_batchs_scale() -> None:
+    # The mapper types a NUMERIC's batch from its digits: 12.5 alone is decimal(3, 1).
+    columns = [ColumnSpec("declared", "declared", T.NUMERIC, scale=2), ColumnSpec("free", "free", T.NUMERIC)]
+    transforms = [RowTransform("concat", {"columns": ["declared", "free"], "separator": "|", "into": "both"})]
+    transformer = RowTransformer(transforms, columns)
+    out = []
+    for kind in (pa.decimal128(3, 1), pa.decimal128(6, 3)):
+        values = pa.array([Decimal("12.5"), Decimal("-0.0")], kind)
+        data = pa.RecordBatch.from_arrays([values, values], names=["declared", "free"])
+        batch, _ = transformer.apply(Rows(data, np.arange(2, dtype=np.int64)))
+        out += batch.column("both").to_pylist()
+    assert out == ["12.50|12.5", "0.00|0", "12.50|12.5", "0.00|0"]
+
+
 def test_concat_into_a_mapped_column_overwrites_it() -> None:
     rows, _, _ = run(
         [RowTransform("concat", {"columns": ["last", "first"], "separator": ", ", "into": "first"})]
