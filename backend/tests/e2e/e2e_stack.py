@@ -24,6 +24,7 @@ def stack_env(home: Path, airflow_port: int, database: str, airflow_password: st
         "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
         "CREDENTIALS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "UPLOAD_DIR": str(home / "uploads"),
+        "DROP_DIR": str(home / "drop"),
         "WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
         "FRONTEND_DIST": str(home / "no-frontend"),
         "AIRFLOW_API_URL": f"http://127.0.0.1:{airflow_port}",
