@@ -18,7 +18,14 @@ export const ADMIN_STORAGE_STATE = path.join(REPO, "test-artifacts", "ui-auth", 
 export const ADMIN_EMAIL = "admin@example.com";
 export const ADMIN_PASSWORD = "admin";
 
-type Ready = { backend_url: string; airflow_url: string; dest_database: string; log_dir: string };
+type Ready = {
+  backend_url: string;
+  airflow_url: string;
+  dest_database: string;
+  log_dir: string;
+  s3_endpoint: string;
+  s3_bucket: string;
+};
 
 function waitUntilReady(stack: ChildProcess): Promise<Ready> {
   return new Promise((resolve, reject) => {
@@ -79,6 +86,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = ready.backend_url;
   process.env.E2E_AIRFLOW_URL = ready.airflow_url;
   process.env.E2E_DEST_DATABASE = ready.dest_database;
+  process.env.E2E_S3_ENDPOINT = ready.s3_endpoint;
+  process.env.E2E_S3_BUCKET = ready.s3_bucket;
   try {
     await logInAdmin(ready.backend_url);
   } catch (error) {

@@ -6,6 +6,7 @@ Recreates the PostgreSQL databases `etl_test_ui_app` (the portal's) and `etl_tes
 the tests load), starts every component on free ports, prints one JSON line with the addresses once
 all are healthy, and stops everything on SIGTERM or SIGINT. Component logs stay in <home>/logs.
 The portal runs in development, so it creates the first admin (admin@example.com / admin).
+An S3 API (moto's server, in this process) serves the object-store tests, with one bucket made.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import boto3
 import psycopg
+from moto.server import ThreadedMotoServer
 from psycopg import sql
 
 from portal.core.config import REPO_ROOT
@@ -30,6 +33,7 @@ from portal.devstack import Stack, StackConfig, StackError, free_port
 APP_DATABASE = "etl_test_ui_app"
 DEST_DATABASE = "etl_test_ui_dest"
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+S3_BUCKET = "etl-ui-lake"
 
 
 def recreate_database(name: str) -> None:
@@ -89,13 +93,25 @@ def main() -> int:
         )
     )
     signal.signal(signal.SIGTERM, _interrupt)
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     try:
+        s3.start()
+        s3_endpoint = "http://{}:{}".format(*s3.get_host_and_port())
+        boto3.client(
+            "s3",
+            endpoint_url=s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="ui",
+            aws_secret_access_key="ui",
+        ).create_bucket(Bucket=S3_BUCKET)
         stack.start()
         ready = {
             "backend_url": stack.backend_url,
             "airflow_url": stack.airflow_url,
             "dest_database": DEST_DATABASE,
             "log_dir": str(stack.config.log_dir),
+            "s3_endpoint": s3_endpoint,
+            "s3_bucket": S3_BUCKET,
         }
         print(json.dumps(ready), flush=True)
         while not (dead := stack.dead_services()):
@@ -109,6 +125,7 @@ def main() -> int:
         return 1
     finally:
         stack.stop()
+        s3.stop()
 
 
 if __name__ == "__main__":
