@@ -183,4 +183,32 @@ describe("RunDetailPage for a many-table run", () => {
     expect(drift).toHaveTextContent("Policy evolve: new columns are added to the target (never dropped) — added discount to the target.");
     expect(screen.getByTestId("run-outputs")).toHaveTextContent("exports/date=2026-11-30/part-0.parquet");
   });
+
+  it("shows a many-table run's drift table by table", async () => {
+    server.use(
+      http.get(apiPath("/job-runs/42"), () =>
+        HttpResponse.json(
+          manyTableRun({
+            status: "FAILED",
+            schema_drift: {
+              tables: {
+                "public.orders": { added: [], removed: ["amount"], renamed: [], type_changed: [], policy: "fail", action: "failed" },
+                "public.customers": {
+                  added: [{ name: "region", type: "TEXT" }],
+                  policy: "evolve",
+                  action: "evolved",
+                  columns_added: ["region"],
+                },
+              },
+            },
+          }),
+        ),
+      ),
+    );
+    renderRun();
+
+    expect(await screen.findByTestId("schema-drift-public.orders")).toHaveTextContent("Removed: amount");
+    expect(screen.getByTestId("schema-drift-public.orders")).toHaveTextContent("Policy fail: the run fails before loading anything — failed.");
+    expect(screen.getByTestId("schema-drift-public.customers")).toHaveTextContent("— evolved (region).");
+  });
 });
