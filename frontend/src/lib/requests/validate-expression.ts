@@ -20,6 +20,7 @@ export const validateExpressionQueryOptions = (fileId: string, expression: strin
     staleTime: Infinity,
   });
 
+/** `fileId` "": no file to try the expression on (a database source); the job's save checks it. */
 export function useValidateExpression(fileId: string, expression: string) {
-  return useQuery({ ...validateExpressionQueryOptions(fileId, expression), enabled: expression.trim() !== "" });
+  return useQuery({ ...validateExpressionQueryOptions(fileId, expression), enabled: expression.trim() !== "" && fileId !== "" });
 }
