@@ -31,8 +31,8 @@ def duckdb_file(path: str, settings: Settings) -> Path:
     A relative path is taken inside DUCKDB_DIR; anything that ends up outside it is refused.
     """
     root = settings.duckdb_dir.resolve()
-    candidate = (root / path).resolve()
-    if candidate == root or not candidate.is_relative_to(root):
+    candidate = _resolved(root, path)
+    if candidate is None or candidate == root or not candidate.is_relative_to(root):
         raise ValidationFailedError(
             f"A duckdb file must be inside the portal's DuckDB directory; {path!r} is not",
             error="DuckdbPathRefused",
@@ -44,8 +44,8 @@ def duckdb_file(path: str, settings: Settings) -> Path:
 def key_file(path: str, settings: Settings) -> Path:
     """The private key file a snowflake connection names, resolved under KEY_DIR; it must exist."""
     root = settings.key_dir.resolve()
-    candidate = (root / path).resolve()
-    if candidate == root or not candidate.is_relative_to(root):
+    candidate = _resolved(root, path)
+    if candidate is None or candidate == root or not candidate.is_relative_to(root):
         raise ValidationFailedError(
             f"A private key file must be inside the portal's key directory (KEY_DIR); {path!r} is not",
             error="KeyPathRefused",
@@ -58,6 +58,14 @@ def key_file(path: str, settings: Settings) -> Path:
             path=path,
         )
     return candidate
+
+
+def _resolved(root: Path, path: str) -> Path | None:
+    """`path` under `root`, `..` and symlinks resolved; None for a name no file can have (a NUL)."""
+    try:
+        return (root / path).resolve()
+    except (ValueError, OSError):
+        return None
 
 
 def shown_options(

@@ -327,3 +327,14 @@ async def test_a_password_under_a_lost_key_does_not_stop_the_app_and_its_test_sa
     assert "CREDENTIALS_OLD_KEYS" in tested.json()["message"]
     assert browsed.status_code == 409
     assert browsed.json()["error"] == "CredentialDecryptionError"
+
+
+async def test_a_duckdb_path_no_file_can_have_is_refused_not_a_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/credentials", json={"name": "nul", "kind": "duckdb", "options": {"path": "a\u0000b.duckdb"}}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "DuckdbPathRefused"

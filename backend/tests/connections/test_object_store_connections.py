@@ -290,6 +290,14 @@ async def test_snowflake_key_file_must_be_in_key_dir_and_is_read_when_used(
                 options={"account": "fakesnow", "private_key_path": "nope.p8"},
             ),
         )
+        unnamable = await http.post(
+            "/api/v1/credentials",
+            json=snowflake_body(
+                snowflake_server,
+                password=None,
+                options={"account": "fakesnow", "private_key_path": "a\u0000b"},
+            ),
+        )
         saved = await http.post(
             "/api/v1/credentials",
             json=snowflake_body(
@@ -302,8 +310,8 @@ async def test_snowflake_key_file_must_be_in_key_dir_and_is_read_when_used(
         (keys / "loader.p8").unlink()
         gone = await http.post(f"/api/v1/credentials/{saved.json()['id']}/test")
 
-    assert outside.status_code == absent.status_code == 422
-    assert outside.json()["error"] == absent.json()["error"] == "KeyPathRefused"
+    assert outside.status_code == absent.status_code == unnamable.status_code == 422
+    assert outside.json()["error"] == absent.json()["error"] == unnamable.json()["error"] == "KeyPathRefused"
     assert saved.status_code == 201, saved.text
     assert saved.json()["options"]["private_key_path"] == "loader.p8"  # never the server's directories
     assert str(keys) not in saved.text
