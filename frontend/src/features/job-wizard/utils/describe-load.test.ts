@@ -84,4 +84,15 @@ describe("tableNameFromFilename", () => {
       describeLoad({ ...base, allow_concurrent_runs: true, strategy: "UPSERT", upsert_keys: ["id"] }, 10).at(-1),
     ).toBe("Runs may overlap: each run merges the same rows on the keys, so the table holds each row once.");
   });
+
+  it("says which arriving files each run reads and what a run without any does", () => {
+    const sentences = describeLoad(
+      { ...base, source_type: "files", source_pattern: "exports/*.csv", source_options: { mode: "latest", on_empty: "fail" } },
+      null,
+    );
+    expect(sentences[0]).toBe(
+      "Each run reads only the newest file matching exports/*.csv in the drop directory, shaped like this sample; a run that finds none fails.",
+    );
+    expect(describeLoad(base, null).join(" ")).not.toContain("drop directory");
+  });
 });

@@ -18,6 +18,14 @@ export function describeLoad(job: JobCreate, rowEstimate: number | null): string
   const columns = (job.mappings ?? []).filter((m) => m.include).length;
   const sentences: string[] = [];
 
+  if (job.source_type === "files") {
+    const which = job.source_options?.mode === "latest" ? "only the newest file" : "every file not loaded yet";
+    const empty = job.source_options?.on_empty === "fail" ? "fails" : "ends with “Nothing to load”";
+    sentences.push(
+      `Each run reads ${which} matching ${job.source_pattern ?? ""} in the drop directory, shaped like this sample; a run that finds none ${empty}.`,
+    );
+  }
+
   if (job.create_table) {
     sentences.push(`A new table ${table} will be created with ${columns} column${columns === 1 ? "" : "s"}.`);
   }
