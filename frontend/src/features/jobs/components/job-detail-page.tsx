@@ -125,7 +125,7 @@ function JobDetail({ job, panels }: { job: JobRead; panels?: (jobId: number) => 
               <CopyIcon />
               {clone.isPending ? "Cloning…" : "Clone"}
             </Button>
-            <ReplaceFileDialog job={job} />
+            {job.file_id && <ReplaceFileDialog job={job} />}
             <ConfirmDialog
               title={`Delete ${job.name}?`}
               description="The job, its schedules and its run history are removed. Tables already loaded stay as they are."

@@ -96,5 +96,8 @@ describe("a job's source on the jobs pages", () => {
     expect(orders).toHaveTextContent("cursor: updated_at (look-back 300)");
     expect(within(tables).getByText("public.notes").closest("tr")!).toHaveTextContent("left out");
     expect(screen.queryByText(/columns loaded$/)).not.toBeInTheDocument();
+    // No file to replace: the job reads a database.
+    expect(screen.getByTestId("edit-job-button")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Replace file/i })).not.toBeInTheDocument();
   });
 });
