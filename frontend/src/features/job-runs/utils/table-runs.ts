@@ -11,11 +11,13 @@ export function unfinishedTables(run: JobRunRead): JobRunTableRead[] {
   return (run.tables ?? []).filter((table) => !tableIsDone(table));
 }
 
-/** A table run's progress in percent: bytes when the source knows its size; done is 100, failed 0. */
+/** A table run's progress in percent: done is 100, not started or failed 0; running, its bytes read of
+ * the total when known (table events carry the counters as they come), else the server's estimate. */
 export function tablePercent(table: JobRunTableRead): number {
   if (tableIsDone(table)) return 100;
-  if (table.status !== "RUNNING" || table.bytes_total <= 0) return 0;
-  return Math.min(100, Math.round((table.bytes_read / table.bytes_total) * 100));
+  if (table.status !== "RUNNING") return 0;
+  if (table.bytes_total > 0) return Math.min(100, Math.round((table.bytes_read / table.bytes_total) * 100));
+  return Math.round(table.progress_percent);
 }
 
 /** A drift diff in words, one line per change. */
