@@ -191,7 +191,10 @@ async def _check(session: AsyncSession, variable: Variable) -> None:
             "A db_query variable needs a connection (credential_id) and a query",
             error="ConnectionNotUsable",
         )
-    credential = await session.get(Credential, variable.credential_id)
+    # An edited variable is in the session: flushing its unknown connection id would be a foreign
+    # key error (500) before this check could answer 422.
+    with session.no_autoflush:
+        credential = await session.get(Credential, variable.credential_id)
     if credential is None or not is_query_connection(credential):
         kinds = " or ".join(QUERY_KINDS)
         raise ValidationFailedError(

@@ -130,6 +130,12 @@ async def test_names_connections_and_queries_that_cannot_be_variables_are_refuse
         "writes": (422, "QueryRefused"),
     }
     assert (await client.get(API)).json()["total"] == 1
+    # An edit naming an unknown connection is refused the same way, not a foreign key error.
+    taken = (await client.get(API)).json()["items"][0]["id"]
+    edited = await client.put(
+        f"{API}/{taken}", json={"kind": "db_query", "credential_id": 999_999, "query": "SELECT 1"}
+    )
+    assert (edited.status_code, edited.json()["error"]) == (422, "ConnectionNotUsable")
 
 
 async def test_viewers_read_and_operators_write(
