@@ -161,7 +161,8 @@ def test_cancel_mid_load_ends_cancelled_and_leaves_the_target_unchanged(
     big_job: Callable[..., dict[str, Any]],
     dest: psycopg.Connection,
 ) -> None:
-    job = big_job("cancelled")
+    # Capped so the load is still staging when the cancel comes, however fast the machine (>= 8 s).
+    job = big_job("cancelled", max_rows_per_second=50_000)
     run = portal.execute(job["id"])
     portal.wait_for_run(run["id"], loading)
 
