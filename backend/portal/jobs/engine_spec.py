@@ -34,12 +34,13 @@ from etl_engine import (
     Transform,
     render_ddl,
 )
-from etl_engine.templating import render_path, render_query
+from etl_engine.templating import render_path
 from etl_engine.transforms.rows import columns_with_row_transforms
 from portal.jobs.models import ColumnMapping, Job, JobTable, SourceType
 from portal.jobs.models import LoadStrategy as JobStrategy
 from portal.uploads.engine_inputs import csv_options, source_columns
 from portal.uploads.models import UploadedFile
+from portal.variables.resolve import render_for_source
 
 ZeroDates = Literal["reject", "null"]
 
@@ -150,7 +151,8 @@ def source_spec(job: Job, inputs: SpecInputs, table: JobTable | None = None) -> 
         )
     if job.source_type == SourceType.QUERY:
         assert inputs.source is not None and job.source_query is not None, "checked by the API"
-        query = render_query(job.source_query, inputs.variables)
+        # The connection's dialect: MySQL quotes identifiers with backticks, Oracle binds :name.
+        query = render_for_source(job.source_query, inputs.variables, inputs.source.kind)
         return QuerySource(
             connection=inputs.source, sql=query.sql, params=dict(query.params), zero_dates=zero_dates
         )

@@ -21,6 +21,7 @@ async def test_dashboard_of_an_empty_portal_has_zeros_for_every_status_and_day(
         "COMPLETED_WITH_REJECTS": 0,
         "FAILED": 0,
         "CANCELLED": 0,
+        "NOTHING_TO_LOAD": 0,
     }
     assert body["recent_runs"] == [] and body["running"] == []
     assert len(body["rows_per_day"]) == 14

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 API = "/api/v1"
-TERMINAL = {"COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED"}
+TERMINAL = {"COMPLETED", "COMPLETED_WITH_REJECTS", "FAILED", "CANCELLED", "NOTHING_TO_LOAD"}
 
 
 def parse_time(value: str) -> datetime:

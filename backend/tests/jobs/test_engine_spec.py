@@ -365,6 +365,43 @@ def test_a_query_is_rendered_with_the_runs_variables_as_bound_values() -> None:
     assert source.zero_dates == "null"
 
 
+def test_a_querys_identifiers_are_quoted_in_its_connections_dialect() -> None:
+    job = Job(
+        id=8,
+        source_type="query",
+        source_query="SELECT * FROM {{ table | ident }} WHERE day = {{ ds }}",
+        source_options={},
+        target_schema="raw",
+        target_table="orders",
+        create_table=True,
+        strategy="INSERT",
+        upsert_keys=[],
+        batch_size=1000,
+        row_transforms=[],
+    )
+    job.mappings = []
+    variables = {"ds": "2026-11-30", "table": "orders"}
+    sql = {
+        kind: job_spec(
+            job,
+            SpecInputs(
+                destination=DestinationConfig(kind="duckdb"),
+                upload_dir=Path("/u"),
+                source=SourceConfig(kind=kind, host="db", database="sales"),
+                variables=variables,
+            ),
+            run_id="r1",
+        ).source
+        for kind in ("postgres", "mysql", "oracle")
+    }
+
+    assert {kind: source.sql for kind, source in sql.items() if isinstance(source, QuerySource)} == {
+        "postgres": 'SELECT * FROM "orders" WHERE day = %(p0)s',
+        "mysql": "SELECT * FROM `orders` WHERE day = %(p0)s",
+        "oracle": 'SELECT * FROM "orders" WHERE day = :p0',
+    }
+
+
 def test_arriving_files_are_read_under_the_drop_directory_with_the_samples_options_and_a_stream() -> None:
     job = api_job(source_type="files", source_pattern="exports/sales_{{ ds }}*.csv")
     job.id = 5
