@@ -170,3 +170,49 @@ async def test_a_duckdb_file_inside_the_dir_is_kept_there_and_shown_by_its_relat
     tested = await client.post(f"/api/v1/credentials/{created.json()['id']}/test")
     assert tested.json()["ok"] is True
     assert (settings.duckdb_dir / "team" / "a.duckdb").is_file()
+
+
+async def test_the_runner_fails_a_load_whose_redshift_stage_endpoint_is_refused(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    upload_csv: Callable[..., Awaitable[dict[str, Any]]],
+    make_settings: Callable[..., Settings],
+) -> None:
+    file = await upload_csv(b"id,city\n1,Lyon\n")
+    stage = {
+        "bucket": "stage",
+        "iam_role": "arn:aws:iam::123456789012:role/loader",
+        "endpoint_url": "http://127.0.0.3:9000",
+    }
+    credential = await client.post(
+        "/api/v1/credentials",
+        json=pg(kind="redshift", name="rs", port=5439, options={"sslmode": "require", "s3_stage": stage}),
+    )
+    assert credential.status_code == 201, credential.text
+    job = await client.post(
+        "/api/v1/jobs",
+        json={
+            "name": "j",
+            "file_id": file["id"],
+            "credential_id": credential.json()["id"],
+            "target_schema": "public",
+            "target_table": "cities",
+        },
+    )
+    assert job.status_code == 201, job.text
+    run = JobRun(job_id=job.json()["id"], status="PENDING", attempt=0)
+    session.add(run)
+    await session.commit()
+
+    # The cluster's host still passes; the stage's endpoint has become a refused network.
+    worker_settings = make_settings(network_denylist="127.0.0.3/32")
+    engine = create_sync_engine(worker_settings)
+    try:
+        with pytest.raises(RunFailedError, match="not allowed"):
+            execute_attempt(create_sync_session_factory(engine), worker_settings, run.id, 1)
+    finally:
+        engine.dispose()
+
+    await session.refresh(run)
+    assert run.status == "FAILED"
+    assert run.error_message is not None and "127.0.0.3" in run.error_message

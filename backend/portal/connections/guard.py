@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.connections.models import CredentialKind
 from portal.core.config import Settings
@@ -23,6 +24,14 @@ def check_destination(
     """Raise DestinationRefusedError (422) when the host resolves into a refused network."""
     if kind != CredentialKind.DUCKDB.value and host:
         check_host(host, settings.network_denylist, settings.network_allowlist, resolve)
+
+
+def stage_endpoint_host(kind: str, options: Mapping[str, Any]) -> str | None:
+    """The host of a Redshift connection's S3 stage endpoint, which loads reach besides its host."""
+    stage = options.get("s3_stage")
+    if kind != CredentialKind.REDSHIFT.value or not isinstance(stage, Mapping):
+        return None
+    return urlsplit(str(stage.get("endpoint_url") or "")).hostname
 
 
 def duckdb_file(path: str, settings: Settings) -> Path:

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from etl_engine import EngineError, RunCancelled, RunResult, TransientError, run_job
+from portal.connections.engine_inputs import KeyFileUnreadable
 from portal.core.config import Settings
 from portal.core.crypto import CredentialDecryptionError
 from portal.core.network_policy import DestinationRefusedError
@@ -242,6 +243,10 @@ def _load_and_record(
     except DestinationRefusedError as error:
         _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=error.message)
         raise RunFailedError(error.message) from error
+    except KeyFileUnreadable as error:
+        message = f"The connection's private key file cannot be read: {error}"
+        _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)
+        raise RunFailedError(message) from error
     except CredentialDecryptionError as error:
         message = f"The credential's password cannot be decrypted ({error}): check CREDENTIALS_KEY here."
         _finish(sessions, reporter, subject, JobRunStatus.FAILED, reason=message)

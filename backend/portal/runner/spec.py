@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from etl_engine import JobSpec
 from portal.connections.engine_inputs import destination_config, source_from_fields
-from portal.connections.guard import check_destination
+from portal.connections.guard import check_destination, stage_endpoint_host
 from portal.connections.kinds import serves_as
 from portal.connections.models import ConnectionUsage, Credential
 from portal.core.config import Settings
@@ -53,6 +53,9 @@ def build_job_spec(
             raise RunFailedError("The job's credential no longer exists.")
         # Before any connection: a host may resolve into a refused network by now.
         check_destination(credential.kind, credential.host, settings)
+        check_destination(
+            credential.kind, stage_endpoint_host(credential.kind, credential.options or {}), settings
+        )
         destination = destination_config(credential, cipher)
         if destination.kind == "s3":
             destination.files = file_layout(
