@@ -42,6 +42,12 @@ async function openSchema(page: Page, schema: string) {
   if ((await node.getAttribute("aria-expanded")) !== "true") await node.click();
 }
 
+/** Runs statements on the source database, as a DBA would between runs. */
+function onSource(statements: string) {
+  const script = "import sys, psycopg\nwith psycopg.connect(sys.argv[1], autocommit=True) as conn:\n    conn.execute(sys.argv[2])";
+  execFileSync(PYTHON, ["-c", script, `postgresql://postgres@127.0.0.1:5432/${SOURCE_DATABASE}`, statements], { stdio: "pipe" });
+}
+
 test.beforeAll(() => {
   execFileSync(PYTHON, ["-c", PREPARE, SOURCE_DATABASE], { cwd: REPO, stdio: "pipe" });
 });
@@ -147,4 +153,29 @@ test("three tables are loaded by one job made in the wizard, each followed to CO
   await page.getByRole("link", { name: `Shop tables ${PREFIX}` }).click();
   await expect(page.getByTestId("job-source")).toContainText(`3 tables on ${CONNECTION}`);
   await expect(page.getByTestId("job-tables")).toContainText(`main.${PREFIX}orders`);
+});
+
+test("a table whose source is gone fails alone, and once it is back a retry loads only it", async ({ page }) => {
+  await page.goto("/jobs");
+  await page.getByRole("link", { name: `Shop tables ${PREFIX}` }).click();
+  await page.getByRole("list", { name: "Recent runs" }).getByRole("link").first().click();
+  await expect(page.getByTestId("run-tables")).toContainText("3 of 3 done");
+
+  onSource("ALTER TABLE notes RENAME TO notes_away");
+  await page.getByTestId("rerun-button").click();
+  const notes = page.getByTestId("run-table-public.notes");
+  await expect(notes).toHaveAttribute("data-status", "FAILED", { timeout: 240_000 });
+  await expect(page.getByTestId("run-table-public.customers")).toHaveAttribute("data-status", "COMPLETED", { timeout: 240_000 });
+  await expect(page.getByTestId("run-table-public.orders")).toHaveAttribute("data-status", "COMPLETED", { timeout: 240_000 });
+  await expect(notes.getByTestId("run-table-error")).toBeVisible();
+  const failedRun = page.url();
+
+  onSource("ALTER TABLE notes_away RENAME TO notes");
+  await page.getByTestId("retry-failed-tables-button").click();
+  await expect(page).not.toHaveURL(failedRun);
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  const retried = page.getByTestId("run-tables");
+  await expect(retried.getByTestId("run-table-public.notes")).toHaveAttribute("data-status", "COMPLETED", { timeout: 240_000 });
+  await expect(retried.getByTestId("run-table-public.notes").getByTestId("run-table-loaded")).toHaveText("3");
+  await expect(retried.getByRole("row")).toHaveCount(2);
 });
