@@ -21,11 +21,20 @@ _DESTINATIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def destination_strategies(kind: str) -> frozenset[str]:
+    """The load strategies a destination kind honours (S3 writes files: no UPSERT)."""
+    return _destination_class(kind).strategies
+
+
 def open_destination(config: DestinationConfig) -> Destination:
     """A Destination for `config` (no connection is opened until a method needs one)."""
+    return _destination_class(config.kind)(config)
+
+
+def _destination_class(kind: str) -> type[Destination]:
     try:
-        module, name = _DESTINATIONS[config.kind]
+        module, name = _DESTINATIONS[kind]
     except KeyError:
-        raise InvalidJobSpec(f"unknown destination kind {config.kind!r}") from None
+        raise InvalidJobSpec(f"unknown destination kind {kind!r}") from None
     destination_class: type[Destination] = getattr(import_module(module), name)
-    return destination_class(config)
+    return destination_class

@@ -30,7 +30,8 @@ from etl_engine import (
     target_mismatches,
     validate_expression,
 )
-from etl_engine.templating import render_path, render_query, run_context, template_names
+from etl_engine.destinations import destination_strategies
+from etl_engine.templating import render_path, run_context, template_names
 from etl_engine.transforms.rows import check_row_transforms
 from portal.audit.context import AuditContext
 from portal.audit.models import AuditAction
@@ -80,6 +81,7 @@ from portal.uploads import service as upload_service
 from portal.uploads.engine_inputs import csv_options, source_columns
 from portal.uploads.models import UploadedFile
 from portal.variables.models import Variable, VariableKind
+from portal.variables.resolve import render_for_source
 
 log = structlog.get_logger(__name__)
 
@@ -444,7 +446,7 @@ async def _query_sources(
     variables |= {v.name: v.value for v in statics}
     variables |= run_context(run_date=datetime.now(UTC), job_id=0, job_name="", run_id="")
     try:
-        rendered = render_query(query, variables)
+        rendered = render_for_source(query, variables, config.kind)
     except InvalidJobSpec as exc:
         _raise([Problem("source_query", str(exc))])
         raise  # unreachable: _raise raised
@@ -460,6 +462,32 @@ def auto_mappings(sources: list[SourceColumn]) -> list[MappingIn]:
 
 
 def _job_problems(job: ResolvedJob) -> list[Problem]:
+    return _destination_strategy_problems(job) + _load_problems(job)
+
+
+def _destination_strategy_problems(job: ResolvedJob) -> list[Problem]:
+    """A strategy the destination cannot honour is refused at save, not at the first run."""
+    honoured = destination_strategies(_kind(job.credential.kind))
+    if job.fields.source_type != SourceType.TABLES:
+        asked = [("strategy", job.fields.strategy)]
+    else:
+        asked = [
+            (f"tables[{i}].strategy", t.body.strategy) for i, t in enumerate(job.tables) if t.body.include
+        ]
+    return [
+        Problem(
+            where,
+            f"{strategy.value} is not possible on a {job.credential.kind} destination "
+            f"(it takes {', '.join(sorted(honoured))})",
+        )
+        for where, strategy in asked
+        # INCREMENTAL loads by UPSERT
+        if (LoadStrategy.UPSERT.value if strategy == LoadStrategy.INCREMENTAL else strategy.value)
+        not in honoured
+    ]
+
+
+def _load_problems(job: ResolvedJob) -> list[Problem]:
     if job.fields.source_type != SourceType.TABLES:
         return (
             _mapping_problems(job.mappings, job.sources, "mappings", "the file" if job.file else "the query")

@@ -172,6 +172,24 @@ async def test_upsert_needs_keys_that_are_mapped_targets(
     assert 'PRIMARY KEY ("id")' in created.json()["ddl"]
 
 
+async def test_a_strategy_the_destination_cannot_honour_is_refused_at_save(
+    client: httpx.AsyncClient, session: AsyncSession, file: UploadedFile
+) -> None:
+    lake = Credential(
+        name="lake", kind="s3", usage="destination", options={"bucket": "b", "region": "us-east-1"}
+    )
+    session.add(lake)
+    await session.commit()
+
+    upsert = job_body(file, lake, strategy="UPSERT", upsert_keys=["id"])
+    insert = job_body(file, lake, strategy="TRUNCATE_INSERT")
+
+    assert problems(await client.post("/api/v1/jobs", json=upsert)) == [
+        "UPSERT is not possible on a s3 destination (it takes INSERT, TRUNCATE_INSERT)"
+    ]
+    assert (await client.post("/api/v1/jobs", json=insert)).status_code == 201
+
+
 async def test_invalid_expression_is_refused_with_its_position(
     client: httpx.AsyncClient, file: UploadedFile, credential: Credential
 ) -> None:
