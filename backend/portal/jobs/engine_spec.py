@@ -148,6 +148,7 @@ def source_spec(job: Job, inputs: SpecInputs, table: JobTable | None = None) -> 
             table=table.source_table,
             incremental=incremental,
             zero_dates=zero_dates,
+            ranges=int(options.get("key_ranges", "1")),
         )
     if job.source_type == SourceType.QUERY:
         assert inputs.source is not None and job.source_query is not None, "checked by the API"

@@ -176,7 +176,8 @@ class JobFields(BaseModel):
     source_options: dict[str, str] = Field(
         default_factory=dict,
         description='files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: '
-        '{"zero_dates": "reject"|"null"} (MySQL zero dates)',
+        '{"zero_dates": "reject"|"null"} (MySQL zero dates); tables: {"key_ranges": "1"|"2"|"4"|"8"} '
+        "(a table with a single integer primary key read in that many ranges at once)",
     )
     max_parallel_tables: int = Field(default=4, ge=1, le=MAX_PARALLEL_TABLES)
     row_transforms: list[RowTransformIn] = Field(

@@ -92,7 +92,8 @@ AUDIT_RESOURCE = "job"
 SOURCE_OPTIONS: dict[SourceType, dict[str, tuple[str, ...]]] = {
     SourceType.UPLOAD: {},
     SourceType.FILES: {"mode": ("new", "latest"), "on_empty": ("complete", "fail")},
-    SourceType.TABLES: {"zero_dates": ("reject", "null")},
+    # key_ranges: each table with a single integer primary key is read in this many ranges at once.
+    SourceType.TABLES: {"zero_dates": ("reject", "null"), "key_ranges": ("1", "2", "4", "8")},
     SourceType.QUERY: {"zero_dates": ("reject", "null")},
 }
 # Kinds whose source the API can describe (SQL Server and Oracle cannot be reached from here).

@@ -335,6 +335,16 @@ def test_a_tables_job_is_one_spec_per_table_incremental_as_an_upsert_with_its_ow
     assert (customers.load.strategy, customers.load.stream) == ("UPSERT", None)  # nothing carried over
 
 
+def test_a_tables_jobs_key_ranges_option_reads_each_table_in_that_many_ranges() -> None:
+    job = tables_job()
+    job.source_options = {"key_ranges": "4"}
+    given = SpecInputs(destination=DestinationConfig(kind="duckdb"), upload_dir=Path("/u"), source=SOURCE)
+
+    source = job_spec(job, given, run_id="r1", table=job.tables[1]).source
+
+    assert isinstance(source, TableSource) and source.ranges == 4
+
+
 def test_a_query_is_rendered_with_the_runs_variables_as_bound_values() -> None:
     job = Job(
         id=8,
