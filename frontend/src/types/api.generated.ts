@@ -2036,7 +2036,7 @@ export interface components {
             source_credential_id?: number | null;
             /**
              * Source Options
-             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates)
+             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates); tables: {"key_ranges": "1"|"2"|"4"|"8"} (a table with a single integer primary key read in that many ranges at once)
              */
             source_options?: {
                 [key: string]: string;
@@ -2187,7 +2187,7 @@ export interface components {
             source_label: string;
             /**
              * Source Options
-             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates)
+             * @description files: {"mode": "new"|"latest", "on_empty": "complete"|"fail"}; tables and query: {"zero_dates": "reject"|"null"} (MySQL zero dates); tables: {"key_ranges": "1"|"2"|"4"|"8"} (a table with a single integer primary key read in that many ranges at once)
              */
             source_options?: {
                 [key: string]: string;
