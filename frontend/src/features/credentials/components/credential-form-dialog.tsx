@@ -12,7 +12,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { useCreateCredential } from "@/features/credentials/api/create-credential";
 import { useTestConnection } from "@/features/credentials/api/test-connection";
 import { useUpdateCredential } from "@/features/credentials/api/update-credential";
-import { Field } from "@/features/credentials/components/form-field";
+import { FormField } from "@/components/form-field";
 import { S3ConnectionFields } from "@/features/credentials/components/s3-connection-fields";
 import { SnowflakeConnectionFields } from "@/features/credentials/components/snowflake-connection-fields";
 import {
@@ -86,10 +86,10 @@ export function CredentialFormDialog({
             void onSubmit(event);
           }}
           className="grid gap-4 sm:grid-cols-6" noValidate aria-label="Connection">
-          <Field id="credential-name" label="Name" error={errors.name?.message} className="sm:col-span-4">
+          <FormField id="credential-name" label="Name" error={errors.name?.message} className="sm:col-span-4">
             <Input id="credential-name" autoComplete="off" {...form.register("name")} {...invalid("name")} />
-          </Field>
-          <Field id="credential-kind" label="Kind" className="sm:col-span-2">
+          </FormField>
+          <FormField id="credential-kind" label="Kind" className="sm:col-span-2">
             <Controller
               control={form.control}
               name="kind"
@@ -118,14 +118,14 @@ export function CredentialFormDialog({
                 </Select>
               )}
             />
-          </Field>
+          </FormField>
 
           {kind === "s3" ? (
             <S3ConnectionFields form={form} credential={credential} />
           ) : kind === "snowflake" ? (
             <SnowflakeConnectionFields form={form} credential={credential} />
           ) : kind === "duckdb" ? (
-            <Field
+            <FormField
               id="credential-path"
               label="Database file"
               error={errors.path?.message}
@@ -133,19 +133,19 @@ export function CredentialFormDialog({
               className="sm:col-span-6"
             >
               <Input id="credential-path" className="font-mono" {...form.register("path")} {...invalid("path")} />
-            </Field>
+            </FormField>
           ) : (
             <>
-              <Field id="credential-host" label="Host" error={errors.host?.message} className="sm:col-span-4">
+              <FormField id="credential-host" label="Host" error={errors.host?.message} className="sm:col-span-4">
                 <Input id="credential-host" autoComplete="off" {...form.register("host")} {...invalid("host")} />
-              </Field>
-              <Field id="credential-port" label="Port" error={errors.port?.message} className="sm:col-span-2">
+              </FormField>
+              <FormField id="credential-port" label="Port" error={errors.port?.message} className="sm:col-span-2">
                 <Input id="credential-port" inputMode="numeric" {...form.register("port")} {...invalid("port")} />
-              </Field>
-              <Field id="credential-database" label="Database" error={errors.database?.message} className="sm:col-span-3">
+              </FormField>
+              <FormField id="credential-database" label="Database" error={errors.database?.message} className="sm:col-span-3">
                 <Input id="credential-database" autoComplete="off" {...form.register("database")} {...invalid("database")} />
-              </Field>
-              <Field id="credential-sslmode" label="SSL" className="sm:col-span-3">
+              </FormField>
+              <FormField id="credential-sslmode" label="SSL" className="sm:col-span-3">
                 <Controller
                   control={form.control}
                   name="sslmode"
@@ -164,9 +164,9 @@ export function CredentialFormDialog({
                     </Select>
                   )}
                 />
-              </Field>
+              </FormField>
               {kind === "postgres" && (
-                <Field id="credential-usage" label="Used as" className="sm:col-span-6">
+                <FormField id="credential-usage" label="Used as" className="sm:col-span-6">
                   <Controller
                     control={form.control}
                     name="usage"
@@ -183,12 +183,12 @@ export function CredentialFormDialog({
                       </Select>
                     )}
                   />
-                </Field>
+                </FormField>
               )}
-              <Field id="credential-username" label="User" error={errors.username?.message} className="sm:col-span-3">
+              <FormField id="credential-username" label="User" error={errors.username?.message} className="sm:col-span-3">
                 <Input id="credential-username" autoComplete="off" {...form.register("username")} {...invalid("username")} />
-              </Field>
-              <Field
+              </FormField>
+              <FormField
                 id="credential-password"
                 label="Password"
                 className="sm:col-span-3"
@@ -201,7 +201,7 @@ export function CredentialFormDialog({
                   placeholder={editing && credential.has_password ? "unchanged" : undefined}
                   {...form.register("password")}
                 />
-              </Field>
+              </FormField>
             </>
           )}
 

@@ -3,7 +3,7 @@ import { Controller, type UseFormReturn } from "react-hook-form";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { Field } from "@/features/credentials/components/form-field";
+import { FormField } from "@/components/form-field";
 import type { CredentialForm } from "@/features/credentials/utils/credential-form";
 import { invalidProps } from "@/features/credentials/utils/field-props";
 import type { CredentialRead } from "@/types/api";
@@ -16,13 +16,13 @@ export function S3ConnectionFields({ form, credential }: { form: UseFormReturn<C
   const storedSecret = credential?.kind === "s3" && credential.has_password;
   return (
     <>
-      <Field id="credential-bucket" label="Bucket" error={errors.bucket?.message} className="sm:col-span-3">
+      <FormField id="credential-bucket" label="Bucket" error={errors.bucket?.message} className="sm:col-span-3">
         <Input id="credential-bucket" autoComplete="off" {...form.register("bucket")} {...invalidProps(errors.bucket, "credential-bucket")} />
-      </Field>
-      <Field id="credential-region" label="Region" hint="e.g. eu-west-1; empty: us-east-1" className="sm:col-span-3">
+      </FormField>
+      <FormField id="credential-region" label="Region" hint="e.g. eu-west-1; empty: us-east-1" className="sm:col-span-3">
         <Input id="credential-region" autoComplete="off" {...form.register("region")} />
-      </Field>
-      <Field
+      </FormField>
+      <FormField
         id="credential-endpoint"
         label="Endpoint URL"
         error={errors.endpointUrl?.message}
@@ -36,7 +36,7 @@ export function S3ConnectionFields({ form, credential }: { form: UseFormReturn<C
           {...form.register("endpointUrl")}
           {...invalidProps(errors.endpointUrl, "credential-endpoint")}
         />
-      </Field>
+      </FormField>
       <div className="flex items-end gap-2 pb-2 sm:col-span-2">
         <Controller
           control={form.control}
@@ -47,13 +47,13 @@ export function S3ConnectionFields({ form, credential }: { form: UseFormReturn<C
         />
         <Label htmlFor="credential-path-style">Path-style addressing</Label>
       </div>
-      <Field id="credential-prefix" label="Key prefix" hint="Folder every job writes under; empty: the bucket's root" className="sm:col-span-6">
+      <FormField id="credential-prefix" label="Key prefix" hint="Folder every job writes under; empty: the bucket's root" className="sm:col-span-6">
         <Input id="credential-prefix" className="font-mono" placeholder="exports/portal" {...form.register("prefix")} />
-      </Field>
-      <Field id="credential-username" label="Access key ID" error={errors.username?.message} className="sm:col-span-3">
+      </FormField>
+      <FormField id="credential-username" label="Access key ID" error={errors.username?.message} className="sm:col-span-3">
         <Input id="credential-username" autoComplete="off" {...form.register("username")} {...invalidProps(errors.username, "credential-username")} />
-      </Field>
-      <Field
+      </FormField>
+      <FormField
         id="credential-password"
         label="Secret access key"
         hint={storedSecret ? "Leave empty to keep the stored key." : undefined}
@@ -66,8 +66,8 @@ export function S3ConnectionFields({ form, credential }: { form: UseFormReturn<C
           placeholder={storedSecret ? "unchanged" : undefined}
           {...form.register("password")}
         />
-      </Field>
-      <Field
+      </FormField>
+      <FormField
         id="credential-session-token"
         label="Session token (optional)"
         hint={storedToken ? "Leave empty to keep the stored token." : "For temporary credentials (STS)"}
@@ -80,7 +80,7 @@ export function S3ConnectionFields({ form, credential }: { form: UseFormReturn<C
           placeholder={storedToken ? "unchanged" : undefined}
           {...form.register("sessionToken")}
         />
-      </Field>
+      </FormField>
       {storedToken && (
         <div className="flex items-center gap-2 sm:col-span-6">
           <Controller

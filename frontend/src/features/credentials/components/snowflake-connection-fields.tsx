@@ -4,7 +4,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { RadioGroup, RadioGroupItem } from "@/components/ui/radio-group";
 import { Textarea } from "@/components/ui/textarea";
-import { Field } from "@/features/credentials/components/form-field";
+import { FormField } from "@/components/form-field";
 import type { CredentialForm } from "@/features/credentials/utils/credential-form";
 import { invalidProps } from "@/features/credentials/utils/field-props";
 import type { CredentialRead } from "@/types/api";
@@ -24,7 +24,7 @@ export function SnowflakeConnectionFields({ form, credential }: { form: UseFormR
   const keep = (what: string) => `Leave empty to keep the stored ${what}.`;
   return (
     <>
-      <Field
+      <FormField
         id="credential-account"
         label="Account"
         error={errors.account?.message}
@@ -32,22 +32,22 @@ export function SnowflakeConnectionFields({ form, credential }: { form: UseFormR
         className="sm:col-span-3"
       >
         <Input id="credential-account" autoComplete="off" {...form.register("account")} {...invalidProps(errors.account, "credential-account")} />
-      </Field>
-      <Field id="credential-warehouse" label="Warehouse" className="sm:col-span-3">
+      </FormField>
+      <FormField id="credential-warehouse" label="Warehouse" className="sm:col-span-3">
         <Input id="credential-warehouse" autoComplete="off" {...form.register("warehouse")} />
-      </Field>
-      <Field id="credential-database" label="Database" error={errors.database?.message} className="sm:col-span-2">
+      </FormField>
+      <FormField id="credential-database" label="Database" error={errors.database?.message} className="sm:col-span-2">
         <Input id="credential-database" autoComplete="off" {...form.register("database")} {...invalidProps(errors.database, "credential-database")} />
-      </Field>
-      <Field id="credential-schema" label="Default schema" className="sm:col-span-2">
+      </FormField>
+      <FormField id="credential-schema" label="Default schema" className="sm:col-span-2">
         <Input id="credential-schema" autoComplete="off" {...form.register("schema")} />
-      </Field>
-      <Field id="credential-role" label="Role" className="sm:col-span-2">
+      </FormField>
+      <FormField id="credential-role" label="Role" className="sm:col-span-2">
         <Input id="credential-role" autoComplete="off" {...form.register("role")} />
-      </Field>
-      <Field id="credential-username" label="User" error={errors.username?.message} className="sm:col-span-6">
+      </FormField>
+      <FormField id="credential-username" label="User" error={errors.username?.message} className="sm:col-span-6">
         <Input id="credential-username" autoComplete="off" {...form.register("username")} {...invalidProps(errors.username, "credential-username")} />
-      </Field>
+      </FormField>
       <fieldset className="sm:col-span-6">
         <legend className="mb-1.5 text-sm font-medium">Sign in with</legend>
         <Controller
@@ -66,27 +66,27 @@ export function SnowflakeConnectionFields({ form, credential }: { form: UseFormR
         />
       </fieldset>
       {auth === "password" && (
-        <Field
+        <FormField
           id="credential-password"
           label="Password"
           hint={credential?.kind === "snowflake" && credential.has_password ? keep("password") : undefined}
           className="sm:col-span-6"
         >
           <Input id="credential-password" type="password" autoComplete="new-password" {...form.register("password")} />
-        </Field>
+        </FormField>
       )}
       {auth === "key" && (
-        <Field
+        <FormField
           id="credential-private-key"
           label="Private key (PEM)"
           hint={stored.includes("private_key") ? keep("key") : "-----BEGIN PRIVATE KEY----- … (PKCS#8 or PKCS#1, encrypted or not)"}
           className="sm:col-span-6"
         >
           <Textarea id="credential-private-key" className="font-mono text-xs" rows={4} autoComplete="off" spellCheck={false} {...form.register("privateKey")} />
-        </Field>
+        </FormField>
       )}
       {auth === "key_file" && (
-        <Field
+        <FormField
           id="credential-private-key-path"
           label="Private key file"
           error={errors.privateKeyPath?.message}
@@ -100,24 +100,24 @@ export function SnowflakeConnectionFields({ form, credential }: { form: UseFormR
             {...form.register("privateKeyPath")}
             {...invalidProps(errors.privateKeyPath, "credential-private-key-path")}
           />
-        </Field>
+        </FormField>
       )}
       {auth !== "password" && (
-        <Field
+        <FormField
           id="credential-passphrase"
           label="Key passphrase (optional)"
           hint={stored.includes("private_key_passphrase") ? keep("passphrase") : "Only for an encrypted key"}
           className="sm:col-span-6"
         >
           <Input id="credential-passphrase" type="password" autoComplete="off" {...form.register("passphrase")} />
-        </Field>
+        </FormField>
       )}
-      <Field id="credential-host" label="Host (optional)" hint="Only to reach Snowflake through a proxy or private link" className="sm:col-span-4">
+      <FormField id="credential-host" label="Host (optional)" hint="Only to reach Snowflake through a proxy or private link" className="sm:col-span-4">
         <Input id="credential-host" autoComplete="off" placeholder="<account>.snowflakecomputing.com" {...form.register("host")} />
-      </Field>
-      <Field id="credential-port" label="Port" error={errors.port?.message} className="sm:col-span-2">
+      </FormField>
+      <FormField id="credential-port" label="Port" error={errors.port?.message} className="sm:col-span-2">
         <Input id="credential-port" inputMode="numeric" placeholder="443" {...form.register("port")} />
-      </Field>
+      </FormField>
     </>
   );
 }
