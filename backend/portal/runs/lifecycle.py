@@ -81,11 +81,14 @@ def created_event(run: JobRun, **data: Any) -> JobRunEvent:
     )
 
 
-def _statement(run_id: int, target: JobRunStatus, reason: str | None, values: dict[str, Any]) -> Update:
+def _stamps(
+    model: type[JobRun] | type[JobRunTable], target: JobRunStatus, reason: str | None
+) -> dict[str, Any]:
+    """What a move to `target` writes besides the caller's values, for a run or a table run alike."""
     now = utcnow()
     stamps: dict[str, Any] = {"status": target, "updated_at": now}
     if target == S.RUNNING:
-        started_at = func.coalesce(JobRun.started_at, now)
+        started_at = func.coalesce(model.started_at, now)
         stamps |= {"started_at": started_at, "finished_at": None, "error_message": None}
     elif target == S.PENDING:
         stamps["finished_at"] = None
@@ -93,10 +96,14 @@ def _statement(run_id: int, target: JobRunStatus, reason: str | None, values: di
         stamps["finished_at"] = now
     if reason is not None:
         stamps["error_message"] = reason
+    return stamps
+
+
+def _statement(run_id: int, target: JobRunStatus, reason: str | None, values: dict[str, Any]) -> Update:
     return (
         update(JobRun)
         .where(JobRun.id == run_id, JobRun.status.in_(SOURCES[target]))
-        .values(**values, **stamps)
+        .values(**values, **_stamps(JobRun, target, reason))
         .returning(JobRun.id)
         .execution_options(synchronize_session=False)
     )
@@ -191,24 +198,10 @@ ROLLED_UP = (
 def _table_statement(
     table_run_id: int, target: JobRunStatus, reason: str | None, values: dict[str, Any]
 ) -> Update:
-    now = utcnow()
-    stamps: dict[str, Any] = {"status": target, "updated_at": now}
-    if target == S.RUNNING:
-        stamps |= {
-            "started_at": func.coalesce(JobRunTable.started_at, now),
-            "finished_at": None,
-            "error_message": None,
-        }
-    elif target == S.PENDING:
-        stamps["finished_at"] = None
-    else:
-        stamps["finished_at"] = now
-    if reason is not None:
-        stamps["error_message"] = reason
     return (
         update(JobRunTable)
         .where(JobRunTable.id == table_run_id, JobRunTable.status.in_(SOURCES[target]))
-        .values(**values, **stamps)
+        .values(**values, **_stamps(JobRunTable, target, reason))
         .returning(JobRunTable.job_run_id)
         .execution_options(synchronize_session=False)
     )
