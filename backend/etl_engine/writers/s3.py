@@ -1,9 +1,11 @@
 """Amazon S3 and S3-compatible stores: the object-store family of destinations.
 
-A run's files stream to a run-scoped temporary prefix (`<root>_etl/tmp/<run>/`), as multipart
-uploads that a failure aborts. `commit` publishes them: each is copied to its final key under the
-job's prefix (deterministic names, `part-<run>-<n>.<ext>`, so a retry overwrites instead of adding),
-then the prefix's `_SUCCESS` manifest is written last, in one conditional PUT: the files and their
+A run's files stream straight to their final keys under the job's prefix (deterministic names,
+`part-<run>-<n>.<ext>`, so a retry overwrites instead of adding) as multipart uploads that stay
+unfinished, hence invisible, until `commit` completes them; a failure aborts them and a retry's
+`prepare` aborts what a killed attempt left. Completing an upload moves no bytes (a copy from a
+temporary prefix read and wrote every byte again: a third of the run's time on moto's server).
+The prefix's `_SUCCESS` manifest is written last, in one conditional PUT: the files and their
 row counts, what readers use. TRUNCATE_INSERT then deletes the files of earlier runs the new
 manifest no longer lists; a ledger object (`<root>_etl/loads/<run>.json`) makes a re-run of a
 committed run a no-op, and a catalog object per table (`<root>_etl/tables/<schema>/<table>.json`)
@@ -368,10 +370,10 @@ def _type_from_manifest(column: dict[str, Any]) -> pa.DataType:
 
 
 class _MultipartUpload(io.RawIOBase):
-    """A write-only file whose bytes go to one S3 object: a single PUT when small, else a multipart
-    upload of PART_BYTES parts. With a `pool` the parts go up in its threads while the writer goes
-    on (at most UPLOADS_IN_FLIGHT parts held per file), else at once. `finish` completes the object,
-    `discard` aborts it."""
+    """A write-only file whose bytes go to one S3 object as a multipart upload of PART_BYTES parts
+    (the last one smaller). With a `pool` the parts go up in its threads while the writer goes on
+    (at most UPLOADS_IN_FLIGHT parts held per file), else at once. `send_rest` uploads what is
+    buffered, `complete` makes the object visible, `finish` does both; `discard` aborts it."""
 
     def __init__(self, client: Any, bucket: str, key: str, pool: ThreadPoolExecutor | None = None) -> None:
         super().__init__()
@@ -418,22 +420,26 @@ class _MultipartUpload(io.RawIOBase):
         while self.sending:
             self.parts.append(self.sending.popleft().result())
 
+    def send_rest(self) -> int:
+        """Upload the buffered bytes as the last part and wait for every part; returns the size.
+        The object stays invisible until `complete`."""
+        if self.buffer or self.upload_id is None:
+            self._upload_part(bytes(self.buffer))
+            self.buffer.clear()
+        self._sent()
+        return self.position
+
+    def complete(self) -> None:
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+        )
+        self.upload_id = None
+
     def finish(self) -> int:
         """Complete the object; returns its size."""
-        if self.upload_id is None:
-            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self.buffer))
-        else:
-            if self.buffer:
-                self._upload_part(bytes(self.buffer))
-            self._sent()
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket,
-                Key=self.key,
-                UploadId=self.upload_id,
-                MultipartUpload={"Parts": self.parts},
-            )
-        self.buffer.clear()
-        return self.position
+        size = self.send_rest()
+        self.complete()
+        return size
 
     def discard(self) -> None:
         self.buffer.clear()
@@ -462,10 +468,13 @@ class _File:
 
 @dataclass
 class _Written:
+    """A part file whose bytes are all sent; `upload` is completed at commit."""
+
     folder: str
     name: str
     rows: int
     bytes: int
+    upload: _MultipartUpload
 
 
 class S3Writer(Writer):
@@ -479,7 +488,6 @@ class S3Writer(Writer):
         self.bucket = destination.bucket
         self.prefix = destination.root + render_prefix(self.layout, load.schema, load.table)
         self.run_key = run_key(run_id)
-        self.temporary = destination.state + f"tmp/{self.run_key}/"
         self.ledger_key = destination.state + f"loads/{self.run_key}.json"
         # The newest committed state of the load's stream (`load.stream`), rewritten by each commit.
         self.stream_key = (
@@ -540,7 +548,7 @@ class S3Writer(Writer):
         return None if entry is None else entry["state"]
 
     def prepare(self) -> None:
-        self._delete_prefix(self.temporary)  # a killed attempt's files and unfinished uploads
+        self._abort_uploads()  # a killed attempt's unfinished files
         self._previous = self._read_json(self.prefix + MANIFEST)
         self.target_exists = self._previous is not None
         if not self.target_exists and not self.load.create_table:
@@ -647,7 +655,7 @@ class S3Writer(Writer):
         sequence = self._sequence.get(folder, 0)
         self._sequence[folder] = sequence + 1
         name = f"part-{self.run_key}-{sequence:05d}{self.extension}"
-        upload = _MultipartUpload(self.client, self.bucket, self.temporary + folder + name, self._pool)
+        upload = _MultipartUpload(self.client, self.bucket, self.prefix + folder + name, self._pool)
         sink: Any = upload
         writer: Any = None
         if self.layout.format == "parquet":
@@ -688,8 +696,8 @@ class S3Writer(Writer):
             file.writer.close()
         if file.sink is not file.upload:
             file.sink.close()
-        size = file.upload.finish()
-        self._written.append(_Written(file.folder, file.name, file.rows, size))
+        size = file.upload.send_rest()
+        self._written.append(_Written(file.folder, file.name, file.rows, size, file.upload))
 
     def widen(self, index: int, column: ColumnSpec) -> None:
         """Files written so far are read back and rewritten with the wider column."""
@@ -706,12 +714,16 @@ class S3Writer(Writer):
         wider = self.file_schema()
         manifest = {**self._manifest_header(), "columns": old}
         for written in self._written:
-            key = self.temporary + written.folder + written.name
+            # Read back through the object: visible without a manifest (listed in `_published`,
+            # so abort deletes it), until the rewrite's completion at commit replaces it.
+            written.upload.complete()
+            key = self.prefix + written.folder + written.name
+            self._published.append(key)
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             data = read_file(body, manifest).cast(wider)
-            upload = _MultipartUpload(self.client, self.bucket, key)
-            self._write_whole(upload, data)
-            written.bytes = upload.finish()
+            written.upload = _MultipartUpload(self.client, self.bucket, key)
+            self._write_whole(written.upload, data)
+            written.bytes = written.upload.send_rest()
 
     def _write_whole(self, upload: _MultipartUpload, data: pa.Table) -> None:
         if self.layout.format == "parquet":
@@ -751,14 +763,11 @@ class S3Writer(Writer):
         self._delete_keys(
             [k for k in self._keys(self.prefix) if _own_file(k, self.run_key) and k not in mine]
         )
-        for written in self._written:
-            key = self.prefix + written.folder + written.name
-            self.client.copy_object(
-                Bucket=self.bucket,
-                Key=key,
-                CopySource={"Bucket": self.bucket, "Key": self.temporary + written.folder + written.name},
-            )
-            self._published.append(key)
+        # Listed before completing, so that abort deletes whichever completed.
+        self._published += sorted(mine)
+        assert self._pool is not None
+        for _ in self._pool.map(lambda written: written.upload.complete(), self._written):
+            pass  # one request each, S3 joins the parts: concurrent for runs of many files
         manifest = self._publish_manifest()
         self._published = []  # listed by the manifest: they stay, whatever happens next
         if self.load.strategy == "TRUNCATE_INSERT":
@@ -792,7 +801,6 @@ class S3Writer(Writer):
             },
         )
         self._outputs = sorted(mine)
-        self._delete_prefix(self.temporary)
         return loaded
 
     def outputs(self) -> list[str]:
@@ -874,16 +882,17 @@ class S3Writer(Writer):
 
     # -- failure ------------------------------------------------------------------------------
     def abort(self) -> None:
-        """Abort open uploads, delete what this attempt published without a manifest, and its
-        temporary files. Quiet: the next attempt's prepare() cleans whatever is left."""
+        """Abort unfinished uploads and delete what this attempt published without a manifest.
+        Quiet: the next attempt's prepare() cleans whatever is left."""
         if self._client is None:
             return
         try:
             for file in self._open.values():
                 file.upload.discard()
             self._open.clear()
+            for written in self._written:
+                written.upload.discard()
             self._delete_keys(self._published)
-            self._delete_prefix(self.temporary)
         except Exception:  # the store may be unreachable: the retry starts by cleaning up
             pass
 
@@ -903,13 +912,15 @@ class S3Writer(Writer):
                 Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
             )
 
-    def _delete_prefix(self, prefix: str) -> None:
-        self._delete_keys(self._keys(prefix))
-        uploads = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=prefix).get("Uploads", [])
-        for upload in uploads:
-            self.client.abort_multipart_upload(
-                Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
-            )
+    def _abort_uploads(self) -> None:
+        """Abort this run's unfinished uploads under the prefix (another run's stay)."""
+        pages = self.client.get_paginator("list_multipart_uploads")
+        for page in pages.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for upload in page.get("Uploads", []):
+                if _own_file(upload["Key"], self.run_key):
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
 
     def _read_json(self, key: str) -> dict[str, Any] | None:
         return read_json(self.client, self.bucket, key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -269,24 +270,28 @@ def test_a_run_killed_mid_publish_shows_no_manifest_and_its_retry_publishes_one_
     text = "id\n" + "".join(f"{i}\n" for i in range(3000))
     s3_config.files = e.FileLayout(max_file_bytes=1, row_group_bytes=1)
     spec = make_spec(write_csv(text), s3_config, run_id="kill", batch_size=1000)
-    # The process dies after two of three copies: no abort runs, nothing cleans up.
+    # The process dies after two of three completions (the files' bytes are all sent, to their
+    # final keys): no abort runs, nothing cleans up.
     writer = e.open_destination(s3_config).writer(spec.load, spec.columns, spec.run_id)
     assert isinstance(writer, S3Writer)
     writer.open()
     writer.prepare()
     for start in range(0, 3000, 1000):
         writer.write(pa.RecordBatch.from_pydict({"id": pa.array(range(start, start + 1000), pa.int32())}))
-    copies = 0
-    real_copy = writer.client.copy_object
+    assert keys(s3_config, "main/target/") == []  # sent, not completed: invisible
+    completions = 0
+    counting = threading.Lock()  # commit completes the files concurrently
+    real_complete = writer.client.complete_multipart_upload
 
-    def copy_then_die(**kwargs: Any) -> Any:
-        nonlocal copies
-        if copies == 2:
-            raise SystemExit("killed")
-        copies += 1
-        return real_copy(**kwargs)
+    def complete_then_die(**kwargs: Any) -> Any:
+        nonlocal completions
+        with counting:
+            completions += 1
+            if completions == 3:
+                raise SystemExit("killed")
+        return real_complete(**kwargs)
 
-    monkeypatch.setattr(writer.client, "copy_object", copy_then_die)
+    monkeypatch.setattr(writer.client, "complete_multipart_upload", complete_then_die)
     with pytest.raises(SystemExit):
         writer.commit(3000, 0, 0)
     assert manifest(s3_config, "main/target/") is None  # readers of the manifest see nothing
