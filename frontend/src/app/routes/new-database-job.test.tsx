@@ -122,6 +122,8 @@ describe("the database job wizard", () => {
     await screen.findByTestId("wizard-step-options");
     await user.clear(screen.getByTestId("max-parallel-tables-input"));
     await user.type(screen.getByTestId("max-parallel-tables-input"), "2");
+    await user.click(screen.getByTestId("key-ranges-select"));
+    await user.click(await screen.findByRole("option", { name: "4 key ranges at once" }));
     await user.click(screen.getByTestId("wizard-next"));
     const review = await screen.findByTestId("review-tables");
     expect(within(review).getAllByRole("row")).toHaveLength(4);
@@ -136,7 +138,7 @@ describe("the database job wizard", () => {
       credential_id: warehouse.id,
       max_parallel_tables: 2,
       drift_policy: "fail",
-      source_options: { zero_dates: "reject" },
+      source_options: { zero_dates: "reject", key_ranges: "4" },
     });
     const tables = created!.tables!;
     expect(tables.map((t) => [t.source_table, t.target_table, t.strategy, t.upsert_keys, t.cursor_column])).toEqual([
@@ -208,6 +210,7 @@ describe("the database job wizard", () => {
     await user.click(screen.getByTestId("wizard-next"));
     await screen.findByTestId("wizard-step-options");
     expect(screen.queryByTestId("max-parallel-tables-input")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("key-ranges-select")).not.toBeInTheDocument();
     await user.click(screen.getByTestId("drift-policy-select"));
     await user.click(await screen.findByRole("option", { name: "Evolve the target" }));
     await user.click(screen.getByTestId("wizard-next"));
@@ -215,6 +218,7 @@ describe("the database job wizard", () => {
     await user.click(screen.getByTestId("create-job-button"));
 
     await waitFor(() => expect(router.state.location.pathname).toBe("/jobs/11"));
+    expect(created!.source_options).toEqual({ zero_dates: "reject" }); // no key_ranges on a query
     expect(created).toMatchObject({
       source_type: "query",
       source_query: sql,

@@ -3,7 +3,7 @@ import { Controller, useFormContext, useWatch } from "react-hook-form";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import type { DatabaseWizardValues } from "@/features/job-wizard/utils/database-wizard-schema";
+import { KEY_RANGES, type DatabaseWizardValues } from "@/features/job-wizard/utils/database-wizard-schema";
 import { DRIFT_POLICIES } from "@/features/job-wizard/utils/drift-policies";
 
 const nullableNumber = (value: unknown) => (value === "" || value === null ? null : Number(value));
@@ -33,6 +33,32 @@ export function DatabaseOptionsStep() {
             />
             <p className="text-xs text-muted-foreground">1 to 8; each table is its own task, spread over the workers.</p>
             <FieldError message={errors.max_parallel_tables?.message} />
+          </div>
+        )}
+        {sourceType === "tables" && (
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor="key-ranges">Readers per table</Label>
+            <Controller
+              control={control}
+              name="key_ranges"
+              render={({ field }) => (
+                <Select value={field.value} onValueChange={field.onChange}>
+                  <SelectTrigger id="key-ranges" data-testid="key-ranges-select">
+                    <SelectValue />
+                  </SelectTrigger>
+                  <SelectContent>
+                    {KEY_RANGES.map((n) => (
+                      <SelectItem key={n} value={n}>
+                        {n === "1" ? "1 (one reader)" : `${n} key ranges at once`}
+                      </SelectItem>
+                    ))}
+                  </SelectContent>
+                </Select>
+              )}
+            />
+            <p className="text-xs text-muted-foreground">
+              A table with a single integer primary key is split into key ranges read in parallel.
+            </p>
           </div>
         )}
         <div className="flex flex-col gap-1.5">

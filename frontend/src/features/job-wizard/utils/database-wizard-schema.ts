@@ -67,6 +67,8 @@ function keyProblems(strategy: LoadStrategy, keys: string[], rows: MappingRow[])
   return null;
 }
 
+export const KEY_RANGES = ["1", "2", "4", "8"] as const;
+
 export const databaseWizardSchema = z
   .object({
     name: z.string().trim().min(1, "Name the job.").max(200, "At most 200 characters."),
@@ -76,6 +78,7 @@ export const databaseWizardSchema = z
     selected_tables: z.array(z.custom<SourceTableRef>()),
     source_query: z.string(),
     zero_dates: z.enum(["reject", "null"]),
+    key_ranges: z.enum(KEY_RANGES),
     credential_id: z.number({ error: "Pick a destination." }).int().positive("Pick a destination."),
     target_schema: z.string().trim().min(1, "Pick or name a schema."),
     target_prefix: z.string(),
@@ -171,6 +174,7 @@ export function initialDatabaseValues(preset: {
     selected_tables: preset.tables ?? [],
     source_query: preset.query ?? "",
     zero_dates: "reject",
+    key_ranges: "1",
     credential_id: undefined as unknown as number,
     target_schema: "",
     target_prefix: "src_",
@@ -268,7 +272,10 @@ export function toDatabaseJob(values: DatabaseWizardValues): JobCreate {
     description: values.description.trim() || null,
     source_type: values.source_type,
     source_credential_id: values.source_credential_id,
-    source_options: { zero_dates: values.zero_dates },
+    // key_ranges is a tables job's option only (the API refuses it on a query job).
+    source_options: (values.source_type === "tables"
+      ? { zero_dates: values.zero_dates, key_ranges: values.key_ranges }
+      : { zero_dates: values.zero_dates }) as Record<string, string>,
     drift_policy: values.drift_policy as DriftPolicy,
     credential_id: values.credential_id,
     target_schema: schema,
@@ -317,6 +324,7 @@ export function databaseValuesFromJob(job: JobRead): DatabaseWizardValues {
     selected_tables: tables.map((table) => ({ schema: table.source_schema, table: table.source_table })),
     source_query: job.source_query ?? "",
     zero_dates: job.source_options?.zero_dates === "null" ? "null" : "reject",
+    key_ranges: KEY_RANGES.find((n) => n === job.source_options?.key_ranges) ?? "1",
     credential_id: job.credential_id,
     target_schema: job.tables[0]?.target_schema ?? job.target_schema ?? "",
     target_prefix: "",
