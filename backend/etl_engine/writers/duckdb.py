@@ -20,6 +20,11 @@ from .sql import SqlDestination, SqlWriter
 # Browsing waits briefly for a running load to close the file, a load waits longer; both bounded.
 LOCK_WAIT_SECONDS = 10.0
 WRITER_LOCK_WAIT_SECONDS = 300.0
+# DuckDB's buffer manager caches up to 80 % of the machine's RAM by default: staging 2 M rows kept
+# ~500 MB resident. Staging (appends to a table without indexes) evicts to the file and spills to
+# `<file>.tmp`, so a small cache costs little; the final transaction (key checks, MERGE, the
+# target's indexes) runs with DuckDB's default again.
+STAGING_MEMORY_LIMIT = "64MB"
 
 
 class DuckDBDestination(SqlDestination):
@@ -69,6 +74,14 @@ class DuckDBWriter(SqlWriter):
     def open(self) -> None:
         self._connection = self.duck.connect(wait_seconds=WRITER_LOCK_WAIT_SECONDS)
         self._cursor = self._connection.cursor()
+        # The database instance's setting: this process holds the file alone for the load.
+        self.execute(f"SET memory_limit = '{STAGING_MEMORY_LIMIT}'")
+
+    def commit(
+        self, rows_read: int, rows_rejected: int, rows_filtered: int, state: dict[str, Any] | None = None
+    ) -> int:
+        self.execute("RESET memory_limit")
+        return super().commit(rows_read, rows_rejected, rows_filtered, state)
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._cursor.register("_etl_batch", pa.Table.from_batches([batch]))
