@@ -52,6 +52,7 @@ from .sql import single_select
 
 ZeroDates = Literal["reject", "null"]
 CONNECT_TIMEOUT_SECONDS = 10
+FETCH_ROWS = 10_000  # rows held as Python objects at once; a batch is several of these
 # How long the server waits for the client to take rows before it drops the connection: a slow
 # destination write must not cut the read.
 NET_WRITE_TIMEOUT_SECONDS = 3600
@@ -277,16 +278,13 @@ class _MySqlSource(Source):
         cursor = self._connection.cursor()
         try:
             cursor.execute(self.statement, self.params)
-            while rows := cursor.fetchmany(self.batch_size):
-                arrays = [
-                    _arrow(values, reading)
-                    for values, reading in zip(zip(*rows, strict=True), self.readings, strict=True)
-                ]
-                batch = pa.RecordBatch.from_arrays(arrays, names=names)
+            while batch := self._fetch(cursor, names):
                 first = self._handed_on + 1
-                self._handed_on += len(rows)
+                self._handed_on += batch.num_rows
                 ids = (
-                    self._identity(batch, first) if self._identity else list(range(first, first + len(rows)))
+                    self._identity(batch, first)
+                    if self._identity
+                    else list(range(first, first + batch.num_rows))
                 )
                 yield self._without_zero_dates(batch, ids, dated)
             self._finished = True
@@ -294,6 +292,28 @@ class _MySqlSource(Source):
             raise self._failure(error) from error
         except (pa.ArrowInvalid, UnicodeDecodeError) as error:
             raise SourceFailed(f"cannot read {self.name}: {_words(error)}") from error
+
+    def _fetch(self, cursor: Any, names: list[str]) -> pa.RecordBatch | None:
+        """Up to `batch_size` rows as one batch, fetched FETCH_ROWS at a time: a row as PyMySQL
+        hands it over is a tuple of bytes objects (~100 bytes per value), so only a small slice
+        of the batch exists as Python objects at once, the rest already as Arrow."""
+        chunks: list[list[pa.Array]] = []
+        fetched = 0
+        while fetched < self.batch_size:
+            rows = cursor.fetchmany(min(FETCH_ROWS, self.batch_size - fetched))
+            if not rows:
+                break
+            fetched += len(rows)
+            chunks.append(
+                [
+                    _arrow(values, reading)
+                    for values, reading in zip(zip(*rows, strict=True), self.readings, strict=True)
+                ]
+            )
+        if not chunks:
+            return None
+        columns = [pa.concat_arrays([chunk[i] for chunk in chunks]) for i in range(len(names))]
+        return pa.RecordBatch.from_arrays(columns, names=names)
 
     def _without_zero_dates(self, batch: pa.RecordBatch, ids: list[int], dated: list[int]) -> IdBatch:
         """Zero dates NULL (zero_dates="null"), or their rows rejected with the reason (default)."""

@@ -230,3 +230,27 @@ def test_a_nullable_key_is_not_split(mysql_config: SourceConfig) -> None:
     with pytest.raises(SourceFailed, match="may be NULL"):
         mysql_key_ranges(mysql_config, None, "loose", "k", 2)
     assert mysql_key_ranges(mysql_config, None, "loose", "id", 2) == [KeyRange("id")]  # empty table
+
+
+def test_a_batch_is_gathered_from_small_fetches_in_order(
+    mysql_config: SourceConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are held as Python objects FETCH_ROWS at a time; batches keep `batch_size` rows."""
+    mysql_run(
+        mysql_config,
+        "CREATE TABLE seq (id INT PRIMARY KEY, note VARCHAR(10) NULL)",
+        """INSERT INTO seq WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 23)
+           SELECT n, IF(n % 5 = 0, NULL, CONCAT('n', n)) FROM g""",
+    )
+    monkeypatch.setattr("etl_engine.sources.mysql.FETCH_ROWS", 3)
+    sizes: list[int] = []
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
+    with MySqlTableSource(mysql_config, None, "seq", batch_size=10) as source:
+        for raw in source.batches():
+            sizes.append(raw.batch.num_rows)
+            ids += [raw.row_id(i) for i in range(raw.batch.num_rows)]
+            rows += raw.batch.to_pylist()
+    assert sizes == [10, 10, 3]
+    assert ids == list(range(1, 24))
+    assert rows == [{"id": str(n), "note": None if n % 5 == 0 else f"n{n}"} for n in range(1, 24)]
