@@ -306,7 +306,8 @@ def test_a_run_killed_mid_publish_shows_no_manifest_and_its_retry_publishes_one_
         [*(f["key"] for f in listed["files"]), "main/target/_SUCCESS"]
     )
     assert query(s3_config, "SELECT count(*), count(DISTINCT id) FROM main.target") == [(3000, 3000)]
-    assert keys(s3_config, "_etl/tmp/") == []
+    # The killed attempt's third file, never completed, was aborted by the retry.
+    assert s3_client(s3_config).list_multipart_uploads(Bucket=s3_config.bucket).get("Uploads", []) == []
 
 
 def test_insert_appends_and_truncate_insert_replaces_only_once_the_new_files_are_listed(

@@ -65,10 +65,10 @@ def sql(config: e.DestinationConfig, text: str, table: str = "target") -> list[t
 
 
 def staging_left(config: e.DestinationConfig) -> int:
-    """Staging tables (S3: temporary files and unfinished uploads) left behind."""
+    """Staging tables (S3: unfinished multipart uploads, the files of a run not committed) left behind."""
     if config.kind == "s3":
         uploads = s3_store.s3_client(config).list_multipart_uploads(Bucket=config.bucket).get("Uploads", [])
-        return len(s3_store.keys(config, "_etl/tmp/")) + len(uploads)
+        return len(uploads)
     found = sql(
         config,
         "SELECT count(*) FROM information_schema.tables "
