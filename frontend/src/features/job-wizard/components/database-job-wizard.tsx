@@ -19,8 +19,6 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
 import * as React from "react";
 import { FormProvider, useForm, useWatch } from "react-hook-form";
-import { useNavigate } from "react-router";
-import { toast } from "sonner";
 
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
@@ -48,9 +46,7 @@ import {
   type DatabaseWizardValues,
 } from "@/features/job-wizard/utils/database-wizard-schema";
 import { toApiError } from "@/lib/api-client";
-import { useCreateJob } from "@/lib/requests/create-job";
-import { useExecuteJob } from "@/lib/requests/execute-job";
-import { useUpdateJob } from "@/lib/requests/update-job";
+import { useSaveJob } from "@/features/job-wizard/hooks/use-save-job";
 import type { JobRead } from "@/types/api";
 
 const STEP_DESCRIPTIONS = [
@@ -78,11 +74,7 @@ export function DatabaseJobWizard({
   job?: JobRead;
   editors: WizardEditors;
 }) {
-  const navigate = useNavigate();
-  const createJob = useCreateJob();
-  const updateJob = useUpdateJob(job?.id ?? 0);
-  const saveJob = job ? updateJob : createJob;
-  const executeJob = useExecuteJob();
+  const { save, done, error: saveError, busy } = useSaveJob(job);
   const defaultValues = job ? databaseValuesFromJob(job) : initial;
   const form = useForm<DatabaseWizardValues>({
     resolver: zodResolver(databaseWizardSchema),
@@ -149,27 +141,7 @@ export function DatabaseJobWizard({
     }
   }
 
-  const done = job ? "saved" : "created";
-  const submit = (execute: boolean) =>
-    form.handleSubmit(async (values) => {
-      const saved = await saveJob.mutateAsync(toDatabaseJob(values)).catch(() => null);
-      if (!saved) return;
-      if (!execute) {
-        toast.success(`Job “${saved.name}” ${done}`);
-        void navigate(`/jobs/${saved.id}`);
-        return;
-      }
-      try {
-        const run = await executeJob.mutateAsync(saved.id);
-        toast.success(`Job “${saved.name}” ${done} and started`);
-        void navigate(`/runs/${run.id}`);
-      } catch (error) {
-        toast.error(`Job “${saved.name}” was ${done} but could not start: ${toApiError(error).message}`);
-        void navigate(`/jobs/${saved.id}`);
-      }
-    });
-
-  const busy = saveJob.isPending || executeJob.isPending;
+  const submit = (execute: boolean) => form.handleSubmit((values) => save(toDatabaseJob(values), execute));
   const last = step === steps.length - 1;
 
   return (
@@ -202,7 +174,7 @@ export function DatabaseJobWizard({
           </CardContent>
         </Card>
 
-        {saveJob.isError && <SaveError error={saveJob.error} title={`The job could not be ${done}`} />}
+        {saveError && <SaveError error={saveError} title={`The job could not be ${done}`} />}
 
         <div className="flex flex-wrap items-center justify-between gap-2">
           <Button variant="outline" onClick={() => goTo(step - 1)} disabled={step === 0 || busy} data-testid="wizard-back">

@@ -28,8 +28,6 @@ import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeftIcon, ArrowRightIcon, PlayIcon, SaveIcon } from "lucide-react";
 import * as React from "react";
 import { FormProvider, useForm } from "react-hook-form";
-import { useNavigate } from "react-router";
-import { toast } from "sonner";
 
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
@@ -56,10 +54,8 @@ import {
 } from "@/features/job-wizard/utils/wizard-schema";
 import type { WizardEditors } from "@/features/job-wizard/utils/composed";
 import { toApiError } from "@/lib/api-client";
+import { useSaveJob } from "@/features/job-wizard/hooks/use-save-job";
 import { autoMatch, mappingRowsFromFile } from "@/lib/mapping-rows";
-import { useCreateJob } from "@/lib/requests/create-job";
-import { useExecuteJob } from "@/lib/requests/execute-job";
-import { useUpdateJob } from "@/lib/requests/update-job";
 import type { JobRead, UploadedFileRead } from "@/types/api";
 
 /** Where a job writes, as one comparable key. */
@@ -87,12 +83,8 @@ export function JobWizard({
   job?: JobRead;
   renderNewCredential?: RenderNewCredential;
 } & WizardEditors) {
-  const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const createJob = useCreateJob();
-  const updateJob = useUpdateJob(job?.id ?? 0);
-  const saveJob = job ? updateJob : createJob;
-  const executeJob = useExecuteJob();
+  const { save, done, error: saveError, busy } = useSaveJob(job);
   const form = useForm<WizardValues>({
     resolver: zodResolver(wizardSchema),
     defaultValues: job ? valuesFromJob(job, file) : initialValues(file, mappingRowsFromFile(file.columns)),
@@ -187,27 +179,7 @@ export function JobWizard({
     }
   }
 
-  const done = job ? "saved" : "created";
-  const submit = (execute: boolean) =>
-    form.handleSubmit(async (values) => {
-      const saved = await saveJob.mutateAsync(toJobCreate(values, file.id)).catch(() => null);
-      if (!saved) return; // saveJob.error is shown above the buttons
-      if (!execute) {
-        toast.success(`Job “${saved.name}” ${done}`);
-        void navigate(`/jobs/${saved.id}`);
-        return;
-      }
-      try {
-        const run = await executeJob.mutateAsync(saved.id);
-        toast.success(`Job “${saved.name}” ${done} and started`);
-        void navigate(`/runs/${run.id}`);
-      } catch (error) {
-        toast.error(`Job “${saved.name}” was ${done} but could not start: ${toApiError(error).message}`);
-        void navigate(`/jobs/${saved.id}`);
-      }
-    });
-
-  const busy = saveJob.isPending || executeJob.isPending;
+  const submit = (execute: boolean) => form.handleSubmit((values) => save(toJobCreate(values, file.id), execute));
   const last = step === STEPS.length - 1;
 
   return (
@@ -247,7 +219,7 @@ export function JobWizard({
           </CardContent>
         </Card>
 
-        {saveJob.isError && <SaveError error={saveJob.error} title={`The job could not be ${done}`} />}
+        {saveError && <SaveError error={saveError} title={`The job could not be ${done}`} />}
 
         <div className="flex flex-wrap items-center justify-between gap-2">
           <Button variant="outline" onClick={() => goTo(step - 1)} disabled={step === 0 || busy} data-testid="wizard-back">
